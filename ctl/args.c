@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvipctl: keyword arguments of services and servers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static int need_value(int argc, char **argv, char *err)
+{
+	if (argc < 2) {
+		snprintf(err, CV_ERRLEN, "\"%s\" needs a value", argv[0]);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_netmask(const char *s, struct cv_service *svc, char *err)
+{
+	uint32_t v;
+
+	if (cv_parse_u32(*s == '/' ? s + 1 : s, 128, &v, err)) {
+		snprintf(err, CV_ERRLEN,
+			 "netmask \"%s\" is not a prefix length from 0 to 128",
+			 s);
+		return -1;
+	}
+	svc->netmask = (uint8_t)v;
+	svc->given |= CV_NETMASK;
+	return 0;
+}
+
+int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
+			  char *err)
+{
+	for (; argc; argc -= 2, argv += 2) {
+		const char *k = argv[0], *v = argv[1];
+		int ret;
+
+		if (need_value(argc, argv, err))
+			return -1;
+		if (!strcmp(k, "vip")) {
+			ret = cv_parse_addr(v, &svc->vip, err);
+			svc->given |= CV_VIP;
+		} else if (!strcmp(k, "proto")) {
+			ret = cv_parse_proto(v, &svc->proto, err);
+			svc->given |= CV_PROTO;
+		} else if (!strcmp(k, "ports") || !strcmp(k, "port")) {
+			ret = cv_parse_ports(v, svc, err);
+		} else if (!strcmp(k, "sched")) {
+			ret = cv_parse_sched(v, &svc->sched, err);
+			svc->given |= CV_SCHED;
+		} else if (!strcmp(k, "persist")) {
+			ret = cv_parse_u32(v, CASVIP_PERSIST_TIMEOUT_MAX,
+					   &svc->timeout, err);
+			svc->given |= CV_PERSIST;
+		} else if (!strcmp(k, "netmask")) {
+			ret = parse_netmask(v, svc, err);
+		} else if (!strcmp(k, "snat")) {
+			ret = cv_parse_snat(v, svc, err);
+		} else {
+			snprintf(err, CV_ERRLEN, "unknown keyword \"%s\"", k);
+			return -1;
+		}
+		if (ret)
+			return -1;
+	}
+	if ((svc->given & CV_NETMASK) && svc->vip.family == AF_INET &&
+	    svc->netmask > 32) {
+		snprintf(err, CV_ERRLEN,
+			 "netmask /%u is longer than an IPv4 address",
+			 svc->netmask);
+		return -1;
+	}
+	if ((svc->given & CV_SNAT) && svc->snat == CASVIP_SNAT_ADDR &&
+	    svc->vip.family && svc->snat_addr.family != svc->vip.family) {
+		snprintf(err, CV_ERRLEN,
+			 "snat address and VIP are of different families");
+		return -1;
+	}
+	return 0;
+}
+
+int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
+			 bool health, char *err)
+{
+	for (; argc; argc--, argv++) {
+		const char *k = argv[0];
+		int v = cv_lookup((const char *const[]){ "enable", "drain",
+							 "disable" },
+				  3, k);
+
+		if (v >= 0) {
+			srv->admin = (uint8_t)v;
+			srv->given |= CV_ADMIN;
+			continue;
+		}
+		if (need_value(argc, argv, err))
+			return -1;
+		if (!strcmp(k, "weight")) {
+			if (cv_parse_u32(argv[1], CASVIP_WEIGHT_MAX,
+					 &srv->weight, err))
+				return -1;
+			srv->given |= CV_WEIGHT;
+		} else if (health && !strcmp(k, "health")) {
+			v = cv_lookup(cv_health_names, __CASVIP_HEALTH_MAX,
+				      argv[1]);
+			if (v < 0) {
+				snprintf(err, CV_ERRLEN,
+					 "health \"%s\" is not up or down",
+					 argv[1]);
+				return -1;
+			}
+			srv->health = (uint8_t)v;
+			srv->given |= CV_HEALTH;
+		} else {
+			snprintf(err, CV_ERRLEN, "unknown keyword \"%s\"", k);
+			return -1;
+		}
+		argc--;
+		argv++;
+	}
+	return 0;
+}

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvipctl: configure and inspect casvip, the VIP load balancer.
+ *
+ * Grammar in the style of ip(8): casvipctl [OPTIONS] OBJECT COMMAND ARGS.
+ * Exit status: 0 success, 1 the request failed, 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "json.h"
+#include "nl.h"
+
+struct cv_opts cv_opts;
+
+int cv_usage_error(const char *help, const char *fmt, const char *arg)
+{
+	fputs("Error: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see: casvipctl %s)\n", help);
+	return CV_EXIT_USAGE;
+}
+
+int cv_report(struct cv_nl *nl, int ret, const char *what, const char *name)
+{
+	const char *msg = cv_nl_errmsg(nl);
+
+	if (!ret)
+		return CV_EXIT_OK;
+	fprintf(stderr, "Error: %s \"%s\": ", what, name);
+	if (ret == -EPERM)
+		fprintf(stderr,
+			"permission denied: changing casvip needs CAP_NET_ADMIN\n");
+	else if (*msg)
+		fprintf(stderr, "%s\n", msg);
+	else
+		fprintf(stderr, "%s\n", strerror(-ret));
+	return CV_EXIT_FAIL;
+}
+
+/* ---- show ---- */
+
+static const char *const stat_names[] = {
+	"conns", "active", "pkts_in", "pkts_out", "bytes_in", "bytes_out",
+	"drop_noserver",
+};
+
+static void stats_values(const struct cv_stats *st, uint64_t *v)
+{
+	v[0] = st->conns;
+	v[1] = st->active;
+	v[2] = st->pkts_in;
+	v[3] = st->pkts_out;
+	v[4] = st->bytes_in;
+	v[5] = st->bytes_out;
+	v[6] = st->drop_noserver;
+}
+
+#define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
+
+static void json_stats(struct jw *w, const struct cv_stats *st)
+{
+	uint64_t v[NSTATS];
+
+	stats_values(st, v);
+	jw_begin(w, "stats", '{');
+	for (size_t i = 0; i < NSTATS; i++)
+		jw_u64(w, stat_names[i], v[i]);
+	jw_end(w, '}');
+}
+
+static void json_server(struct jw *w, const struct cv_server *srv)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	jw_begin(w, NULL, '{');
+	jw_str(w, "address", cv_format_addr(&srv->addr, a, sizeof(a)));
+	jw_u64(w, "weight", srv->weight);
+	jw_str(w, "admin", cv_admin_name(srv->admin));
+	jw_str(w, "health", cv_health_name(srv->health));
+	json_stats(w, &srv->stats);
+	jw_end(w, '}');
+}
+
+static void json_service(struct jw *w, const struct cv_service *svc,
+			 bool servers)
+{
+	char a[INET6_ADDRSTRLEN], ports[CV_PORTS_STRLEN];
+
+	cv_format_ports(svc, ports, sizeof(ports));
+	jw_begin(w, NULL, '{');
+	jw_str(w, "name", svc->name);
+	jw_str(w, "vip", cv_format_addr(&svc->vip, a, sizeof(a)));
+	jw_str(w, "proto", cv_proto_name(svc->proto));
+	jw_str(w, "ports", ports);
+	jw_str(w, "sched", cv_sched_name(svc->sched));
+	jw_u64(w, "persist", svc->timeout);
+	jw_u64(w, "netmask", svc->netmask);
+	jw_str(w, "snat", svc->snat == CASVIP_SNAT_ADDR ?
+				  cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
+				  cv_snat_name(svc->snat));
+	jw_u64(w, "num_servers", svc->nservers);
+	json_stats(w, &svc->stats);
+	if (servers) {
+		jw_begin(w, "servers", '[');
+		for (size_t i = 0; i < svc->nsrv; i++)
+			json_server(w, &svc->servers[i]);
+		jw_end(w, ']');
+	}
+	jw_end(w, '}');
+}
+
+static void text_stats_header(void)
+{
+	printf("  %12s %8s %12s %12s %14s %14s %8s", "CONNS", "ACTIVE",
+	       "PKTS_IN", "PKTS_OUT", "BYTES_IN", "BYTES_OUT", "DROPS");
+}
+
+static void text_stats(const struct cv_stats *st)
+{
+	printf("  %12" PRIu64 " %8" PRIu64 " %12" PRIu64 " %12" PRIu64
+	       " %14" PRIu64 " %14" PRIu64 " %8" PRIu64,
+	       st->conns, st->active, st->pkts_in, st->pkts_out, st->bytes_in,
+	       st->bytes_out, st->drop_noserver);
+}
+
+static void text_service(const struct cv_service *svc, bool servers)
+{
+	char a[INET6_ADDRSTRLEN], ports[CV_PORTS_STRLEN];
+	int width = 7;
+
+	cv_format_ports(svc, ports, sizeof(ports));
+	printf("service %s: %s %s ports %s\n", svc->name,
+	       cv_proto_name(svc->proto),
+	       cv_format_addr(&svc->vip, a, sizeof(a)), ports);
+	printf("  sched %s  persist %" PRIu32 "s  netmask /%u  snat %s  servers %" PRIu32
+	       "\n",
+	       cv_sched_name(svc->sched), svc->timeout, svc->netmask,
+	       svc->snat == CASVIP_SNAT_ADDR ?
+		       cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
+		       cv_snat_name(svc->snat),
+	       svc->nservers);
+	if (cv_opts.stats) {
+		printf(" ");
+		text_stats_header();
+		printf("\n ");
+		text_stats(&svc->stats);
+		printf("\n");
+	}
+	if (!servers || !svc->nsrv)
+		return;
+	for (size_t i = 0; i < svc->nsrv; i++) {
+		int w = (int)strlen(cv_format_addr(&svc->servers[i].addr, a,
+						   sizeof(a)));
+
+		if (w > width)
+			width = w;
+	}
+	printf("  %-*s  %6s  %-8s  %-6s", width, "SERVER", "WEIGHT", "ADMIN",
+	       "HEALTH");
+	if (cv_opts.stats)
+		text_stats_header();
+	printf("\n");
+	for (size_t i = 0; i < svc->nsrv; i++) {
+		const struct cv_server *srv = &svc->servers[i];
+
+		printf("  %-*s  %6" PRIu32 "  %-8s  %-6s", width,
+		       cv_format_addr(&srv->addr, a, sizeof(a)), srv->weight,
+		       cv_admin_name(srv->admin), cv_health_name(srv->health));
+		if (cv_opts.stats)
+			text_stats(&srv->stats);
+		printf("\n");
+	}
+}
+
+void cv_print_services(const struct cv_service *svcs, size_t n, bool servers)
+{
+	if (cv_opts.json) {
+		struct jw w = { .f = stdout };
+
+		jw_begin(&w, NULL, '[');
+		for (size_t i = 0; i < n; i++)
+			json_service(&w, &svcs[i], servers);
+		jw_end(&w, ']');
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			printf("\n");
+		text_service(&svcs[i], servers);
+	}
+}
+
+void cv_print_servers(const struct cv_service *svc)
+{
+	if (cv_opts.json) {
+		struct jw w = { .f = stdout };
+
+		jw_begin(&w, NULL, '[');
+		for (size_t i = 0; i < svc->nsrv; i++)
+			json_server(&w, &svc->servers[i]);
+		jw_end(&w, ']');
+		return;
+	}
+	text_service(svc, true);
+}
+
+/* casvipctl show [SERVICE]: services with their servers. */
+int cv_show(struct cv_nl *nl, const char *name, bool servers)
+{
+	struct cv_service *svcs;
+	size_t n;
+	int ret;
+
+	if (name) {
+		svcs = calloc(1, sizeof(*svcs));
+		if (!svcs)
+			return CV_EXIT_FAIL;
+		n = 1;
+		ret = cv_get_service(nl, name, svcs);
+	} else {
+		ret = cv_dump_services(nl, &svcs, &n);
+	}
+	if (ret) {
+		if (name)
+			free(svcs);
+		return cv_report(nl, ret, "cannot show service",
+				 name ? name : "*");
+	}
+	for (size_t i = 0; servers && i < n; i++) {
+		ret = cv_dump_servers(nl, &svcs[i]);
+		if (ret) {
+			cv_report(nl, ret, "cannot list the servers of",
+				  svcs[i].name);
+			cv_free_services(svcs, n);
+			return CV_EXIT_FAIL;
+		}
+	}
+	cv_print_services(svcs, n, servers);
+	cv_free_services(svcs, n);
+	return CV_EXIT_OK;
+}
+
+static int cmd_show(struct cv_nl *nl, int argc, char **argv)
+{
+	if (argc > 1)
+		return cv_usage_error("help", "too many arguments to show: \"%s\"",
+				      argv[1]);
+	return cv_show(nl, argc ? argv[0] : NULL, true);
+}
+
+static int cmd_flush(struct cv_nl *nl, int argc, char **argv)
+{
+	if (argc)
+		return cv_usage_error("help", "flush takes no argument: \"%s\"",
+				      argv[0]);
+	return cv_report(nl, cv_nl_talk(nl, cv_nl_req(nl, CASVIP_CMD_FLUSH, 0),
+					 NULL, NULL),
+			 "cannot flush", "all");
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: casvipctl [-j] [-s] OBJECT COMMAND [ARGS]\n"
+	      "\n"
+	      "  casvipctl service add NAME vip ADDR ports PORTS [proto tcp|udp]\n"
+	      "                        [sched rr|wrr|lc|wlc|sh|mh] [persist SECONDS]\n"
+	      "                        [netmask PREFIXLEN] [snat off|masquerade|ADDR]\n"
+	      "  casvipctl service set NAME [the same keywords]\n"
+	      "  casvipctl service del NAME\n"
+	      "  casvipctl service show [NAME]\n"
+	      "  casvipctl server add SERVICE ADDR [weight W] [enable|drain|disable]\n"
+	      "  casvipctl server set SERVICE ADDR [weight W] [enable|drain|disable]\n"
+	      "                       [health up|down]\n"
+	      "  casvipctl server del SERVICE ADDR\n"
+	      "  casvipctl server show SERVICE [ADDR]\n"
+	      "  casvipctl show [SERVICE]     services and their servers\n"
+	      "  casvipctl flush              delete every service\n"
+	      "  casvipctl help | casvipctl OBJECT help\n"
+	      "\n"
+	      "Options:\n"
+	      "  -j, --json    print JSON\n"
+	      "  -s, --stats   print counters\n"
+	      "\n"
+	      "PORTS is a list of ports and ranges: 135,60001-60002.\n"
+	      "Exit status: 0 success, 1 the request failed, 2 usage error.\n",
+	      f);
+}
+
+static int cmd_help(struct cv_nl *nl, int argc, char **argv)
+{
+	(void)nl;
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return CV_EXIT_OK;
+}
+
+static const struct cv_cmd objects[] = {
+	{ "service", cv_cmd_service, false },
+	{ "server", cv_cmd_server, false },
+	{ "show", cmd_show, true },
+	{ "list", cmd_show, true },
+	{ "flush", cmd_flush, true },
+	{ "help", cmd_help, false },
+};
+
+const struct cv_cmd *cv_find_cmd(const struct cv_cmd *cmds, size_t n,
+				 const char *word)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cmds[i].name, word))
+			return &cmds[i];
+	return NULL;
+}
+
+int cv_run(const struct cv_cmd *cmd, int argc, char **argv)
+{
+	struct cv_nl *nl = NULL;
+	int ret;
+
+	if (cmd->needs_nl) {
+		nl = cv_nl_open();
+		if (!nl)
+			return CV_EXIT_FAIL;
+	}
+	ret = cmd->fn(nl, argc, argv);
+	if (nl)
+		cv_nl_close(nl);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option long_opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "stats", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cv_cmd *cmd;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+jsh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			cv_opts.json = true;
+			break;
+		case 's':
+			cv_opts.stats = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return CV_EXIT_OK;
+		default:
+			usage(stderr);
+			return CV_EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (!argc) {
+		usage(stderr);
+		return CV_EXIT_USAGE;
+	}
+	cmd = cv_find_cmd(objects, sizeof(objects) / sizeof(objects[0]),
+			  argv[0]);
+	if (!cmd)
+		return cv_usage_error("help", "unknown object \"%s\"", argv[0]);
+	return cv_run(cmd, argc - 1, argv + 1);
+}

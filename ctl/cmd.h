@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* casvipctl: commands and what they share. */
+#ifndef CASVIPCTL_CMD_H
+#define CASVIPCTL_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model.h"
+
+enum { CV_EXIT_OK, CV_EXIT_FAIL, CV_EXIT_USAGE };
+
+struct cv_nl;
+
+struct cv_opts {
+	bool json;
+	bool stats;
+};
+extern struct cv_opts cv_opts;
+
+struct cv_cmd {
+	const char *name;
+	int (*fn)(struct cv_nl *nl, int argc, char **argv);
+	bool needs_nl;
+};
+
+const struct cv_cmd *cv_find_cmd(const struct cv_cmd *cmds, size_t n,
+				 const char *word);
+int cv_run(const struct cv_cmd *cmd, int argc, char **argv);
+
+/* Print "Error: <fmt>" for a usage error; returns CV_EXIT_USAGE. */
+int cv_usage_error(const char *help, const char *fmt, const char *arg);
+/* Print a failed request's reason; returns CV_EXIT_FAIL, or OK if !ret. */
+int cv_report(struct cv_nl *nl, int ret, const char *what, const char *name);
+
+int cv_show(struct cv_nl *nl, const char *name, bool servers);
+void cv_print_services(const struct cv_service *svcs, size_t n, bool servers);
+void cv_print_servers(const struct cv_service *svc);
+
+int cv_cmd_service(struct cv_nl *nl, int argc, char **argv);
+int cv_cmd_server(struct cv_nl *nl, int argc, char **argv);
+
+/*
+ * Keyword arguments of a service or a server ("vip 10.0.0.1 ports 135"),
+ * as on the command line. 0, or -1 with the reason in @err.
+ */
+int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
+			  char *err);
+int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
+			 bool health, char *err);
+
+#endif

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * casvipctl: the in-memory model of services and real servers, filled from
+ * the command line or from the kernel, and the parsers and printers of its
+ * fields.
+ */
+#ifndef CASVIPCTL_MODEL_H
+#define CASVIPCTL_MODEL_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/casvip.h>
+
+struct cv_addr {
+	int family; /* AF_INET or AF_INET6; 0 if unset */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		uint8_t bytes[16];
+	};
+};
+
+struct cv_stats {
+	uint64_t conns, active, pkts_in, pkts_out, bytes_in, bytes_out;
+	uint64_t drop_noserver;
+};
+
+/* Which fields of a service or server were given. */
+enum {
+	CV_VIP = 1 << 0,
+	CV_PROTO = 1 << 1,
+	CV_PORTS = 1 << 2,
+	CV_SCHED = 1 << 3,
+	CV_PERSIST = 1 << 4,
+	CV_NETMASK = 1 << 5,
+	CV_SNAT = 1 << 6,
+	CV_WEIGHT = 1 << 8,
+	CV_ADMIN = 1 << 9,
+	CV_HEALTH = 1 << 10,
+};
+
+struct cv_server {
+	struct cv_addr addr;
+	uint32_t weight;
+	uint8_t admin, health;
+	unsigned int given;
+	struct cv_stats stats;
+};
+
+struct cv_service {
+	char name[CASVIP_NAME_MAX];
+	struct cv_addr vip;
+	uint8_t proto;
+	unsigned int nranges;
+	struct casvip_port_range ranges[CASVIP_MAX_RANGES];
+	uint8_t sched;
+	uint32_t timeout;
+	uint8_t netmask;
+	uint8_t snat;
+	struct cv_addr snat_addr;
+	unsigned int given;
+	uint32_t nservers; /* as the kernel counts them */
+	struct cv_stats stats;
+	struct cv_server *servers;
+	size_t nsrv;
+};
+
+/*
+ * Parsers: 0 on success; on failure -1 with a message in @err (of
+ * CV_ERRLEN bytes) that says what is wrong with the text.
+ */
+#define CV_ERRLEN 160
+
+int cv_parse_name(const char *s, char *name, char *err);
+int cv_parse_addr(const char *s, struct cv_addr *a, char *err);
+int cv_parse_ports(const char *s, struct cv_service *svc, char *err);
+int cv_parse_u32(const char *s, uint32_t max, uint32_t *v, char *err);
+int cv_parse_proto(const char *s, uint8_t *proto, char *err);
+int cv_parse_sched(const char *s, uint8_t *sched, char *err);
+int cv_parse_snat(const char *s, struct cv_service *svc, char *err);
+
+/* Printers into a caller's buffer. */
+#define CV_PORTS_STRLEN (CASVIP_MAX_RANGES * 12)
+void cv_format_ports(const struct cv_service *svc, char *buf, size_t len);
+const char *cv_format_addr(const struct cv_addr *a, char *buf, size_t len);
+const char *cv_proto_name(uint8_t proto);
+const char *cv_sched_name(uint8_t sched);
+const char *cv_snat_name(uint8_t snat);
+const char *cv_admin_name(uint8_t admin);
+const char *cv_health_name(uint8_t health);
+
+/* The value of the word @s in a table of names, or -1. */
+int cv_lookup(const char *const *names, size_t n, const char *s);
+
+extern const char *const cv_sched_names[__CASVIP_SCHED_MAX];
+extern const char *const cv_admin_names[__CASVIP_ADMIN_MAX];
+extern const char *const cv_health_names[__CASVIP_HEALTH_MAX];
+
+#endif

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvipctl: the generic netlink client of the casvip family (libmnl).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include "nl.h"
+
+/* Dumps interrupted by concurrent changes are retried this often. */
+#define DUMP_TRIES 10
+
+struct cv_nl {
+	struct mnl_socket *sock;
+	uint16_t family;
+	uint32_t seq;
+	char errmsg[256];
+	char req[8192];
+	char resp[65536]; /* the largest part of a dump the kernel sends */
+};
+
+struct talk {
+	struct cv_nl *nl;
+	mnl_cb_t cb;
+	void *data;
+	bool intr;
+};
+
+static int extack_cb(const struct nlattr *attr, void *data)
+{
+	struct cv_nl *nl = data;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		snprintf(nl->errmsg, sizeof(nl->errmsg), "%s",
+			 mnl_attr_get_str(attr));
+	return MNL_CB_OK;
+}
+
+/* An error (or ACK) with the TLVs of the extended ACK at @off. */
+static int error_status(struct cv_nl *nl, const struct nlmsghdr *nlh,
+			int error, unsigned int off)
+{
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+		mnl_attr_parse(nlh, off, extack_cb, nl);
+	if (!error)
+		return MNL_CB_STOP;
+	errno = -error;
+	return MNL_CB_ERROR;
+}
+
+static int err_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	struct talk *t = data;
+	unsigned int off = sizeof(*e);
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	return error_status(t->nl, nlh, e->error, off);
+}
+
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct talk *t = data;
+	int error = 0;
+
+	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(int)))
+		memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(int));
+	if (error > 0)
+		error = -error;
+	return error_status(t->nl, nlh, error, sizeof(int)) == MNL_CB_ERROR ?
+		       MNL_CB_ERROR :
+		       MNL_CB_STOP;
+}
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct talk *t = data;
+
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		t->intr = true;
+	return t->cb ? t->cb(nlh, t->data) : MNL_CB_OK;
+}
+
+static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR] = err_cb,
+	[NLMSG_DONE] = done_cb,
+};
+
+static struct nlmsghdr *genl_req(struct cv_nl *nl, uint16_t type, uint8_t cmd,
+				 uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->req);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = CASVIP_GENL_VERSION;
+	return nlh;
+}
+
+struct nlmsghdr *cv_nl_req(struct cv_nl *nl, uint8_t cmd, uint16_t flags)
+{
+	return genl_req(nl, nl->family, cmd, flags);
+}
+
+int cv_nl_talk(struct cv_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+	       void *data)
+{
+	struct talk t = { .nl = nl, .cb = cb, .data = data };
+	unsigned int portid = mnl_socket_get_portid(nl->sock);
+	ssize_t n;
+	int ret;
+
+	nl->errmsg[0] = '\0';
+	nlh->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(nl->sock, nl->resp, sizeof(nl->resp));
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run2(nl->resp, n, nlh->nlmsg_seq, portid, data_cb,
+				  &t, ctl_cbs, NLMSG_MIN_TYPE);
+	} while (ret > MNL_CB_STOP);
+	if (ret < 0)
+		return errno ? -errno : -EIO;
+	return t.intr ? -EINTR : 0;
+}
+
+const char *cv_nl_errmsg(const struct cv_nl *nl)
+{
+	return nl->errmsg;
+}
+
+static int family_cb(const struct nlattr *attr, void *data)
+{
+	uint16_t *id = data;
+
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
+	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+		*id = mnl_attr_get_u16(attr);
+	return MNL_CB_OK;
+}
+
+static int family_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_cb, data);
+	return MNL_CB_OK;
+}
+
+struct cv_nl *cv_nl_open(void)
+{
+	struct cv_nl *nl = calloc(1, sizeof(*nl));
+	struct nlmsghdr *nlh;
+	int one = 1, ret;
+
+	if (!nl) {
+		perror("casvipctl");
+		return NULL;
+	}
+	nl->sock = mnl_socket_open(NETLINK_GENERIC);
+	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		fprintf(stderr, "Error: cannot open a netlink socket: %s\n",
+			strerror(errno));
+		goto err;
+	}
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	nl->seq = time(NULL);
+
+	nlh = genl_req(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, CASVIP_GENL_NAME);
+	ret = cv_nl_talk(nl, nlh, family_msg_cb, &nl->family);
+	if (ret == -ENOENT || (!ret && !nl->family)) {
+		fprintf(stderr,
+			"Error: the casvip kernel module is not loaded (try: modprobe casvip)\n");
+		goto err;
+	}
+	if (ret) {
+		fprintf(stderr, "Error: cannot reach the casvip module: %s\n",
+			strerror(-ret));
+		goto err;
+	}
+	return nl;
+err:
+	cv_nl_close(nl);
+	return NULL;
+}
+
+void cv_nl_close(struct cv_nl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl);
+}
+
+static void put_addr(struct nlmsghdr *nlh, uint16_t type,
+		     const struct cv_addr *a)
+{
+	mnl_attr_put(nlh, type, a->family == AF_INET ? 4 : 16, a->bytes);
+}
+
+void cv_put_service_name(struct nlmsghdr *nlh, const char *name)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, CASVIP_A_SERVICE);
+
+	mnl_attr_put_strz(nlh, CASVIP_A_SERVICE_NAME, name);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, CASVIP_A_SERVICE);
+
+	mnl_attr_put_strz(nlh, CASVIP_A_SERVICE_NAME, svc->name);
+	if (svc->given & CV_VIP)
+		put_addr(nlh, CASVIP_A_SERVICE_VIP, &svc->vip);
+	if (svc->given & CV_PROTO)
+		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_PROTO, svc->proto);
+	if (svc->given & CV_PORTS)
+		mnl_attr_put(nlh, CASVIP_A_SERVICE_PORTS,
+			     svc->nranges * sizeof(svc->ranges[0]),
+			     svc->ranges);
+	if (svc->given & CV_SCHED)
+		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_SCHED, svc->sched);
+	if (svc->given & CV_PERSIST)
+		mnl_attr_put_u32(nlh, CASVIP_A_SERVICE_PERSIST_TIMEOUT,
+				 svc->timeout);
+	if (svc->given & CV_NETMASK)
+		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_PERSIST_NETMASK,
+				svc->netmask);
+	if (svc->given & CV_SNAT) {
+		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_SNAT, svc->snat);
+		if (svc->snat == CASVIP_SNAT_ADDR)
+			put_addr(nlh, CASVIP_A_SERVICE_SNAT_ADDR,
+				 &svc->snat_addr);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+void cv_put_server(struct nlmsghdr *nlh, const struct cv_server *srv)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, CASVIP_A_SERVER);
+
+	put_addr(nlh, CASVIP_A_SERVER_ADDR, &srv->addr);
+	if (srv->given & CV_WEIGHT)
+		mnl_attr_put_u32(nlh, CASVIP_A_SERVER_WEIGHT, srv->weight);
+	if (srv->given & CV_ADMIN)
+		mnl_attr_put_u8(nlh, CASVIP_A_SERVER_ADMIN, srv->admin);
+	if (srv->given & CV_HEALTH)
+		mnl_attr_put_u8(nlh, CASVIP_A_SERVER_HEALTH, srv->health);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* Collect the attributes of a nest into @tb[0..max]. */
+struct table {
+	const struct nlattr **tb;
+	unsigned int max;
+};
+
+static int table_cb(const struct nlattr *attr, void *data)
+{
+	const struct table *t = data;
+	unsigned int type = mnl_attr_get_type(attr);
+
+	if (type <= t->max)
+		t->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+static void parse_nest(const struct nlattr *nest, const struct nlattr **tb,
+		       unsigned int max)
+{
+	struct table t = { tb, max };
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	if (nest)
+		mnl_attr_parse_nested(nest, table_cb, &t);
+}
+
+static void parse_top(const struct nlmsghdr *nlh, const struct nlattr **tb)
+{
+	struct table t = { tb, CASVIP_A_MAX };
+
+	memset(tb, 0, (CASVIP_A_MAX + 1) * sizeof(*tb));
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), table_cb, &t);
+}
+
+static void get_addr(const struct nlattr *attr, struct cv_addr *a)
+{
+	uint16_t len = attr ? mnl_attr_get_payload_len(attr) : 0;
+
+	memset(a, 0, sizeof(*a));
+	if (len == 4 || len == 16) {
+		a->family = len == 4 ? AF_INET : AF_INET6;
+		memcpy(a->bytes, mnl_attr_get_payload(attr), len);
+	}
+}
+
+static uint64_t u64_of(const struct nlattr *attr)
+{
+	return attr && mnl_attr_validate(attr, MNL_TYPE_U64) == 0 ?
+		       mnl_attr_get_u64(attr) :
+		       0;
+}
+
+static uint32_t u32_of(const struct nlattr *attr)
+{
+	return attr && mnl_attr_validate(attr, MNL_TYPE_U32) == 0 ?
+		       mnl_attr_get_u32(attr) :
+		       0;
+}
+
+static uint8_t u8_of(const struct nlattr *attr)
+{
+	return attr && mnl_attr_validate(attr, MNL_TYPE_U8) == 0 ?
+		       mnl_attr_get_u8(attr) :
+		       0;
+}
+
+static void get_stats(const struct nlattr *nest, struct cv_stats *st)
+{
+	const struct nlattr *tb[CASVIP_A_STATS_MAX + 1];
+
+	parse_nest(nest, tb, CASVIP_A_STATS_MAX);
+	st->conns = u64_of(tb[CASVIP_A_STATS_CONNS]);
+	st->active = u64_of(tb[CASVIP_A_STATS_ACTIVE]);
+	st->pkts_in = u64_of(tb[CASVIP_A_STATS_PKTS_IN]);
+	st->pkts_out = u64_of(tb[CASVIP_A_STATS_PKTS_OUT]);
+	st->bytes_in = u64_of(tb[CASVIP_A_STATS_BYTES_IN]);
+	st->bytes_out = u64_of(tb[CASVIP_A_STATS_BYTES_OUT]);
+	st->drop_noserver = u64_of(tb[CASVIP_A_STATS_DROP_NOSERVER]);
+}
+
+static void get_service(const struct nlmsghdr *nlh, struct cv_service *svc)
+{
+	const struct nlattr *top[CASVIP_A_MAX + 1];
+	const struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	const struct nlattr *a;
+
+	parse_top(nlh, top);
+	parse_nest(top[CASVIP_A_SERVICE], tb, CASVIP_A_SERVICE_MAX);
+	memset(svc, 0, sizeof(*svc));
+	a = tb[CASVIP_A_SERVICE_NAME];
+	if (a && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+		snprintf(svc->name, sizeof(svc->name), "%s",
+			 mnl_attr_get_str(a));
+	get_addr(tb[CASVIP_A_SERVICE_VIP], &svc->vip);
+	svc->proto = u8_of(tb[CASVIP_A_SERVICE_PROTO]);
+	a = tb[CASVIP_A_SERVICE_PORTS];
+	if (a && mnl_attr_get_payload_len(a) <= sizeof(svc->ranges)) {
+		svc->nranges = mnl_attr_get_payload_len(a) /
+			       sizeof(svc->ranges[0]);
+		memcpy(svc->ranges, mnl_attr_get_payload(a),
+		       svc->nranges * sizeof(svc->ranges[0]));
+	}
+	svc->sched = u8_of(tb[CASVIP_A_SERVICE_SCHED]);
+	svc->timeout = u32_of(tb[CASVIP_A_SERVICE_PERSIST_TIMEOUT]);
+	svc->netmask = u8_of(tb[CASVIP_A_SERVICE_PERSIST_NETMASK]);
+	svc->snat = u8_of(tb[CASVIP_A_SERVICE_SNAT]);
+	if (tb[CASVIP_A_SERVICE_SNAT_ADDR])
+		get_addr(tb[CASVIP_A_SERVICE_SNAT_ADDR], &svc->snat_addr);
+	svc->nservers = u32_of(tb[CASVIP_A_SERVICE_NUM_SERVERS]);
+	get_stats(tb[CASVIP_A_SERVICE_STATS], &svc->stats);
+	svc->given = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
+		     CV_NETMASK | CV_SNAT;
+}
+
+static int service_cb(const struct nlmsghdr *nlh, void *data)
+{
+	get_service(nlh, data);
+	return MNL_CB_OK;
+}
+
+int cv_get_service(struct cv_nl *nl, const char *name, struct cv_service *svc)
+{
+	struct nlmsghdr *nlh = cv_nl_req(nl, CASVIP_CMD_SERVICE_GET, 0);
+
+	cv_put_service_name(nlh, name);
+	return cv_nl_talk(nl, nlh, service_cb, svc);
+}
+
+struct vec {
+	void *items;
+	size_t n, cap, size;
+};
+
+static void *vec_push(struct vec *v)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		void *p = realloc(v->items, cap * v->size);
+
+		if (!p)
+			return NULL;
+		v->items = p;
+		v->cap = cap;
+	}
+	return (char *)v->items + v->n++ * v->size;
+}
+
+static int services_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct cv_service *svc = vec_push(data);
+
+	if (!svc) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	get_service(nlh, svc);
+	return MNL_CB_OK;
+}
+
+static int servers_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *top[CASVIP_A_MAX + 1];
+	const struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
+	struct cv_server *srv = vec_push(data);
+
+	if (!srv) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	parse_top(nlh, top);
+	parse_nest(top[CASVIP_A_SERVER], tb, CASVIP_A_SERVER_MAX);
+	memset(srv, 0, sizeof(*srv));
+	get_addr(tb[CASVIP_A_SERVER_ADDR], &srv->addr);
+	srv->weight = u32_of(tb[CASVIP_A_SERVER_WEIGHT]);
+	srv->admin = u8_of(tb[CASVIP_A_SERVER_ADMIN]);
+	srv->health = u8_of(tb[CASVIP_A_SERVER_HEALTH]);
+	srv->given = CV_WEIGHT | CV_ADMIN | CV_HEALTH;
+	get_stats(tb[CASVIP_A_SERVER_STATS], &srv->stats);
+	return MNL_CB_OK;
+}
+
+/* Run a dump into @v, again from the start while it is interrupted. */
+static int dump(struct cv_nl *nl, uint8_t cmd, const char *service,
+		mnl_cb_t cb, struct vec *v)
+{
+	int ret = -EINTR;
+
+	for (int i = 0; i < DUMP_TRIES && ret == -EINTR; i++) {
+		struct nlmsghdr *nlh = cv_nl_req(nl, cmd, NLM_F_DUMP);
+
+		if (service)
+			cv_put_service_name(nlh, service);
+		v->n = 0;
+		ret = cv_nl_talk(nl, nlh, cb, v);
+	}
+	return ret;
+}
+
+int cv_dump_services(struct cv_nl *nl, struct cv_service **svcs, size_t *n)
+{
+	struct vec v = { .size = sizeof(struct cv_service) };
+	int ret = dump(nl, CASVIP_CMD_SERVICE_GET, NULL, services_cb, &v);
+
+	if (ret) {
+		free(v.items);
+		return ret;
+	}
+	*svcs = v.items;
+	*n = v.n;
+	return 0;
+}
+
+int cv_dump_servers(struct cv_nl *nl, struct cv_service *svc)
+{
+	struct vec v = { .size = sizeof(struct cv_server) };
+	int ret = dump(nl, CASVIP_CMD_SERVER_GET, svc->name, servers_cb, &v);
+
+	if (ret) {
+		free(v.items);
+		return ret;
+	}
+	free(svc->servers);
+	svc->servers = v.items;
+	svc->nsrv = v.n;
+	return 0;
+}
+
+void cv_free_services(struct cv_service *svcs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(svcs[i].servers);
+	free(svcs);
+}

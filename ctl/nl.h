@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * casvipctl: the generic netlink client of the casvip family (libmnl).
+ */
+#ifndef CASVIPCTL_NL_H
+#define CASVIPCTL_NL_H
+
+#include <libmnl/libmnl.h>
+
+#include "model.h"
+
+struct cv_nl;
+
+/*
+ * Open a socket and resolve the family. On failure print why (the module is
+ * not loaded, ...) and return NULL.
+ */
+struct cv_nl *cv_nl_open(void);
+void cv_nl_close(struct cv_nl *nl);
+
+/* Start a request for @cmd in the socket's buffer. */
+struct nlmsghdr *cv_nl_req(struct cv_nl *nl, uint8_t cmd, uint16_t flags);
+
+/*
+ * Send @nlh and read the answer, handing each message to @cb. Returns 0, or
+ * a negative errno; -EINTR means a dump was interrupted by a change.
+ * The kernel's extended ACK message, if any, is in cv_nl_errmsg().
+ */
+int cv_nl_talk(struct cv_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
+	       void *data);
+const char *cv_nl_errmsg(const struct cv_nl *nl);
+
+/* Encode the fields given in @svc / @srv. */
+void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc);
+void cv_put_service_name(struct nlmsghdr *nlh, const char *name);
+void cv_put_server(struct nlmsghdr *nlh, const struct cv_server *srv);
+
+/* Whole objects from the kernel. */
+int cv_get_service(struct cv_nl *nl, const char *name, struct cv_service *svc);
+int cv_dump_services(struct cv_nl *nl, struct cv_service **svcs, size_t *n);
+int cv_dump_servers(struct cv_nl *nl, struct cv_service *svc);
+void cv_free_services(struct cv_service *svcs, size_t n);
+
+#endif

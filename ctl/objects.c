@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvipctl: the service and server commands.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "nl.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static void service_usage(FILE *f)
+{
+	fputs("Usage: casvipctl service add NAME vip ADDR ports PORTS [proto tcp|udp]\n"
+	      "                              [sched rr|wrr|lc|wlc|sh|mh] [persist SECONDS]\n"
+	      "                              [netmask PREFIXLEN] [snat off|masquerade|ADDR]\n"
+	      "       casvipctl service set NAME [the keywords of add]\n"
+	      "       casvipctl service del NAME\n"
+	      "       casvipctl service show [NAME]\n"
+	      "\n"
+	      "Defaults: proto tcp, sched mh, persist 3600, netmask the whole address,\n"
+	      "snat off. Example, an Exchange CAS array:\n"
+	      "  casvipctl service add outlook vip 10.0.0.100 ports 135,60001-60002\n",
+	      f);
+}
+
+static void server_usage(FILE *f)
+{
+	fputs("Usage: casvipctl server add SERVICE ADDR [weight W] [enable|drain|disable]\n"
+	      "       casvipctl server set SERVICE ADDR [weight W] [enable|drain|disable]\n"
+	      "                                         [health up|down]\n"
+	      "       casvipctl server del SERVICE ADDR\n"
+	      "       casvipctl server show SERVICE [ADDR]\n"
+	      "\n"
+	      "Defaults: weight 100, enabled. A draining server keeps its clients and\n"
+	      "gets no new ones; a disabled one loses its clients.\n",
+	      f);
+}
+
+static int arg_error(const char *help, const char *err)
+{
+	return cv_usage_error(help, "%s", err);
+}
+
+/* The name argument of a command, checked. */
+static int take_name(int argc, char **argv, char *name, const char *help)
+{
+	char err[CV_ERRLEN];
+
+	if (!argc)
+		return cv_usage_error(help, "a service name is needed%s", "");
+	if (cv_parse_name(argv[0], name, err))
+		return arg_error(help, err);
+	return CV_EXIT_OK;
+}
+
+static int service_change(struct cv_nl *nl, int argc, char **argv,
+			  bool create)
+{
+	const char *help = "service help";
+	struct cv_service svc = { 0 };
+	char err[CV_ERRLEN];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = take_name(argc, argv, svc.name, help);
+	if (ret)
+		return ret;
+	if (cv_parse_service_args(argc - 1, argv + 1, &svc, err))
+		return arg_error(help, err);
+	if (create && (~svc.given & (CV_VIP | CV_PORTS)))
+		return cv_usage_error(help,
+				      "service add needs a vip and ports%s",
+				      "");
+	if (!create && (svc.given & (CV_VIP | CV_PROTO | CV_PORTS)) &&
+	    (~svc.given & (CV_VIP | CV_PROTO | CV_PORTS))) {
+		/* The kernel takes VIP, protocol and ports together. */
+		struct cv_service cur;
+
+		ret = cv_get_service(nl, svc.name, &cur);
+		if (ret)
+			return cv_report(nl, ret, "cannot change service",
+					 svc.name);
+		if (!(svc.given & CV_VIP))
+			svc.vip = cur.vip;
+		if (!(svc.given & CV_PROTO))
+			svc.proto = cur.proto;
+		if (!(svc.given & CV_PORTS)) {
+			svc.nranges = cur.nranges;
+			memcpy(svc.ranges, cur.ranges, sizeof(svc.ranges));
+		}
+		svc.given |= CV_VIP | CV_PROTO | CV_PORTS;
+	}
+	nlh = cv_nl_req(nl, create ? CASVIP_CMD_SERVICE_NEW :
+				     CASVIP_CMD_SERVICE_SET,
+			0);
+	cv_put_service(nlh, &svc);
+	return cv_report(nl, cv_nl_talk(nl, nlh, NULL, NULL),
+			 create ? "cannot add service" : "cannot change service",
+			 svc.name);
+}
+
+static int service_add(struct cv_nl *nl, int argc, char **argv)
+{
+	return service_change(nl, argc, argv, true);
+}
+
+static int service_set(struct cv_nl *nl, int argc, char **argv)
+{
+	return service_change(nl, argc, argv, false);
+}
+
+static int service_del(struct cv_nl *nl, int argc, char **argv)
+{
+	char name[CASVIP_NAME_MAX];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = take_name(argc, argv, name, "service help");
+	if (ret)
+		return ret;
+	if (argc > 1)
+		return cv_usage_error("service help",
+				      "unexpected argument \"%s\"", argv[1]);
+	nlh = cv_nl_req(nl, CASVIP_CMD_SERVICE_DEL, 0);
+	cv_put_service_name(nlh, name);
+	return cv_report(nl, cv_nl_talk(nl, nlh, NULL, NULL),
+			 "cannot delete service", name);
+}
+
+static int service_show(struct cv_nl *nl, int argc, char **argv)
+{
+	char name[CASVIP_NAME_MAX];
+	int ret;
+
+	if (!argc)
+		return cv_show(nl, NULL, false);
+	ret = take_name(argc, argv, name, "service help");
+	if (ret)
+		return ret;
+	if (argc > 1)
+		return cv_usage_error("service help",
+				      "unexpected argument \"%s\"", argv[1]);
+	return cv_show(nl, name, false);
+}
+
+static int service_help(struct cv_nl *nl, int argc, char **argv)
+{
+	(void)nl;
+	(void)argc;
+	(void)argv;
+	service_usage(stdout);
+	return CV_EXIT_OK;
+}
+
+/* Run the sub-command of @cmds named by argv[0]. */
+static int dispatch(const struct cv_cmd *cmds, size_t n, int argc,
+		    char **argv, const char *object, void (*usage)(FILE *))
+{
+	const struct cv_cmd *cmd;
+	char help[32];
+
+	snprintf(help, sizeof(help), "%s help", object);
+	if (!argc) {
+		usage(stderr);
+		return CV_EXIT_USAGE;
+	}
+	cmd = cv_find_cmd(cmds, n, argv[0]);
+	if (!cmd)
+		return cv_usage_error(help, "unknown command \"%s\"", argv[0]);
+	return cv_run(cmd, argc - 1, argv + 1);
+}
+
+int cv_cmd_service(struct cv_nl *nl, int argc, char **argv)
+{
+	static const struct cv_cmd cmds[] = {
+		{ "add", service_add, true },	 { "set", service_set, true },
+		{ "change", service_set, true }, { "del", service_del, true },
+		{ "delete", service_del, true }, { "show", service_show, true },
+		{ "list", service_show, true },	 { "help", service_help, false },
+	};
+
+	(void)nl;
+	return dispatch(cmds, ARRAY_SIZE(cmds), argc, argv, "service",
+			service_usage);
+}
+
+/* SERVICE ADDR at the head of a server command. */
+static int take_server(int argc, char **argv, char *name,
+		       struct cv_server *srv)
+{
+	char err[CV_ERRLEN];
+	int ret;
+
+	ret = take_name(argc, argv, name, "server help");
+	if (ret)
+		return ret;
+	if (argc < 2)
+		return cv_usage_error("server help",
+				      "a server address is needed%s", "");
+	if (cv_parse_addr(argv[1], &srv->addr, err))
+		return arg_error("server help", err);
+	return CV_EXIT_OK;
+}
+
+static int server_change(struct cv_nl *nl, int argc, char **argv, uint8_t cmd)
+{
+	char name[CASVIP_NAME_MAX], err[CV_ERRLEN];
+	struct cv_server srv = { 0 };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = take_server(argc, argv, name, &srv);
+	if (ret)
+		return ret;
+	if (cmd != CASVIP_CMD_SERVER_DEL &&
+	    cv_parse_server_args(argc - 2, argv + 2, &srv,
+				 cmd == CASVIP_CMD_SERVER_SET, err))
+		return arg_error("server help", err);
+	if (cmd == CASVIP_CMD_SERVER_DEL && argc > 2)
+		return cv_usage_error("server help",
+				      "unexpected argument \"%s\"", argv[2]);
+	nlh = cv_nl_req(nl, cmd, 0);
+	cv_put_service_name(nlh, name);
+	cv_put_server(nlh, &srv);
+	ret = cv_nl_talk(nl, nlh, NULL, NULL);
+	return cv_report(nl, ret,
+			 cmd == CASVIP_CMD_SERVER_NEW ? "cannot add a server to" :
+			 cmd == CASVIP_CMD_SERVER_SET ?
+							"cannot change a server of" :
+							"cannot delete a server of",
+			 name);
+}
+
+static int server_add(struct cv_nl *nl, int argc, char **argv)
+{
+	return server_change(nl, argc, argv, CASVIP_CMD_SERVER_NEW);
+}
+
+static int server_set(struct cv_nl *nl, int argc, char **argv)
+{
+	return server_change(nl, argc, argv, CASVIP_CMD_SERVER_SET);
+}
+
+static int server_del(struct cv_nl *nl, int argc, char **argv)
+{
+	return server_change(nl, argc, argv, CASVIP_CMD_SERVER_DEL);
+}
+
+static int server_show(struct cv_nl *nl, int argc, char **argv)
+{
+	struct cv_service svc = { 0 };
+	struct cv_server srv = { 0 };
+	int ret;
+
+	ret = argc > 1 ? take_server(argc, argv, svc.name, &srv) :
+			 take_name(argc, argv, svc.name, "server help");
+	if (ret)
+		return ret;
+	if (argc > 2)
+		return cv_usage_error("server help",
+				      "unexpected argument \"%s\"", argv[2]);
+	ret = cv_get_service(nl, svc.name, &svc);
+	if (!ret)
+		ret = cv_dump_servers(nl, &svc);
+	if (ret)
+		return cv_report(nl, ret, "cannot list the servers of",
+				 svc.name);
+	if (argc > 1) {
+		size_t i;
+
+		for (i = 0; i < svc.nsrv; i++)
+			if (svc.servers[i].addr.family == srv.addr.family &&
+			    !memcmp(svc.servers[i].addr.bytes, srv.addr.bytes,
+				    16))
+				break;
+		if (i == svc.nsrv) {
+			fprintf(stderr,
+				"Error: service \"%s\" has no server %s\n",
+				svc.name, argv[1]);
+			free(svc.servers);
+			return CV_EXIT_FAIL;
+		}
+		svc.servers[0] = svc.servers[i];
+		svc.nsrv = 1;
+	}
+	cv_print_servers(&svc);
+	free(svc.servers);
+	return CV_EXIT_OK;
+}
+
+static int server_help(struct cv_nl *nl, int argc, char **argv)
+{
+	(void)nl;
+	(void)argc;
+	(void)argv;
+	server_usage(stdout);
+	return CV_EXIT_OK;
+}
+
+int cv_cmd_server(struct cv_nl *nl, int argc, char **argv)
+{
+	static const struct cv_cmd cmds[] = {
+		{ "add", server_add, true },	{ "set", server_set, true },
+		{ "change", server_set, true }, { "del", server_del, true },
+		{ "delete", server_del, true }, { "show", server_show, true },
+		{ "list", server_show, true },	{ "help", server_help, false },
+	};
+
+	(void)nl;
+	return dispatch(cmds, ARRAY_SIZE(cmds), argc, argv, "server",
+			server_usage);
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * casvip: a VIP load balancer with source-IP persistence shared across all
+ * ports of a service (built for Exchange CAS arrays: 135 + static RPC ports).
+ *
+ * Generic netlink family "casvip", version 1. All state is per network
+ * namespace: a request acts on the namespace of the socket it came from.
+ * Every command that changes state needs CAP_NET_ADMIN (GENL_ADMIN_PERM);
+ * the GET commands are open to everyone.
+ *
+ * Every request carries its arguments in nested attributes. Services are
+ * named by CASVIP_A_SERVICE, real servers by CASVIP_A_SERVER inside the
+ * request (not inside the service nest):
+ *
+ * CASVIP_CMD_SERVICE_NEW  (create; -EEXIST if the name is taken)
+ * CASVIP_CMD_SERVICE_SET  (change the attributes given; -ENOENT if unknown)
+ *    CASVIP_A_SERVICE: NLA_NESTED
+ *       CASVIP_A_SERVICE_NAME: NLA_NUL_STRING, 1..CASVIP_NAME_MAX-1 bytes of
+ *                              [A-Za-z0-9_.-], starting with a letter or digit
+ *       CASVIP_A_SERVICE_VIP: NLA_BINARY, 4 bytes (IPv4) or 16 bytes (IPv6),
+ *                             network byte order; required by NEW
+ *       CASVIP_A_SERVICE_PROTO: NLA_U8, IPPROTO_TCP (default) or IPPROTO_UDP
+ *       CASVIP_A_SERVICE_PORTS: NLA_BINARY, an array of 1..CASVIP_MAX_RANGES
+ *                               struct casvip_port_range in host byte order,
+ *                               1 <= first <= last <= 65535, sorted and not
+ *                               overlapping; required by NEW
+ *       CASVIP_A_SERVICE_SCHED: NLA_U8, enum casvip_sched (default MH)
+ *       CASVIP_A_SERVICE_PERSIST_TIMEOUT: NLA_U32, seconds a client stays on
+ *                               its server after its last connection closed,
+ *                               0..CASVIP_PERSIST_TIMEOUT_MAX, 0 = no
+ *                               persistence (default 3600)
+ *       CASVIP_A_SERVICE_PERSIST_NETMASK: NLA_U8, prefix length applied to
+ *                               the client address to form the persistence
+ *                               key: 0..32 for IPv4, 0..128 for IPv6
+ *                               (default: the full address)
+ *       CASVIP_A_SERVICE_SNAT: NLA_U8, enum casvip_snat (default OFF)
+ *       CASVIP_A_SERVICE_SNAT_ADDR: NLA_BINARY, 4 or 16 bytes, same family as
+ *                               the VIP; required when SNAT is ADDR
+ *
+ *    Two services may not claim the same VIP, protocol and port: -EEXIST.
+ *    SET may change everything but the name; the VIP's family may not change.
+ *
+ * CASVIP_CMD_SERVICE_DEL
+ *    CASVIP_A_SERVICE: NLA_NESTED
+ *       CASVIP_A_SERVICE_NAME
+ *    Deletes the service with all its real servers.
+ *
+ * CASVIP_CMD_SERVICE_GET
+ *    doit: CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME } names the service.
+ *    dumpit: no attributes; one message per service, in creation order.
+ *    Either replies with messages of this form:
+ *    CASVIP_A_SERVICE: NLA_NESTED
+ *       CASVIP_A_SERVICE_NAME, _VIP, _PROTO, _PORTS, _SCHED,
+ *       _PERSIST_TIMEOUT, _PERSIST_NETMASK, _SNAT, and _SNAT_ADDR if set
+ *       CASVIP_A_SERVICE_NUM_SERVERS: NLA_U32
+ *       CASVIP_A_SERVICE_STATS: NLA_NESTED, see CASVIP_A_STATS_*
+ *
+ * CASVIP_CMD_SERVER_NEW  (add; -EEXIST if the service has that address)
+ * CASVIP_CMD_SERVER_SET  (change the attributes given)
+ *    CASVIP_A_SERVICE: NLA_NESTED
+ *       CASVIP_A_SERVICE_NAME
+ *    CASVIP_A_SERVER: NLA_NESTED
+ *       CASVIP_A_SERVER_ADDR: NLA_BINARY, 4 or 16 bytes, the family of the
+ *                             service's VIP; required
+ *       CASVIP_A_SERVER_WEIGHT: NLA_U32, 0..CASVIP_WEIGHT_MAX (default 100);
+ *                             a server of weight 0 gets no new clients
+ *       CASVIP_A_SERVER_ADMIN: NLA_U8, enum casvip_admin (default ENABLED)
+ *       CASVIP_A_SERVER_HEALTH: NLA_U8, enum casvip_health (default UP);
+ *                             what the health checker last decided
+ *
+ * CASVIP_CMD_SERVER_DEL
+ *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
+ *    CASVIP_A_SERVER { CASVIP_A_SERVER_ADDR }
+ *
+ * CASVIP_CMD_SERVER_GET
+ *    doit: CASVIP_A_SERVICE { _NAME } and CASVIP_A_SERVER { _ADDR } name one
+ *    server. dumpit: CASVIP_A_SERVICE { _NAME } names the service whose
+ *    servers are dumped, in the order they were added. Replies:
+ *    CASVIP_A_SERVICE: NLA_NESTED
+ *       CASVIP_A_SERVICE_NAME
+ *    CASVIP_A_SERVER: NLA_NESTED
+ *       CASVIP_A_SERVER_ADDR, _WEIGHT, _ADMIN, _HEALTH
+ *       CASVIP_A_SERVER_STATS: NLA_NESTED, see CASVIP_A_STATS_*
+ *
+ * CASVIP_CMD_FLUSH
+ *    No attributes. Deletes every service of the namespace.
+ *
+ * Dumps. A dump is split over as many messages as it needs and resumes where
+ * the previous part stopped. If the table changes while a dump is in progress
+ * the rest of the dump carries NLM_F_DUMP_INTR (genl_dump_check_consistent):
+ * the reader should discard what it has and dump again.
+ *
+ * Statistics (CASVIP_A_SERVICE_STATS, CASVIP_A_SERVER_STATS), all NLA_U64:
+ *    CASVIP_A_STATS_CONNS        connections scheduled
+ *    CASVIP_A_STATS_ACTIVE       connections alive now
+ *    CASVIP_A_STATS_PKTS_IN      packets client -> server
+ *    CASVIP_A_STATS_PKTS_OUT     packets server -> client
+ *    CASVIP_A_STATS_BYTES_IN     bytes client -> server
+ *    CASVIP_A_STATS_BYTES_OUT    bytes server -> client
+ *    CASVIP_A_STATS_DROP_NOSERVER new connections refused: no eligible server
+ *
+ * Errors. Every rejected request leaves the state as it was and, where the
+ * fault is in an attribute, carries an extended ACK message naming it:
+ *    -EINVAL     an attribute is malformed or out of range
+ *    -ENOENT     the named service or server does not exist
+ *    -EEXIST     the name or address is taken, or a port is claimed by
+ *                another service on the same VIP and protocol
+ *    -ENOSPC     a limit below would be exceeded
+ *    -EAFNOSUPPORT an address is not of the service's family
+ *    -EPERM      the caller lacks CAP_NET_ADMIN
+ */
+
+#ifndef _UAPI_LINUX_CASVIP_H
+#define _UAPI_LINUX_CASVIP_H
+
+#include <linux/types.h>
+
+#define CASVIP_GENL_NAME "casvip"
+#define CASVIP_GENL_VERSION 1
+
+/* Limits, enforced by the kernel. */
+#define CASVIP_NAME_MAX 32 /* including the NUL */
+#define CASVIP_MAX_RANGES 64 /* port ranges per service */
+#define CASVIP_MAX_SERVERS 4096 /* real servers per service */
+#define CASVIP_MAX_SERVICES 65536 /* services per network namespace */
+#define CASVIP_WEIGHT_MAX 65535
+#define CASVIP_PERSIST_TIMEOUT_MAX (30 * 24 * 3600) /* 30 days */
+#define CASVIP_PERSIST_TIMEOUT_DEFAULT 3600
+#define CASVIP_WEIGHT_DEFAULT 100
+
+struct casvip_port_range {
+	__u16 first;
+	__u16 last;
+};
+
+enum casvip_sched {
+	CASVIP_SCHED_RR, /* round robin */
+	CASVIP_SCHED_WRR, /* weighted round robin */
+	CASVIP_SCHED_LC, /* least connections */
+	CASVIP_SCHED_WLC, /* weighted least connections */
+	CASVIP_SCHED_SH, /* source hash */
+	CASVIP_SCHED_MH, /* Maglev consistent hash */
+	__CASVIP_SCHED_MAX
+};
+#define CASVIP_SCHED_MAX (__CASVIP_SCHED_MAX - 1)
+
+enum casvip_snat {
+	CASVIP_SNAT_OFF,
+	CASVIP_SNAT_MASQUERADE, /* the address of the outgoing interface */
+	CASVIP_SNAT_ADDR, /* CASVIP_A_SERVICE_SNAT_ADDR */
+	__CASVIP_SNAT_MAX
+};
+#define CASVIP_SNAT_MAX (__CASVIP_SNAT_MAX - 1)
+
+enum casvip_admin {
+	CASVIP_ADMIN_ENABLED,
+	CASVIP_ADMIN_DRAINING, /* keeps its clients, gets no new ones */
+	CASVIP_ADMIN_DISABLED, /* loses its clients */
+	__CASVIP_ADMIN_MAX
+};
+#define CASVIP_ADMIN_MAX (__CASVIP_ADMIN_MAX - 1)
+
+enum casvip_health {
+	CASVIP_HEALTH_UP,
+	CASVIP_HEALTH_DOWN,
+	__CASVIP_HEALTH_MAX
+};
+#define CASVIP_HEALTH_MAX (__CASVIP_HEALTH_MAX - 1)
+
+enum casvip_cmd {
+	CASVIP_CMD_UNSPEC,
+	CASVIP_CMD_SERVICE_NEW,
+	CASVIP_CMD_SERVICE_SET,
+	CASVIP_CMD_SERVICE_DEL,
+	CASVIP_CMD_SERVICE_GET,
+	CASVIP_CMD_SERVER_NEW,
+	CASVIP_CMD_SERVER_SET,
+	CASVIP_CMD_SERVER_DEL,
+	CASVIP_CMD_SERVER_GET,
+	CASVIP_CMD_FLUSH,
+	__CASVIP_CMD_MAX
+};
+#define CASVIP_CMD_MAX (__CASVIP_CMD_MAX - 1)
+
+enum casvip_attr {
+	CASVIP_A_UNSPEC,
+	CASVIP_A_SERVICE,
+	CASVIP_A_SERVER,
+	__CASVIP_A_MAX
+};
+#define CASVIP_A_MAX (__CASVIP_A_MAX - 1)
+
+enum casvip_service_attr {
+	CASVIP_A_SERVICE_UNSPEC,
+	CASVIP_A_SERVICE_NAME,
+	CASVIP_A_SERVICE_VIP,
+	CASVIP_A_SERVICE_PROTO,
+	CASVIP_A_SERVICE_PORTS,
+	CASVIP_A_SERVICE_SCHED,
+	CASVIP_A_SERVICE_PERSIST_TIMEOUT,
+	CASVIP_A_SERVICE_PERSIST_NETMASK,
+	CASVIP_A_SERVICE_SNAT,
+	CASVIP_A_SERVICE_SNAT_ADDR,
+	CASVIP_A_SERVICE_NUM_SERVERS,
+	CASVIP_A_SERVICE_STATS,
+	CASVIP_A_SERVICE_PAD,
+	__CASVIP_A_SERVICE_MAX
+};
+#define CASVIP_A_SERVICE_MAX (__CASVIP_A_SERVICE_MAX - 1)
+
+enum casvip_server_attr {
+	CASVIP_A_SERVER_UNSPEC,
+	CASVIP_A_SERVER_ADDR,
+	CASVIP_A_SERVER_WEIGHT,
+	CASVIP_A_SERVER_ADMIN,
+	CASVIP_A_SERVER_HEALTH,
+	CASVIP_A_SERVER_STATS,
+	CASVIP_A_SERVER_PAD,
+	__CASVIP_A_SERVER_MAX
+};
+#define CASVIP_A_SERVER_MAX (__CASVIP_A_SERVER_MAX - 1)
+
+enum casvip_stats_attr {
+	CASVIP_A_STATS_UNSPEC,
+	CASVIP_A_STATS_CONNS,
+	CASVIP_A_STATS_ACTIVE,
+	CASVIP_A_STATS_PKTS_IN,
+	CASVIP_A_STATS_PKTS_OUT,
+	CASVIP_A_STATS_BYTES_IN,
+	CASVIP_A_STATS_BYTES_OUT,
+	CASVIP_A_STATS_DROP_NOSERVER,
+	CASVIP_A_STATS_PAD,
+	__CASVIP_A_STATS_MAX
+};
+#define CASVIP_A_STATS_MAX (__CASVIP_A_STATS_MAX - 1)
+
+#endif /* _UAPI_LINUX_CASVIP_H */

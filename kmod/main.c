@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvip: module and network namespace set-up and teardown.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <net/netns/generic.h>
+
+#include "casvip.h"
+
+static unsigned int casvip_net_id __read_mostly;
+
+struct casvip_net *casvip_pernet(struct net *net)
+{
+	return net_generic(net, casvip_net_id);
+}
+
+static int __net_init casvip_net_init(struct net *net)
+{
+	struct casvip_net *cn = casvip_pernet(net);
+
+	mutex_init(&cn->lock);
+	INIT_LIST_HEAD(&cn->services);
+	hash_init(cn->by_name);
+	hash_init(cn->by_vip);
+	return 0;
+}
+
+static void __net_exit casvip_net_exit(struct net *net)
+{
+	struct casvip_net *cn = casvip_pernet(net);
+
+	mutex_lock(&cn->lock);
+	casvip_flush(cn);
+	mutex_unlock(&cn->lock);
+}
+
+static struct pernet_operations casvip_net_ops = {
+	.init = casvip_net_init,
+	.exit = casvip_net_exit,
+	.id = &casvip_net_id,
+	.size = sizeof(struct casvip_net),
+};
+
+static int __init casvip_init(void)
+{
+	int ret;
+
+	ret = register_pernet_subsys(&casvip_net_ops);
+	if (ret)
+		return ret;
+	ret = casvip_genl_init();
+	if (ret)
+		goto err_pernet;
+	pr_info("loaded\n");
+	return 0;
+
+err_pernet:
+	unregister_pernet_subsys(&casvip_net_ops);
+	return ret;
+}
+
+static void __exit casvip_exit(void)
+{
+	casvip_genl_exit();
+	unregister_pernet_subsys(&casvip_net_ops);
+	/* Wait for the call_rcu() frees queued by the teardown. */
+	rcu_barrier();
+	if (atomic_read(&casvip_objects))
+		pr_err("%d objects leaked\n", atomic_read(&casvip_objects));
+	pr_info("unloaded\n");
+}
+
+module_init(casvip_init);
+module_exit(casvip_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("VIP load balancer with source-IP persistence across ports");
+MODULE_AUTHOR("The casvip developers");
+MODULE_ALIAS_GENL_FAMILY(CASVIP_GENL_NAME);

@@ -1,0 +1,745 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvip: the generic netlink API, and nothing else.
+ * The family is documented in include/uapi/linux/casvip.h.
+ */
+#include <linux/ctype.h>
+#include <linux/in.h>
+#include <net/genetlink.h>
+#include <net/netns/generic.h>
+#include <net/sock.h>
+
+#include "casvip.h"
+
+static struct genl_family casvip_family;
+
+static int validate_name(const struct nlattr *attr,
+			 struct netlink_ext_ack *extack)
+{
+	const char *s = nla_data(attr);
+
+	if (!isalnum(*s)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "service name must start with a letter or digit");
+		return -EINVAL;
+	}
+	for (; *s; s++) {
+		if (!isalnum(*s) && *s != '_' && *s != '.' && *s != '-') {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "service name may hold only letters, digits, '_', '.' and '-'");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int validate_addr(const struct nlattr *attr,
+			 struct netlink_ext_ack *extack)
+{
+	if (nla_len(attr) != sizeof(struct in_addr) &&
+	    nla_len(attr) != sizeof(struct in6_addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "address must be 4 (IPv4) or 16 (IPv6) bytes");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int validate_ports(const struct nlattr *attr,
+			  struct netlink_ext_ack *extack)
+{
+	const struct casvip_port_range *r = nla_data(attr);
+	int i, n = nla_len(attr) / sizeof(*r);
+
+	if (nla_len(attr) % sizeof(*r) || !n || n > CASVIP_MAX_RANGES) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "port set must hold 1 to 64 ranges");
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!r[i].first || r[i].first > r[i].last) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "port range must have 1 <= first <= last");
+			return -EINVAL;
+		}
+		if (i && r[i].first <= r[i - 1].last) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "port ranges must be sorted and not overlap");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static struct netlink_range_validation timeout_range = {
+	.max = CASVIP_PERSIST_TIMEOUT_MAX,
+};
+
+static struct netlink_range_validation weight_range = {
+	.max = CASVIP_WEIGHT_MAX,
+};
+
+static const struct nla_policy service_policy[CASVIP_A_SERVICE_MAX + 1] = {
+	[CASVIP_A_SERVICE_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
+							 validate_name,
+							 CASVIP_NAME_MAX - 1),
+	[CASVIP_A_SERVICE_VIP] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							validate_addr),
+	[CASVIP_A_SERVICE_PROTO] = NLA_POLICY_RANGE(NLA_U8, IPPROTO_TCP,
+						    IPPROTO_UDP),
+	[CASVIP_A_SERVICE_PORTS] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							  validate_ports),
+	[CASVIP_A_SERVICE_SCHED] = NLA_POLICY_MAX(NLA_U8, CASVIP_SCHED_MAX),
+	[CASVIP_A_SERVICE_PERSIST_TIMEOUT] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
+	[CASVIP_A_SERVICE_PERSIST_NETMASK] = NLA_POLICY_MAX(NLA_U8, 128),
+	[CASVIP_A_SERVICE_SNAT] = NLA_POLICY_MAX(NLA_U8, CASVIP_SNAT_MAX),
+	[CASVIP_A_SERVICE_SNAT_ADDR] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							      validate_addr),
+};
+
+static const struct nla_policy service_name_policy[CASVIP_A_SERVICE_MAX + 1] = {
+	[CASVIP_A_SERVICE_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
+							 validate_name,
+							 CASVIP_NAME_MAX - 1),
+};
+
+static const struct nla_policy server_policy[CASVIP_A_SERVER_MAX + 1] = {
+	[CASVIP_A_SERVER_ADDR] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							validate_addr),
+	[CASVIP_A_SERVER_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &weight_range),
+	[CASVIP_A_SERVER_ADMIN] = NLA_POLICY_MAX(NLA_U8, CASVIP_ADMIN_MAX),
+	[CASVIP_A_SERVER_HEALTH] = NLA_POLICY_MAX(NLA_U8, CASVIP_HEALTH_MAX),
+};
+
+static const struct nla_policy server_addr_policy[CASVIP_A_SERVER_MAX + 1] = {
+	[CASVIP_A_SERVER_ADDR] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							validate_addr),
+};
+
+/* Top-level policies, one per kind of request. */
+static const struct nla_policy service_cfg_req[CASVIP_A_MAX + 1] = {
+	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_policy),
+};
+
+static const struct nla_policy service_name_req[CASVIP_A_MAX + 1] = {
+	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
+};
+
+static const struct nla_policy server_cfg_req[CASVIP_A_MAX + 1] = {
+	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
+	[CASVIP_A_SERVER] = NLA_POLICY_NESTED(server_policy),
+};
+
+static const struct nla_policy server_addr_req[CASVIP_A_MAX + 1] = {
+	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
+	[CASVIP_A_SERVER] = NLA_POLICY_NESTED(server_addr_policy),
+};
+
+static u8 addr_get(const struct nlattr *attr, union nf_inet_addr *addr)
+{
+	memset(addr, 0, sizeof(*addr));
+	nla_memcpy(addr, attr, sizeof(*addr));
+	return nla_len(attr) == sizeof(struct in_addr) ? NFPROTO_IPV4 :
+							 NFPROTO_IPV6;
+}
+
+static int addr_put(struct sk_buff *skb, int type, u8 family,
+		    const union nf_inet_addr *addr)
+{
+	return nla_put(skb, type,
+		       family == NFPROTO_IPV4 ? sizeof(struct in_addr) :
+						sizeof(struct in6_addr),
+		       addr);
+}
+
+/* Parse the nest @type of @info with @policy; -EINVAL if it is missing. */
+static int parse_nest(struct genl_info *info, int type, int maxtype,
+		      const struct nla_policy *policy, struct nlattr **tb)
+{
+	if (GENL_REQ_ATTR_CHECK(info, type))
+		return -EINVAL;
+	return nla_parse_nested(tb, maxtype, info->attrs[type], policy,
+				info->extack);
+}
+
+static const char *service_name(struct genl_info *info, struct nlattr **tb)
+{
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[CASVIP_A_SERVICE], tb,
+			      CASVIP_A_SERVICE_NAME))
+		return NULL;
+	return nla_data(tb[CASVIP_A_SERVICE_NAME]);
+}
+
+/* Find the service named in @info; needs cn->lock. */
+static struct casvip_service *lookup_service(struct casvip_net *cn,
+					     struct genl_info *info,
+					     const struct nla_policy *policy)
+{
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	struct casvip_service *svc;
+	const char *name;
+	int ret;
+
+	ret = parse_nest(info, CASVIP_A_SERVICE, CASVIP_A_SERVICE_MAX, policy,
+			 tb);
+	if (ret)
+		return ERR_PTR(ret);
+	name = service_name(info, tb);
+	if (!name)
+		return ERR_PTR(-EINVAL);
+	svc = casvip_service_find(cn, name);
+	if (!svc) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_SERVICE_NAME],
+				    "no service of that name");
+		return ERR_PTR(-ENOENT);
+	}
+	return svc;
+}
+
+static int parse_service(struct genl_info *info, struct nlattr **tb,
+			 struct casvip_service_cfg *cfg, bool create)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *nest = info->attrs[CASVIP_A_SERVICE];
+	struct casvip_match *m = &cfg->match;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->name = service_name(info, tb);
+	if (!cfg->name)
+		return -EINVAL;
+	if (create && (NL_REQ_ATTR_CHECK(extack, nest, tb,
+					 CASVIP_A_SERVICE_VIP) ||
+		       NL_REQ_ATTR_CHECK(extack, nest, tb,
+					 CASVIP_A_SERVICE_PORTS)))
+		return -EINVAL;
+
+	/* A change to any part of the match restates all of it. */
+	if (tb[CASVIP_A_SERVICE_VIP] || tb[CASVIP_A_SERVICE_PROTO] ||
+	    tb[CASVIP_A_SERVICE_PORTS]) {
+		if (!tb[CASVIP_A_SERVICE_VIP] || !tb[CASVIP_A_SERVICE_PORTS]) {
+			NL_SET_ERR_MSG_ATTR(extack, nest,
+					    "VIP, protocol and ports change together: give the VIP and the ports");
+			return -EINVAL;
+		}
+		cfg->has_match = true;
+		m->family = addr_get(tb[CASVIP_A_SERVICE_VIP], &m->vip);
+		m->proto = tb[CASVIP_A_SERVICE_PROTO] ?
+			   nla_get_u8(tb[CASVIP_A_SERVICE_PROTO]) : IPPROTO_TCP;
+		if (m->proto != IPPROTO_TCP && m->proto != IPPROTO_UDP) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[CASVIP_A_SERVICE_PROTO],
+					    "protocol must be TCP or UDP");
+			return -EINVAL;
+		}
+		m->nranges = nla_len(tb[CASVIP_A_SERVICE_PORTS]) /
+			     sizeof(struct casvip_port_range);
+		nla_memcpy(m->ranges, tb[CASVIP_A_SERVICE_PORTS],
+			   sizeof(m->ranges));
+	}
+	if (tb[CASVIP_A_SERVICE_SCHED]) {
+		cfg->has_sched = true;
+		cfg->sched = nla_get_u8(tb[CASVIP_A_SERVICE_SCHED]);
+	}
+	if (tb[CASVIP_A_SERVICE_PERSIST_TIMEOUT]) {
+		cfg->has_timeout = true;
+		cfg->timeout = nla_get_u32(tb[CASVIP_A_SERVICE_PERSIST_TIMEOUT]);
+	}
+	if (tb[CASVIP_A_SERVICE_PERSIST_NETMASK]) {
+		cfg->has_netmask = true;
+		cfg->netmask = nla_get_u8(tb[CASVIP_A_SERVICE_PERSIST_NETMASK]);
+	}
+	if (tb[CASVIP_A_SERVICE_SNAT]) {
+		cfg->has_snat = true;
+		cfg->snat = nla_get_u8(tb[CASVIP_A_SERVICE_SNAT]);
+	}
+	if (tb[CASVIP_A_SERVICE_SNAT_ADDR]) {
+		cfg->has_snat_addr = true;
+		cfg->snat_family = addr_get(tb[CASVIP_A_SERVICE_SNAT_ADDR],
+					    &cfg->snat_addr);
+	}
+	return 0;
+}
+
+static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	struct casvip_service_cfg cfg;
+	int ret;
+
+	ret = parse_nest(info, CASVIP_A_SERVICE, CASVIP_A_SERVICE_MAX,
+			 service_policy, tb);
+	if (ret)
+		return ret;
+	ret = parse_service(info, tb, &cfg, true);
+	if (ret)
+		return ret;
+	mutex_lock(&cn->lock);
+	ret = casvip_service_new(cn, &cfg, info->extack);
+	mutex_unlock(&cn->lock);
+	return ret;
+}
+
+static int service_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	struct casvip_service_cfg cfg;
+	struct casvip_service *svc;
+	int ret;
+
+	ret = parse_nest(info, CASVIP_A_SERVICE, CASVIP_A_SERVICE_MAX,
+			 service_policy, tb);
+	if (ret)
+		return ret;
+	ret = parse_service(info, tb, &cfg, false);
+	if (ret)
+		return ret;
+	mutex_lock(&cn->lock);
+	svc = casvip_service_find(cn, cfg.name);
+	if (svc) {
+		ret = casvip_service_set(cn, svc, &cfg, info->extack);
+	} else {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_SERVICE_NAME],
+				    "no service of that name");
+		ret = -ENOENT;
+	}
+	mutex_unlock(&cn->lock);
+	return ret;
+}
+
+static int service_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct casvip_service *svc;
+
+	mutex_lock(&cn->lock);
+	svc = lookup_service(cn, info, service_name_policy);
+	if (!IS_ERR(svc))
+		casvip_service_del(cn, svc);
+	mutex_unlock(&cn->lock);
+	return PTR_ERR_OR_ZERO(svc);
+}
+
+static int stats_put(struct sk_buff *skb, int type,
+		     struct casvip_stats_pcpu __percpu *pcpu, u64 active)
+{
+	struct casvip_stats st;
+	struct nlattr *nest;
+
+	casvip_stats_read(pcpu, &st);
+	nest = nla_nest_start(skb, type);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u64_64bit(skb, CASVIP_A_STATS_CONNS, st.conns,
+			      CASVIP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CASVIP_A_STATS_ACTIVE, active,
+			      CASVIP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CASVIP_A_STATS_PKTS_IN, st.pkts_in,
+			      CASVIP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CASVIP_A_STATS_PKTS_OUT, st.pkts_out,
+			      CASVIP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CASVIP_A_STATS_BYTES_IN, st.bytes_in,
+			      CASVIP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CASVIP_A_STATS_BYTES_OUT, st.bytes_out,
+			      CASVIP_A_STATS_PAD) ||
+	    nla_put_u64_64bit(skb, CASVIP_A_STATS_DROP_NOSERVER,
+			      st.drop_noserver, CASVIP_A_STATS_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
+{
+	const struct casvip_match *m = &svc->match;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, CASVIP_A_SERVICE);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_string(skb, CASVIP_A_SERVICE_NAME, svc->name) ||
+	    addr_put(skb, CASVIP_A_SERVICE_VIP, m->family, &m->vip) ||
+	    nla_put_u8(skb, CASVIP_A_SERVICE_PROTO, m->proto) ||
+	    nla_put(skb, CASVIP_A_SERVICE_PORTS,
+		    m->nranges * sizeof(m->ranges[0]), m->ranges) ||
+	    nla_put_u8(skb, CASVIP_A_SERVICE_SCHED, svc->sched) ||
+	    nla_put_u32(skb, CASVIP_A_SERVICE_PERSIST_TIMEOUT, svc->timeout) ||
+	    nla_put_u8(skb, CASVIP_A_SERVICE_PERSIST_NETMASK, svc->netmask) ||
+	    nla_put_u8(skb, CASVIP_A_SERVICE_SNAT, svc->snat) ||
+	    (svc->snat == CASVIP_SNAT_ADDR &&
+	     addr_put(skb, CASVIP_A_SERVICE_SNAT_ADDR, m->family,
+		      &svc->snat_addr)) ||
+	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_SERVERS, svc->nservers) ||
+	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats, 0))
+		goto cancel;
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int server_fill(struct sk_buff *skb, const struct casvip_server *srv)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, CASVIP_A_SERVICE);
+	if (!nest || nla_put_string(skb, CASVIP_A_SERVICE_NAME, srv->svc->name))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	nest = nla_nest_start(skb, CASVIP_A_SERVER);
+	if (!nest)
+		return -EMSGSIZE;
+	if (addr_put(skb, CASVIP_A_SERVER_ADDR, srv->svc->match.family,
+		     &srv->addr) ||
+	    nla_put_u32(skb, CASVIP_A_SERVER_WEIGHT, srv->weight) ||
+	    nla_put_u8(skb, CASVIP_A_SERVER_ADMIN, srv->admin) ||
+	    nla_put_u8(skb, CASVIP_A_SERVER_HEALTH, srv->health) ||
+	    stats_put(skb, CASVIP_A_SERVER_STATS, srv->stats, 0))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Reply to a GET doit with one object filled by @fill. */
+static int reply_one(struct genl_info *info, u8 cmd,
+		     int (*fill)(struct sk_buff *, const void *),
+		     const void *obj)
+{
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &casvip_family, 0, cmd);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto err;
+	}
+	ret = fill(msg, obj);
+	if (ret)
+		goto err;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	nlmsg_free(msg);
+	return ret;
+}
+
+static int service_fill_any(struct sk_buff *skb, const void *obj)
+{
+	return service_fill(skb, obj);
+}
+
+static int server_fill_any(struct sk_buff *skb, const void *obj)
+{
+	return server_fill(skb, obj);
+}
+
+static int service_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct casvip_service *svc;
+	int ret;
+
+	mutex_lock(&cn->lock);
+	svc = lookup_service(cn, info, service_name_policy);
+	ret = IS_ERR(svc) ? PTR_ERR(svc) :
+			    reply_one(info, CASVIP_CMD_SERVICE_GET,
+				      service_fill_any, svc);
+	mutex_unlock(&cn->lock);
+	return ret;
+}
+
+/*
+ * Dumps: cb->args[0] is the index of the next object to send. An object
+ * that does not fit ends this part of the dump; the next part starts there.
+ */
+static void *dump_begin(struct sk_buff *skb, struct netlink_callback *cb,
+			struct casvip_net *cn, u8 cmd)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &casvip_family, NLM_F_MULTI, cmd);
+	if (hdr)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
+}
+
+static int service_get_dumpit(struct sk_buff *skb,
+			      struct netlink_callback *cb)
+{
+	struct casvip_net *cn = casvip_pernet(sock_net(skb->sk));
+	struct casvip_service *svc;
+	long idx = 0, start = cb->args[0];
+	void *hdr;
+
+	mutex_lock(&cn->lock);
+	cb->seq = cn->generation;
+	list_for_each_entry(svc, &cn->services, list) {
+		if (idx++ < start)
+			continue;
+		hdr = dump_begin(skb, cb, cn, CASVIP_CMD_SERVICE_GET);
+		if (!hdr)
+			break;
+		if (service_fill(skb, svc)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = idx;
+	}
+	mutex_unlock(&cn->lock);
+	return skb->len;
+}
+
+static int server_lookup(struct casvip_net *cn, struct genl_info *info,
+			 const struct nla_policy *policy,
+			 struct nlattr **tb,
+			 struct casvip_service **svcp,
+			 struct casvip_server_cfg *cfg)
+{
+	struct casvip_service *svc;
+	int ret;
+
+	svc = lookup_service(cn, info, service_name_policy);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
+	ret = parse_nest(info, CASVIP_A_SERVER, CASVIP_A_SERVER_MAX, policy,
+			 tb);
+	if (ret)
+		return ret;
+	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[CASVIP_A_SERVER], tb,
+			      CASVIP_A_SERVER_ADDR))
+		return -EINVAL;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->family = addr_get(tb[CASVIP_A_SERVER_ADDR], &cfg->addr);
+	*svcp = svc;
+	return 0;
+}
+
+static struct casvip_server *server_get(struct casvip_net *cn,
+					struct genl_info *info,
+					const struct nla_policy *policy,
+					struct nlattr **tb,
+					struct casvip_server_cfg *cfg)
+{
+	struct casvip_service *svc;
+	struct casvip_server *srv;
+	int ret;
+
+	ret = server_lookup(cn, info, policy, tb, &svc, cfg);
+	if (ret)
+		return ERR_PTR(ret);
+	srv = casvip_server_find(svc, &cfg->addr);
+	if (!srv) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_SERVER_ADDR],
+				    "the service has no server of that address");
+		return ERR_PTR(-ENOENT);
+	}
+	return srv;
+}
+
+static void parse_server(struct nlattr **tb, struct casvip_server_cfg *cfg)
+{
+	if (tb[CASVIP_A_SERVER_WEIGHT]) {
+		cfg->has_weight = true;
+		cfg->weight = nla_get_u32(tb[CASVIP_A_SERVER_WEIGHT]);
+	}
+	if (tb[CASVIP_A_SERVER_ADMIN]) {
+		cfg->has_admin = true;
+		cfg->admin = nla_get_u8(tb[CASVIP_A_SERVER_ADMIN]);
+	}
+	if (tb[CASVIP_A_SERVER_HEALTH]) {
+		cfg->has_health = true;
+		cfg->health = nla_get_u8(tb[CASVIP_A_SERVER_HEALTH]);
+	}
+}
+
+static int server_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
+	struct casvip_server_cfg cfg;
+	struct casvip_service *svc;
+	int ret;
+
+	mutex_lock(&cn->lock);
+	ret = server_lookup(cn, info, server_policy, tb, &svc, &cfg);
+	if (!ret) {
+		parse_server(tb, &cfg);
+		ret = casvip_server_new(cn, svc, &cfg, info->extack);
+	}
+	mutex_unlock(&cn->lock);
+	return ret;
+}
+
+static int server_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
+	struct casvip_server_cfg cfg;
+	struct casvip_server *srv;
+
+	mutex_lock(&cn->lock);
+	srv = server_get(cn, info, server_policy, tb, &cfg);
+	if (!IS_ERR(srv)) {
+		parse_server(tb, &cfg);
+		casvip_server_set(cn, srv, &cfg);
+	}
+	mutex_unlock(&cn->lock);
+	return PTR_ERR_OR_ZERO(srv);
+}
+
+static int server_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
+	struct casvip_server_cfg cfg;
+	struct casvip_server *srv;
+
+	mutex_lock(&cn->lock);
+	srv = server_get(cn, info, server_addr_policy, tb, &cfg);
+	if (!IS_ERR(srv))
+		casvip_server_del(cn, srv);
+	mutex_unlock(&cn->lock);
+	return PTR_ERR_OR_ZERO(srv);
+}
+
+static int server_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
+	struct casvip_server_cfg cfg;
+	struct casvip_server *srv;
+	int ret;
+
+	mutex_lock(&cn->lock);
+	srv = server_get(cn, info, server_addr_policy, tb, &cfg);
+	ret = IS_ERR(srv) ? PTR_ERR(srv) :
+			    reply_one(info, CASVIP_CMD_SERVER_GET,
+				      server_fill_any, srv);
+	mutex_unlock(&cn->lock);
+	return ret;
+}
+
+static int server_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct casvip_net *cn = casvip_pernet(sock_net(skb->sk));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	struct casvip_service *svc;
+	struct casvip_server *srv;
+	long idx = 0, start = cb->args[0];
+	int ret;
+	void *hdr;
+
+	if (!di->attrs[CASVIP_A_SERVICE]) {
+		NL_SET_ERR_MSG(cb->extack, "dumping servers needs a service name");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, CASVIP_A_SERVICE_MAX,
+			       di->attrs[CASVIP_A_SERVICE],
+			       service_name_policy, cb->extack);
+	if (ret)
+		return ret;
+	if (!tb[CASVIP_A_SERVICE_NAME]) {
+		NL_SET_ERR_MSG(cb->extack, "dumping servers needs a service name");
+		return -EINVAL;
+	}
+
+	mutex_lock(&cn->lock);
+	svc = casvip_service_find(cn, nla_data(tb[CASVIP_A_SERVICE_NAME]));
+	if (!svc) {
+		mutex_unlock(&cn->lock);
+		NL_SET_ERR_MSG(cb->extack, "no service of that name");
+		return -ENOENT;
+	}
+	cb->seq = cn->generation;
+	list_for_each_entry(srv, &svc->servers, list) {
+		if (idx++ < start)
+			continue;
+		hdr = dump_begin(skb, cb, cn, CASVIP_CMD_SERVER_GET);
+		if (!hdr)
+			break;
+		if (server_fill(skb, srv)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = idx;
+	}
+	mutex_unlock(&cn->lock);
+	return skb->len;
+}
+
+static int flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+
+	mutex_lock(&cn->lock);
+	casvip_flush(cn);
+	mutex_unlock(&cn->lock);
+	return 0;
+}
+
+#define OP(_cmd, _doit, _dumpit, _policy, _flags) {	\
+	.cmd = _cmd,					\
+	.doit = _doit,					\
+	.dumpit = _dumpit,				\
+	.policy = _policy,				\
+	.maxattr = CASVIP_A_MAX,			\
+	.flags = _flags,				\
+}
+
+static const struct genl_ops casvip_ops[] = {
+	OP(CASVIP_CMD_SERVICE_NEW, service_new_doit, NULL, service_cfg_req,
+	   GENL_ADMIN_PERM),
+	OP(CASVIP_CMD_SERVICE_SET, service_set_doit, NULL, service_cfg_req,
+	   GENL_ADMIN_PERM),
+	OP(CASVIP_CMD_SERVICE_DEL, service_del_doit, NULL, service_name_req,
+	   GENL_ADMIN_PERM),
+	OP(CASVIP_CMD_SERVICE_GET, service_get_doit, service_get_dumpit,
+	   service_name_req, 0),
+	OP(CASVIP_CMD_SERVER_NEW, server_new_doit, NULL, server_cfg_req,
+	   GENL_ADMIN_PERM),
+	OP(CASVIP_CMD_SERVER_SET, server_set_doit, NULL, server_cfg_req,
+	   GENL_ADMIN_PERM),
+	OP(CASVIP_CMD_SERVER_DEL, server_del_doit, NULL, server_addr_req,
+	   GENL_ADMIN_PERM),
+	OP(CASVIP_CMD_SERVER_GET, server_get_doit, server_get_dumpit,
+	   server_addr_req, 0),
+	{
+		/* No policy: the core refuses any attribute. */
+		.cmd = CASVIP_CMD_FLUSH,
+		.doit = flush_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
+static struct genl_family casvip_family __ro_after_init = {
+	.name = CASVIP_GENL_NAME,
+	.version = CASVIP_GENL_VERSION,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = casvip_ops,
+	.n_ops = ARRAY_SIZE(casvip_ops),
+};
+
+int __init casvip_genl_init(void)
+{
+	return genl_register_family(&casvip_family);
+}
+
+void casvip_genl_exit(void)
+{
+	genl_unregister_family(&casvip_family);
+}

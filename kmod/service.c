@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvip: lifetime of services and real servers.
+ *
+ * Every function here but the lookups runs with casvip_net.lock held. The
+ * packet path finds services through casvip_net.by_vip and walks
+ * casvip_service.servers under RCU, so objects are unlinked with the _rcu
+ * list helpers and freed after a grace period.
+ */
+#include <linux/jhash.h>
+#include <linux/netlink.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "casvip.h"
+
+/* Services and servers alive, to catch a leak at module unload. */
+atomic_t casvip_objects = ATOMIC_INIT(0);
+
+static u32 name_hash(const char *name)
+{
+	return jhash(name, strlen(name), 0);
+}
+
+static u32 vip_hash(const struct casvip_match *m)
+{
+	return jhash2(m->vip.all, ARRAY_SIZE(m->vip.all),
+		      m->family << 8 | m->proto);
+}
+
+struct casvip_service *casvip_service_find(struct casvip_net *cn,
+					   const char *name)
+{
+	struct casvip_service *svc;
+
+	lockdep_assert_held(&cn->lock);
+	hash_for_each_possible(cn->by_name, svc, name_node, name_hash(name))
+		if (!strcmp(svc->name, name))
+			return svc;
+	return NULL;
+}
+
+static bool ranges_overlap(const struct casvip_match *a,
+			   const struct casvip_match *b)
+{
+	unsigned int i = 0, j = 0;
+
+	/* Both arrays are sorted and free of overlaps: merge them. */
+	while (i < a->nranges && j < b->nranges) {
+		if (a->ranges[i].last < b->ranges[j].first)
+			i++;
+		else if (b->ranges[j].last < a->ranges[i].first)
+			j++;
+		else
+			return true;
+	}
+	return false;
+}
+
+/* Another service claiming a port of @m on the same VIP and protocol? */
+static bool match_conflicts(struct casvip_net *cn,
+			    const struct casvip_match *m,
+			    const struct casvip_service *self)
+{
+	struct casvip_service *svc;
+
+	hash_for_each_possible(cn->by_vip, svc, vip_node, vip_hash(m)) {
+		if (svc == self || svc->match.family != m->family ||
+		    svc->match.proto != m->proto ||
+		    !nf_inet_addr_cmp(&svc->match.vip, &m->vip))
+			continue;
+		if (ranges_overlap(&svc->match, m))
+			return true;
+	}
+	return false;
+}
+
+static void service_apply(struct casvip_service *svc,
+			  const struct casvip_service_cfg *cfg)
+{
+	if (cfg->has_match)
+		svc->match = cfg->match;
+	if (cfg->has_sched)
+		WRITE_ONCE(svc->sched, cfg->sched);
+	if (cfg->has_timeout)
+		WRITE_ONCE(svc->timeout, cfg->timeout);
+	if (cfg->has_netmask)
+		svc->netmask = cfg->netmask;
+	if (cfg->has_snat)
+		svc->snat = cfg->snat;
+	if (cfg->has_snat_addr)
+		svc->snat_addr = cfg->snat_addr;
+}
+
+static int service_check(struct casvip_net *cn, struct casvip_service *self,
+			 const struct casvip_service_cfg *cfg,
+			 const struct casvip_match *m,
+			 struct netlink_ext_ack *extack)
+{
+	u8 snat = cfg->has_snat ? cfg->snat : self ? self->snat : 0;
+	bool has_addr = cfg->has_snat_addr ||
+			(self && self->snat == CASVIP_SNAT_ADDR);
+
+	if (self && m->family != self->match.family) {
+		NL_SET_ERR_MSG(extack, "the VIP's address family cannot change");
+		return -EAFNOSUPPORT;
+	}
+	if (cfg->has_netmask &&
+	    cfg->netmask > (m->family == NFPROTO_IPV4 ? 32 : 128)) {
+		NL_SET_ERR_MSG(extack,
+			       "persistence netmask is longer than the VIP's address");
+		return -EINVAL;
+	}
+	if (cfg->has_snat_addr && cfg->snat_family != m->family) {
+		NL_SET_ERR_MSG(extack, "SNAT address is not of the VIP's family");
+		return -EAFNOSUPPORT;
+	}
+	if (snat == CASVIP_SNAT_ADDR && !has_addr) {
+		NL_SET_ERR_MSG(extack, "SNAT to an address needs the address");
+		return -EINVAL;
+	}
+	if (cfg->has_match && match_conflicts(cn, m, self)) {
+		NL_SET_ERR_MSG(extack,
+			       "a port is already claimed by another service on this VIP and protocol");
+		return -EEXIST;
+	}
+	return 0;
+}
+
+int casvip_service_new(struct casvip_net *cn,
+		       const struct casvip_service_cfg *cfg,
+		       struct netlink_ext_ack *extack)
+{
+	struct casvip_service *svc;
+	int ret;
+
+	lockdep_assert_held(&cn->lock);
+	if (casvip_service_find(cn, cfg->name)) {
+		NL_SET_ERR_MSG(extack, "a service of that name exists");
+		return -EEXIST;
+	}
+	if (cn->nservices >= CASVIP_MAX_SERVICES) {
+		NL_SET_ERR_MSG(extack, "too many services in this namespace");
+		return -ENOSPC;
+	}
+	ret = service_check(cn, NULL, cfg, &cfg->match, extack);
+	if (ret)
+		return ret;
+
+	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
+	if (!svc)
+		return -ENOMEM;
+	svc->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
+	if (!svc->stats) {
+		kfree(svc);
+		return -ENOMEM;
+	}
+	atomic_inc(&casvip_objects);
+	strscpy(svc->name, cfg->name, sizeof(svc->name));
+	svc->sched = CASVIP_SCHED_MH;
+	svc->timeout = CASVIP_PERSIST_TIMEOUT_DEFAULT;
+	svc->netmask = cfg->match.family == NFPROTO_IPV4 ? 32 : 128;
+	INIT_LIST_HEAD(&svc->servers);
+	service_apply(svc, cfg);
+
+	list_add_tail(&svc->list, &cn->services);
+	hash_add(cn->by_name, &svc->name_node, name_hash(svc->name));
+	hash_add_rcu(cn->by_vip, &svc->vip_node, vip_hash(&svc->match));
+	cn->nservices++;
+	cn->generation++;
+	pr_debug("service %s created\n", svc->name);
+	return 0;
+}
+
+int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
+		       const struct casvip_service_cfg *cfg,
+		       struct netlink_ext_ack *extack)
+{
+	const struct casvip_match *m = cfg->has_match ? &cfg->match :
+							&svc->match;
+	int ret;
+
+	lockdep_assert_held(&cn->lock);
+	ret = service_check(cn, svc, cfg, m, extack);
+	if (ret)
+		return ret;
+
+	if (cfg->has_match || cfg->has_netmask || cfg->has_snat ||
+	    cfg->has_snat_addr) {
+		/*
+		 * The packet path reads these without the lock: take the
+		 * service out of its sight while they change.
+		 */
+		hash_del_rcu(&svc->vip_node);
+		synchronize_net();
+		service_apply(svc, cfg);
+		hash_add_rcu(cn->by_vip, &svc->vip_node, vip_hash(&svc->match));
+	} else {
+		service_apply(svc, cfg);
+	}
+	cn->generation++;
+	return 0;
+}
+
+static void server_free_rcu(struct rcu_head *head)
+{
+	struct casvip_server *srv = container_of(head, struct casvip_server,
+						 rcu);
+
+	free_percpu(srv->stats);
+	kfree(srv);
+	atomic_dec(&casvip_objects);
+}
+
+static void service_free_rcu(struct rcu_head *head)
+{
+	struct casvip_service *svc = container_of(head, struct casvip_service,
+						  rcu);
+
+	free_percpu(svc->stats);
+	kfree(svc);
+	atomic_dec(&casvip_objects);
+}
+
+static void server_unlink(struct casvip_server *srv)
+{
+	list_del_rcu(&srv->list);
+	srv->svc->nservers--;
+	pr_debug("server of %s destroyed\n", srv->svc->name);
+	call_rcu(&srv->rcu, server_free_rcu);
+}
+
+void casvip_service_del(struct casvip_net *cn, struct casvip_service *svc)
+{
+	struct casvip_server *srv, *tmp;
+
+	lockdep_assert_held(&cn->lock);
+	hash_del_rcu(&svc->vip_node);
+	hash_del(&svc->name_node);
+	list_del(&svc->list);
+	list_for_each_entry_safe(srv, tmp, &svc->servers, list)
+		server_unlink(srv);
+	cn->nservices--;
+	cn->generation++;
+	pr_debug("service %s destroyed\n", svc->name);
+	call_rcu(&svc->rcu, service_free_rcu);
+}
+
+void casvip_flush(struct casvip_net *cn)
+{
+	struct casvip_service *svc, *tmp;
+
+	lockdep_assert_held(&cn->lock);
+	list_for_each_entry_safe(svc, tmp, &cn->services, list)
+		casvip_service_del(cn, svc);
+}
+
+struct casvip_server *casvip_server_find(const struct casvip_service *svc,
+					 const union nf_inet_addr *addr)
+{
+	struct casvip_server *srv;
+
+	list_for_each_entry(srv, &svc->servers, list)
+		if (nf_inet_addr_cmp(&srv->addr, addr))
+			return srv;
+	return NULL;
+}
+
+int casvip_server_new(struct casvip_net *cn, struct casvip_service *svc,
+		      const struct casvip_server_cfg *cfg,
+		      struct netlink_ext_ack *extack)
+{
+	struct casvip_server *srv;
+
+	lockdep_assert_held(&cn->lock);
+	if (cfg->family != svc->match.family) {
+		NL_SET_ERR_MSG(extack,
+			       "server address is not of the VIP's family");
+		return -EAFNOSUPPORT;
+	}
+	if (casvip_server_find(svc, &cfg->addr)) {
+		NL_SET_ERR_MSG(extack, "the service has a server of that address");
+		return -EEXIST;
+	}
+	if (svc->nservers >= CASVIP_MAX_SERVERS) {
+		NL_SET_ERR_MSG(extack, "too many servers in this service");
+		return -ENOSPC;
+	}
+	srv = kzalloc(sizeof(*srv), GFP_KERNEL_ACCOUNT);
+	if (!srv)
+		return -ENOMEM;
+	srv->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
+	if (!srv->stats) {
+		kfree(srv);
+		return -ENOMEM;
+	}
+	atomic_inc(&casvip_objects);
+	srv->svc = svc;
+	srv->addr = cfg->addr;
+	srv->weight = CASVIP_WEIGHT_DEFAULT;
+	casvip_server_set(cn, srv, cfg);
+	list_add_tail_rcu(&srv->list, &svc->servers);
+	svc->nservers++;
+	pr_debug("server of %s created\n", svc->name);
+	return 0;
+}
+
+void casvip_server_set(struct casvip_net *cn, struct casvip_server *srv,
+		       const struct casvip_server_cfg *cfg)
+{
+	lockdep_assert_held(&cn->lock);
+	if (cfg->has_weight)
+		WRITE_ONCE(srv->weight, cfg->weight);
+	if (cfg->has_admin)
+		WRITE_ONCE(srv->admin, cfg->admin);
+	if (cfg->has_health)
+		WRITE_ONCE(srv->health, cfg->health);
+	cn->generation++;
+}
+
+void casvip_server_del(struct casvip_net *cn, struct casvip_server *srv)
+{
+	lockdep_assert_held(&cn->lock);
+	server_unlink(srv);
+	cn->generation++;
+}
+
+void casvip_stats_read(struct casvip_stats_pcpu __percpu *pcpu,
+		       struct casvip_stats *out)
+{
+	int cpu;
+
+	memset(out, 0, sizeof(*out));
+	for_each_possible_cpu(cpu) {
+		const struct casvip_stats_pcpu *s = per_cpu_ptr(pcpu, cpu);
+		u64 conns, pi, po, bi, bo, drop;
+		unsigned int start;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			conns = u64_stats_read(&s->conns);
+			pi = u64_stats_read(&s->pkts_in);
+			po = u64_stats_read(&s->pkts_out);
+			bi = u64_stats_read(&s->bytes_in);
+			bo = u64_stats_read(&s->bytes_out);
+			drop = u64_stats_read(&s->drop_noserver);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		out->conns += conns;
+		out->pkts_in += pi;
+		out->pkts_out += po;
+		out->bytes_in += bi;
+		out->bytes_out += bo;
+		out->drop_noserver += drop;
+	}
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Install, on Debian 12, every package the build, the tests and the VM lab
+# need. Does nothing when they are all there already.
+set -e
+pkgs="make gcc libc6-dev pkg-config libmnl-dev
+linux-headers-cloud-amd64 linux-image-cloud-amd64 linux-source-6.1
+qemu-system-x86 busybox-static kmod cpio xz-utils
+iproute2 nftables socat conntrack ipvsadm
+sparse perl clang-format jq"
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+if [ "$(id -u)" != 0 ]; then
+	echo "need root to install packages (run: sudo make deps)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing

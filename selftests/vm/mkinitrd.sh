@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the initramfs the VM tests boot: busybox, the kernel modules the
+# tests load, casvip.ko, casvipctl, the test programs and the host tools
+# they drive (iproute2, nftables, socat, conntrack, ipvsadm) with their
+# libraries.
+#
+# usage: mkinitrd.sh KVER TOP OUT.cpio
+set -euo pipefail
+
+kver=$1
+top=$2
+out=$3
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+chmod 755 "$root"
+
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,etc,proc,sys,dev,tmp,run,var/run,tests,root}
+cp /bin/busybox "$root/bin/busybox"
+for a in $(/bin/busybox --list); do
+	[ -e "$root/bin/$a" ] || ln -s busybox "$root/bin/$a"
+done
+
+# A binary and every library it links, at their own paths.
+add_bin() {
+	local src=$1 dst=${2:-$1}
+	mkdir -p "$root$(dirname "$dst")"
+	cp -L "$src" "$root$dst"
+	ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		[ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
+	done
+}
+
+for b in /bin/bash /usr/sbin/ip /usr/sbin/nft /usr/bin/socat \
+	/usr/sbin/conntrack /usr/sbin/ipvsadm /usr/bin/jq; do
+	add_bin "$b"
+done
+rm -f "$root/bin/sh"
+ln -s bash "$root/bin/sh"
+# The real kmod: the kernel runs /sbin/modprobe to autoload by alias.
+add_bin /bin/kmod
+for t in modprobe rmmod insmod lsmod depmod modinfo; do
+	rm -f "$root/bin/$t"
+	ln -sf /bin/kmod "$root/sbin/$t"
+done
+
+add_bin "$top/ctl/casvipctl" /usr/sbin/casvipctl
+for t in "$top"/selftests/*.sh; do
+	cp "$t" "$root/tests/"
+done
+for t in $(find "$top/selftests/build" -maxdepth 1 -type f -perm -u+x); do
+	add_bin "$t" "/tests/$(basename "$t")"
+done
+cp "$top/selftests/vm/init" "$root/init"
+chmod +x "$root/init"
+
+# Kernel modules: what the tests load, with their dependencies.
+mods="veth nf_conntrack nf_nat nf_conntrack_netlink nf_tables nft_chain_nat
+nft_nat nft_ct nft_hash nft_numgen nft_reject_inet nft_masq nf_conncount
+ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_mh
+nf_reject_ipv4 nf_reject_ipv6"
+mdir=/lib/modules/$kver
+for m in $mods; do
+	modprobe -S "$kver" --show-depends "$m" | awk '/^insmod/ { print $2 }'
+done | sort -u | while read -r ko; do
+	mkdir -p "$root$(dirname "$ko")"
+	cp "$ko" "$root$ko"
+done
+mkdir -p "$root$mdir/extra"
+cp "$top/kmod/casvip.ko" "$root$mdir/extra/"
+cp "$mdir"/modules.order "$mdir"/modules.builtin* "$root$mdir/"
+depmod -b "$root" "$kver"
+
+(cd "$root" && find . | cpio -o -H newc --quiet) >"$out"
