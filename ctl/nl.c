@@ -29,7 +29,6 @@ struct talk {
 	struct cv_nl *nl;
 	mnl_cb_t cb;
 	void *data;
-	bool intr;
 };
 
 static int extack_cb(const struct nlattr *attr, void *data)
@@ -88,9 +87,34 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct talk *t = data;
 
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		t->intr = true;
 	return t->cb ? t->cb(nlh, t->data) : MNL_CB_OK;
+}
+
+/* Does the buffer hold the end of a dump? */
+static bool dump_ends(const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	int n = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n))
+		if (nlh->nlmsg_type == NLMSG_DONE ||
+		    nlh->nlmsg_type == NLMSG_ERROR)
+			return true;
+	return false;
+}
+
+/*
+ * libmnl stops at the first message flagged NLM_F_DUMP_INTR: read and drop
+ * the rest of the dump, so that the socket is clean for the next request.
+ */
+static int drain(struct cv_nl *nl, ssize_t n)
+{
+	while (!dump_ends(nl->resp, n)) {
+		n = mnl_socket_recvfrom(nl->sock, nl->resp, sizeof(nl->resp));
+		if (n < 0)
+			return -errno;
+	}
+	return -EINTR;
 }
 
 static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
@@ -136,9 +160,11 @@ int cv_nl_talk(struct cv_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 		ret = mnl_cb_run2(nl->resp, n, nlh->nlmsg_seq, portid, data_cb,
 				  &t, ctl_cbs, NLMSG_MIN_TYPE);
 	} while (ret > MNL_CB_STOP);
+	if (ret < 0 && errno == EINTR)
+		return drain(nl, n);
 	if (ret < 0)
 		return errno ? -errno : -EIO;
-	return t.intr ? -EINTR : 0;
+	return 0;
 }
 
 const char *cv_nl_errmsg(const struct cv_nl *nl)

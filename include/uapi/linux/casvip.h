@@ -101,7 +101,8 @@
  *
  * Errors. Every rejected request leaves the state as it was and, where the
  * fault is in an attribute, carries an extended ACK message naming it:
- *    -EINVAL     an attribute is malformed or out of range
+ *    -EINVAL     an attribute is malformed, or one that is needed is missing
+ *    -ERANGE     a number is outside the range its attribute allows
  *    -ENOENT     the named service or server does not exist
  *    -EEXIST     the name or address is taken, or a port is claimed by
  *                another service on the same VIP and protocol
