@@ -83,7 +83,7 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 }
 
 int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
-			 bool health, char *err)
+			 bool set, char *err)
 {
 	for (; argc; argc--, argv++) {
 		const char *k = argv[0];
@@ -96,6 +96,10 @@ int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 			srv->given |= CV_ADMIN;
 			continue;
 		}
+		if (set && !strcmp(k, "keep-conns")) {
+			srv->given |= CV_KEEP_CONNS;
+			continue;
+		}
 		if (need_value(argc, argv, err))
 			return -1;
 		if (!strcmp(k, "weight")) {
@@ -103,7 +107,7 @@ int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 					 &srv->weight, err))
 				return -1;
 			srv->given |= CV_WEIGHT;
-		} else if (health && !strcmp(k, "health")) {
+		} else if (set && !strcmp(k, "health")) {
 			v = cv_lookup(cv_health_names, __CASVIP_HEALTH_MAX,
 				      argv[1]);
 			if (v < 0) {

@@ -74,6 +74,17 @@ static void json_stats(struct jw *w, const struct cv_stats *st)
 	jw_end(w, '}');
 }
 
+/* Draining and no connection left: safe to take out of service. */
+static bool drained(const struct cv_server *srv)
+{
+	return srv->admin == CASVIP_ADMIN_DRAINING && !srv->stats.active;
+}
+
+static const char *admin_text(const struct cv_server *srv)
+{
+	return drained(srv) ? "drained" : cv_admin_name(srv->admin);
+}
+
 static void json_server(struct jw *w, const struct cv_server *srv)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -83,6 +94,8 @@ static void json_server(struct jw *w, const struct cv_server *srv)
 	jw_u64(w, "weight", srv->weight);
 	jw_str(w, "admin", cv_admin_name(srv->admin));
 	jw_str(w, "health", cv_health_name(srv->health));
+	jw_u64(w, "active", srv->stats.active);
+	jw_str(w, "drained", drained(srv) ? "yes" : "no");
 	json_stats(w, &srv->stats);
 	jw_end(w, '}');
 }
@@ -105,6 +118,7 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 				  cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
 				  cv_snat_name(svc->snat));
 	jw_u64(w, "num_servers", svc->nservers);
+	jw_u64(w, "persist_entries", svc->npersist);
 	json_stats(w, &svc->stats);
 	if (servers) {
 		jw_begin(w, "servers", '[');
@@ -139,12 +153,12 @@ static void text_service(const struct cv_service *svc, bool servers)
 	       cv_proto_name(svc->proto),
 	       cv_format_addr(&svc->vip, a, sizeof(a)), ports);
 	printf("  sched %s  persist %" PRIu32 "s  netmask /%u  snat %s  servers %" PRIu32
-	       "\n",
+	       "  clients %" PRIu32 "  active %" PRIu64 "\n",
 	       cv_sched_name(svc->sched), svc->timeout, svc->netmask,
 	       svc->snat == CASVIP_SNAT_ADDR ?
 		       cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
 		       cv_snat_name(svc->snat),
-	       svc->nservers);
+	       svc->nservers, svc->npersist, svc->stats.active);
 	if (cv_opts.stats) {
 		printf(" ");
 		text_stats_header();
@@ -161,17 +175,18 @@ static void text_service(const struct cv_service *svc, bool servers)
 		if (w > width)
 			width = w;
 	}
-	printf("  %-*s  %6s  %-8s  %-6s", width, "SERVER", "WEIGHT", "ADMIN",
-	       "HEALTH");
+	printf("  %-*s  %6s  %-8s  %-6s  %6s", width, "SERVER", "WEIGHT", "ADMIN",
+	       "HEALTH", "ACTIVE");
 	if (cv_opts.stats)
 		text_stats_header();
 	printf("\n");
 	for (size_t i = 0; i < svc->nsrv; i++) {
 		const struct cv_server *srv = &svc->servers[i];
 
-		printf("  %-*s  %6" PRIu32 "  %-8s  %-6s", width,
+		printf("  %-*s  %6" PRIu32 "  %-8s  %-6s  %6" PRIu64, width,
 		       cv_format_addr(&srv->addr, a, sizeof(a)), srv->weight,
-		       cv_admin_name(srv->admin), cv_health_name(srv->health));
+		       admin_text(srv), cv_health_name(srv->health),
+		       srv->stats.active);
 		if (cv_opts.stats)
 			text_stats(&srv->stats);
 		printf("\n");
@@ -208,6 +223,66 @@ void cv_print_servers(const struct cv_service *svc)
 		return;
 	}
 	text_service(svc, true);
+}
+
+static void print_entry(struct jw *w, const char *service,
+			const struct cv_persist *e)
+{
+	char c[INET6_ADDRSTRLEN], s[INET6_ADDRSTRLEN];
+
+	cv_format_addr(&e->client, c, sizeof(c));
+	cv_format_addr(&e->server, s, sizeof(s));
+	if (w) {
+		jw_begin(w, NULL, '{');
+		jw_str(w, "service", service);
+		jw_str(w, "client", c);
+		jw_str(w, "server", s);
+		jw_u64(w, "conns", e->conns);
+		if (e->idle)
+			jw_u64(w, "expires", e->expires);
+		jw_end(w, '}');
+		return;
+	}
+	printf("%-16s %-39s %-39s %5" PRIu32, service, c, s, e->conns);
+	if (e->idle)
+		printf(" %7" PRIu32 "s\n", e->expires);
+	else
+		printf("       -\n");
+}
+
+int cv_print_persist(struct cv_nl *nl, const struct cv_service *svcs,
+		     size_t n, const struct cv_addr *client)
+{
+	struct jw w = { .f = stdout };
+	int ret = CV_EXIT_OK;
+
+	if (cv_opts.json)
+		jw_begin(&w, NULL, '[');
+	else
+		printf("%-16s %-39s %-39s %5s %8s\n", "SERVICE", "CLIENT",
+		       "SERVER", "CONNS", "EXPIRES");
+	for (size_t i = 0; i < n && ret == CV_EXIT_OK; i++) {
+		struct cv_addr key;
+		struct cv_persist *es;
+		size_t ne;
+		int err = cv_dump_persist(nl, svcs[i].name, &es, &ne);
+
+		if (err) {
+			ret = cv_report(nl, err, "cannot show persistence of",
+					svcs[i].name);
+			break;
+		}
+		if (client)
+			key = cv_addr_mask(client, svcs[i].netmask);
+		for (size_t j = 0; j < ne; j++)
+			if (!client || cv_addr_eq(&key, &es[j].client))
+				print_entry(cv_opts.json ? &w : NULL,
+					    svcs[i].name, &es[j]);
+		free(es);
+	}
+	if (cv_opts.json)
+		jw_end(&w, ']');
+	return ret;
 }
 
 /* casvipctl show [SERVICE]: services with their servers. */
@@ -276,9 +351,11 @@ static void usage(FILE *f)
 	      "  casvipctl service show [NAME]\n"
 	      "  casvipctl server add SERVICE ADDR [weight W] [enable|drain|disable]\n"
 	      "  casvipctl server set SERVICE ADDR [weight W] [enable|drain|disable]\n"
-	      "                       [health up|down]\n"
-	      "  casvipctl server del SERVICE ADDR\n"
+	      "                       [health up|down] [keep-conns]\n"
+	      "  casvipctl server del SERVICE ADDR [keep-conns]\n"
 	      "  casvipctl server show SERVICE [ADDR]\n"
+	      "  casvipctl persist show [SERVICE] [client ADDR]\n"
+	      "  casvipctl persist del SERVICE [client ADDR]\n"
 	      "  casvipctl show [SERVICE]     services and their servers\n"
 	      "  casvipctl flush              delete every service\n"
 	      "  casvipctl help | casvipctl OBJECT help\n"
@@ -304,6 +381,7 @@ static int cmd_help(struct cv_nl *nl, int argc, char **argv)
 static const struct cv_cmd objects[] = {
 	{ "service", cv_cmd_service, false },
 	{ "server", cv_cmd_server, false },
+	{ "persist", cv_cmd_persist, false },
 	{ "show", cmd_show, true },
 	{ "list", cmd_show, true },
 	{ "flush", cmd_flush, true },

@@ -36,6 +36,9 @@ int cv_report(struct cv_nl *nl, int ret, const char *what, const char *name);
 int cv_show(struct cv_nl *nl, const char *name, bool servers);
 void cv_print_services(const struct cv_service *svcs, size_t n, bool servers);
 void cv_print_servers(const struct cv_service *svc);
+/* Print the persistence entries of @svcs (of @client alone, if given). */
+int cv_print_persist(struct cv_nl *nl, const struct cv_service *svcs,
+		     size_t n, const struct cv_addr *client);
 
 int cv_cmd_service(struct cv_nl *nl, int argc, char **argv);
 int cv_cmd_server(struct cv_nl *nl, int argc, char **argv);
@@ -46,7 +49,9 @@ int cv_cmd_server(struct cv_nl *nl, int argc, char **argv);
  */
 int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 			  char *err);
+/* @set: the keywords of "server set" (health, keep-conns) too. */
 int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
-			 bool health, char *err);
+			 bool set, char *err);
+int cv_cmd_persist(struct cv_nl *nl, int argc, char **argv);
 
 #endif

@@ -280,3 +280,19 @@ const char *cv_health_name(uint8_t health)
 {
 	return name_of(cv_health_names, ARRAY_SIZE(cv_health_names), health);
 }
+
+bool cv_addr_eq(const struct cv_addr *a, const struct cv_addr *b)
+{
+	return a->family == b->family &&
+	       !memcmp(a->bytes, b->bytes, a->family == AF_INET ? 4 : 16);
+}
+
+struct cv_addr cv_addr_mask(const struct cv_addr *a, unsigned int prefix)
+{
+	struct cv_addr m = *a;
+	unsigned int bits = a->family == AF_INET ? 32 : 128;
+
+	for (unsigned int i = prefix; i < bits; i++)
+		m.bytes[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+	return m;
+}

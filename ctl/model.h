@@ -40,6 +40,7 @@ enum {
 	CV_WEIGHT = 1 << 8,
 	CV_ADMIN = 1 << 9,
 	CV_HEALTH = 1 << 10,
+	CV_KEEP_CONNS = 1 << 11,
 };
 
 struct cv_server {
@@ -63,9 +64,18 @@ struct cv_service {
 	struct cv_addr snat_addr;
 	unsigned int given;
 	uint32_t nservers; /* as the kernel counts them */
+	uint32_t npersist;
 	struct cv_stats stats;
 	struct cv_server *servers;
 	size_t nsrv;
+};
+
+/* A persistence entry. */
+struct cv_persist {
+	struct cv_addr client, server;
+	uint32_t conns;
+	bool idle;
+	uint32_t expires; /* seconds, when idle */
 };
 
 /*
@@ -91,6 +101,10 @@ const char *cv_sched_name(uint8_t sched);
 const char *cv_snat_name(uint8_t snat);
 const char *cv_admin_name(uint8_t admin);
 const char *cv_health_name(uint8_t health);
+
+bool cv_addr_eq(const struct cv_addr *a, const struct cv_addr *b);
+/* @a with all but the first @prefix bits cleared. */
+struct cv_addr cv_addr_mask(const struct cv_addr *a, unsigned int prefix);
 
 /* The value of the word @s in a table of names, or -1. */
 int cv_lookup(const char *const *names, size_t n, const char *s);

@@ -289,6 +289,8 @@ void cv_put_server(struct nlmsghdr *nlh, const struct cv_server *srv)
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVER_ADMIN, srv->admin);
 	if (srv->given & CV_HEALTH)
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVER_HEALTH, srv->health);
+	if (srv->given & CV_KEEP_CONNS)
+		mnl_attr_put(nlh, CASVIP_A_SERVER_KEEP_CONNS, 0, NULL);
 	mnl_attr_nest_end(nlh, nest);
 }
 
@@ -401,6 +403,7 @@ static void get_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 	if (tb[CASVIP_A_SERVICE_SNAT_ADDR])
 		get_addr(tb[CASVIP_A_SERVICE_SNAT_ADDR], &svc->snat_addr);
 	svc->nservers = u32_of(tb[CASVIP_A_SERVICE_NUM_SERVERS]);
+	svc->npersist = u32_of(tb[CASVIP_A_SERVICE_NUM_PERSIST]);
 	get_stats(tb[CASVIP_A_SERVICE_STATS], &svc->stats);
 	svc->given = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
 		     CV_NETMASK | CV_SNAT;
@@ -473,6 +476,27 @@ static int servers_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static int persist_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *top[CASVIP_A_MAX + 1];
+	const struct nlattr *tb[CASVIP_A_PERSIST_MAX + 1];
+	struct cv_persist *e = vec_push(data);
+
+	if (!e) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	parse_top(nlh, top);
+	parse_nest(top[CASVIP_A_PERSIST], tb, CASVIP_A_PERSIST_MAX);
+	memset(e, 0, sizeof(*e));
+	get_addr(tb[CASVIP_A_PERSIST_CLIENT], &e->client);
+	get_addr(tb[CASVIP_A_PERSIST_SERVER], &e->server);
+	e->conns = u32_of(tb[CASVIP_A_PERSIST_CONNS]);
+	e->idle = tb[CASVIP_A_PERSIST_EXPIRES] != NULL;
+	e->expires = u32_of(tb[CASVIP_A_PERSIST_EXPIRES]);
+	return MNL_CB_OK;
+}
+
 /* Run a dump into @v, again from the start while it is interrupted. */
 static int dump(struct cv_nl *nl, uint8_t cmd, const char *service,
 		mnl_cb_t cb, struct vec *v)
@@ -524,4 +548,19 @@ void cv_free_services(struct cv_service *svcs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(svcs[i].servers);
 	free(svcs);
+}
+
+int cv_dump_persist(struct cv_nl *nl, const char *service,
+		    struct cv_persist **entries, size_t *n)
+{
+	struct vec v = { .size = sizeof(struct cv_persist) };
+	int ret = dump(nl, CASVIP_CMD_PERSIST_GET, service, persist_cb, &v);
+
+	if (ret) {
+		free(v.items);
+		return ret;
+	}
+	*entries = v.items;
+	*n = v.n;
+	return 0;
 }

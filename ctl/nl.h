@@ -40,5 +40,7 @@ int cv_get_service(struct cv_nl *nl, const char *name, struct cv_service *svc);
 int cv_dump_services(struct cv_nl *nl, struct cv_service **svcs, size_t *n);
 int cv_dump_servers(struct cv_nl *nl, struct cv_service *svc);
 void cv_free_services(struct cv_service *svcs, size_t n);
+int cv_dump_persist(struct cv_nl *nl, const char *service,
+		    struct cv_persist **entries, size_t *n);
 
 #endif

@@ -31,12 +31,13 @@ static void server_usage(FILE *f)
 {
 	fputs("Usage: casvipctl server add SERVICE ADDR [weight W] [enable|drain|disable]\n"
 	      "       casvipctl server set SERVICE ADDR [weight W] [enable|drain|disable]\n"
-	      "                                         [health up|down]\n"
-	      "       casvipctl server del SERVICE ADDR\n"
+	      "                                         [health up|down] [keep-conns]\n"
+	      "       casvipctl server del SERVICE ADDR [keep-conns]\n"
 	      "       casvipctl server show SERVICE [ADDR]\n"
 	      "\n"
-	      "Defaults: weight 100, enabled. A draining server keeps its clients and\n"
-	      "gets no new ones; a disabled one loses its clients.\n",
+	      "Defaults: weight 100, enabled. A draining server (or one of weight 0)\n"
+	      "keeps its clients and gets no new ones. A server disabled, marked down\n"
+	      "or deleted loses its clients and, without keep-conns, its connections.\n",
 	      f);
 }
 
@@ -216,13 +217,17 @@ static int server_change(struct cv_nl *nl, int argc, char **argv, uint8_t cmd)
 	ret = take_server(argc, argv, name, &srv);
 	if (ret)
 		return ret;
-	if (cmd != CASVIP_CMD_SERVER_DEL &&
-	    cv_parse_server_args(argc - 2, argv + 2, &srv,
-				 cmd == CASVIP_CMD_SERVER_SET, err))
+	if (cmd == CASVIP_CMD_SERVER_DEL) {
+		if (argc > 2 && !strcmp(argv[2], "keep-conns"))
+			srv.given |= CV_KEEP_CONNS;
+		if (argc > 2 + !!(srv.given & CV_KEEP_CONNS))
+			return cv_usage_error("server help",
+					      "unexpected argument \"%s\"",
+					      argv[argc - 1]);
+	} else if (cv_parse_server_args(argc - 2, argv + 2, &srv,
+					cmd == CASVIP_CMD_SERVER_SET, err)) {
 		return arg_error("server help", err);
-	if (cmd == CASVIP_CMD_SERVER_DEL && argc > 2)
-		return cv_usage_error("server help",
-				      "unexpected argument \"%s\"", argv[2]);
+	}
 	nlh = cv_nl_req(nl, cmd, 0);
 	cv_put_service_name(nlh, name);
 	cv_put_server(nlh, &srv);
@@ -313,4 +318,127 @@ int cv_cmd_server(struct cv_nl *nl, int argc, char **argv)
 	(void)nl;
 	return dispatch(cmds, ARRAY_SIZE(cmds), argc, argv, "server",
 			server_usage);
+}
+
+static void persist_usage(FILE *f)
+{
+	fputs("Usage: casvipctl persist show [SERVICE] [client ADDR]\n"
+	      "       casvipctl persist del SERVICE [client ADDR]\n"
+	      "\n"
+	      "Persistence entries: which server each client (its address under the\n"
+	      "service's netmask) goes to, its live connections, and, once it has\n"
+	      "none, the seconds until the entry expires. del makes the client's next\n"
+	      "connection choose a server anew; connections are left alone.\n",
+	      f);
+}
+
+/* [SERVICE] [client ADDR] of a persist command. */
+static int persist_args(int argc, char **argv, char *name,
+			struct cv_addr *client, bool need_service)
+{
+	char err[CV_ERRLEN];
+	int ret;
+
+	name[0] = '\0';
+	client->family = 0;
+	if (argc && strcmp(argv[0], "client")) {
+		ret = take_name(argc, argv, name, "persist help");
+		if (ret)
+			return ret;
+		argc--;
+		argv++;
+	} else if (need_service) {
+		return cv_usage_error("persist help",
+				      "a service name is needed%s", "");
+	}
+	if (!argc)
+		return CV_EXIT_OK;
+	if (strcmp(argv[0], "client"))
+		return cv_usage_error("persist help",
+				      "unexpected argument \"%s\"", argv[0]);
+	if (argc < 2)
+		return cv_usage_error("persist help",
+				      "\"client\" needs an address%s", "");
+	if (argc > 2)
+		return cv_usage_error("persist help",
+				      "unexpected argument \"%s\"", argv[2]);
+	if (cv_parse_addr(argv[1], client, err))
+		return arg_error("persist help", err);
+	return CV_EXIT_OK;
+}
+
+static int persist_show(struct cv_nl *nl, int argc, char **argv)
+{
+	char name[CASVIP_NAME_MAX];
+	struct cv_service *svcs;
+	struct cv_addr client;
+	size_t n;
+	int ret;
+
+	ret = persist_args(argc, argv, name, &client, false);
+	if (ret)
+		return ret;
+	if (name[0]) {
+		svcs = calloc(1, sizeof(*svcs));
+		if (!svcs)
+			return CV_EXIT_FAIL;
+		n = 1;
+		ret = cv_get_service(nl, name, svcs);
+	} else {
+		ret = cv_dump_services(nl, &svcs, &n);
+	}
+	if (ret) {
+		if (name[0])
+			free(svcs);
+		return cv_report(nl, ret, "cannot show persistence of",
+				 name[0] ? name : "*");
+	}
+	ret = cv_print_persist(nl, svcs, n, client.family ? &client : NULL);
+	cv_free_services(svcs, n);
+	return ret;
+}
+
+static int persist_del(struct cv_nl *nl, int argc, char **argv)
+{
+	char name[CASVIP_NAME_MAX];
+	struct cv_addr client;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = persist_args(argc, argv, name, &client, true);
+	if (ret)
+		return ret;
+	nlh = cv_nl_req(nl, CASVIP_CMD_PERSIST_DEL, 0);
+	cv_put_service_name(nlh, name);
+	if (client.family) {
+		struct nlattr *nest = mnl_attr_nest_start(nlh, CASVIP_A_PERSIST);
+
+		mnl_attr_put(nlh, CASVIP_A_PERSIST_CLIENT,
+			     client.family == AF_INET ? 4 : 16, client.bytes);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	return cv_report(nl, cv_nl_talk(nl, nlh, NULL, NULL),
+			 "cannot forget clients of", name);
+}
+
+static int persist_help(struct cv_nl *nl, int argc, char **argv)
+{
+	(void)nl;
+	(void)argc;
+	(void)argv;
+	persist_usage(stdout);
+	return CV_EXIT_OK;
+}
+
+int cv_cmd_persist(struct cv_nl *nl, int argc, char **argv)
+{
+	static const struct cv_cmd cmds[] = {
+		{ "show", persist_show, true },	 { "list", persist_show, true },
+		{ "del", persist_del, true },	 { "delete", persist_del, true },
+		{ "help", persist_help, false },
+	};
+
+	(void)nl;
+	return dispatch(cmds, ARRAY_SIZE(cmds), argc, argv, "persist",
+			persist_usage);
 }

@@ -9,11 +9,15 @@
 #define _CASVIP_H
 
 #include <linux/hashtable.h>
+#include <linux/jhash.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
+#include <linux/rhashtable-types.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
+#include <net/netfilter/nf_conntrack_count.h>
 #include <uapi/linux/casvip.h>
 
 struct netlink_ext_ack;
@@ -44,13 +48,49 @@ struct casvip_service;
 /* A real server. */
 struct casvip_server {
 	struct list_head list; /* casvip_service.servers, RCU */
+	struct hlist_node addr_node; /* casvip_service.by_addr, RCU */
 	struct casvip_service *svc;
 	union nf_inet_addr addr;
 	u32 weight;
 	u8 admin; /* enum casvip_admin */
 	u8 health; /* enum casvip_health */
+	bool dead; /* unlinked: the packet path must not keep it */
+	atomic_t active; /* live connections, recounted by the GC */
+	unsigned int gc_active; /* the GC's running count */
 	struct casvip_stats_pcpu __percpu *stats;
 	struct rcu_head rcu;
+};
+
+/*
+ * The persistence key: the client's address under the service's netmask.
+ * Services without persistence still track each client's connections per
+ * server (for the active counts): their key names the server too.
+ */
+struct casvip_pkey {
+	union nf_inet_addr addr;
+	struct casvip_server *srv; /* NULL when the service persists */
+};
+
+/* A persistence entry: this client goes to that server. */
+struct casvip_persist {
+	struct rhash_head node; /* casvip_service.persist */
+	struct casvip_pkey key;
+	struct casvip_server *srv; /* cmpxchg()ed when rescheduled */
+	struct list_head list; /* casvip_service.persist_list */
+	unsigned long idle_since; /* jiffies when seen idle; 0 while busy */
+	struct nf_conncount_list conns; /* the client's live connections */
+	struct rcu_head rcu;
+};
+
+/* What the schedulers choose from; rebuilt on every change, RCU. */
+struct casvip_sched_state {
+	struct rcu_head rcu;
+	atomic_t cursor; /* rr, wrr */
+	u8 type; /* enum casvip_sched, as built */
+	unsigned int n; /* eligible servers */
+	unsigned int len; /* entries of table[] */
+	u16 *table; /* wrr and sh: a weighted sequence; mh: the lookup table */
+	struct casvip_server *srv[];
 };
 
 /* What a packet is matched against; replaced only while unhashed. */
@@ -75,15 +115,23 @@ struct casvip_service {
 	u32 timeout; /* persistence, seconds */
 	struct list_head servers; /* RCU */
 	unsigned int nservers;
+	DECLARE_HASHTABLE(by_addr, 6); /* servers by address, RCU */
+	struct casvip_sched_state __rcu *sched_state;
+	struct rhashtable persist; /* casvip_persist by key */
+	struct list_head persist_list; /* every entry, for the GC */
+	spinlock_t persist_lock; /* persist_list; removal also needs cn->lock */
+	atomic_t npersist;
 	struct casvip_stats_pcpu __percpu *stats;
-	struct rcu_head rcu;
 };
 
 #define CASVIP_HASH_BITS 10
 
 /* Per network namespace state. */
 struct casvip_net {
+	struct net *net;
 	struct mutex lock; /* serialises every change */
+	bool hooked; /* NAT hooks registered: there are services */
+	struct delayed_work gc; /* persistence and active counts */
 	struct list_head services;
 	unsigned int nservices;
 	u32 generation; /* bumped on every change, for dumps */
@@ -92,6 +140,58 @@ struct casvip_net {
 };
 
 struct casvip_net *casvip_pernet(struct net *net);
+
+static inline u32 casvip_vip_hash(u8 family, u8 proto,
+				  const union nf_inet_addr *vip)
+{
+	return jhash2(vip->all, ARRAY_SIZE(vip->all), family << 8 | proto);
+}
+
+static inline bool casvip_match_port(const struct casvip_match *m, u16 port)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->nranges; i++) {
+		if (port < m->ranges[i].first)
+			return false;
+		if (port <= m->ranges[i].last)
+			return true;
+	}
+	return false;
+}
+
+static inline void casvip_stats_conn(struct casvip_stats_pcpu __percpu *pcpu)
+{
+	struct casvip_stats_pcpu *s = get_cpu_ptr(pcpu);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->conns);
+	u64_stats_update_end(&s->syncp);
+	put_cpu_ptr(pcpu);
+}
+
+static inline void casvip_stats_drop(struct casvip_stats_pcpu __percpu *pcpu)
+{
+	struct casvip_stats_pcpu *s = get_cpu_ptr(pcpu);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->drop_noserver);
+	u64_stats_update_end(&s->syncp);
+	put_cpu_ptr(pcpu);
+}
+
+/* @in: client to server. */
+static inline void casvip_stats_packet(struct casvip_stats_pcpu __percpu *pcpu,
+				       bool in, unsigned int len)
+{
+	struct casvip_stats_pcpu *s = get_cpu_ptr(pcpu);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(in ? &s->pkts_in : &s->pkts_out);
+	u64_stats_add(in ? &s->bytes_in : &s->bytes_out, len);
+	u64_stats_update_end(&s->syncp);
+	put_cpu_ptr(pcpu);
+}
 
 /* service.c: object lifetime; all but the lookups need cn->lock. */
 struct casvip_service_cfg {
@@ -110,6 +210,7 @@ struct casvip_service_cfg {
 struct casvip_server_cfg {
 	u8 family;
 	union nf_inet_addr addr;
+	bool keep_conns; /* on removal, leave its connections alone */
 	bool has_weight, has_admin, has_health;
 	u32 weight;
 	u8 admin;
@@ -129,12 +230,53 @@ void casvip_flush(struct casvip_net *cn);
 
 struct casvip_server *casvip_server_find(const struct casvip_service *svc,
 					 const union nf_inet_addr *addr);
+struct casvip_server *casvip_server_lookup(const struct casvip_service *svc,
+					   const union nf_inet_addr *addr);
 int casvip_server_new(struct casvip_net *cn, struct casvip_service *svc,
 		      const struct casvip_server_cfg *cfg,
 		      struct netlink_ext_ack *extack);
-void casvip_server_set(struct casvip_net *cn, struct casvip_server *srv,
-		       const struct casvip_server_cfg *cfg);
-void casvip_server_del(struct casvip_net *cn, struct casvip_server *srv);
+int casvip_server_set(struct casvip_net *cn, struct casvip_server *srv,
+		      const struct casvip_server_cfg *cfg,
+		      struct netlink_ext_ack *extack);
+int casvip_server_del(struct casvip_net *cn, struct casvip_server *srv,
+		      bool keep_conns, struct netlink_ext_ack *extack);
+bool casvip_server_usable(const struct casvip_server *srv);
+u64 casvip_service_active(const struct casvip_service *svc);
+
+/* sched.c */
+int casvip_sched_rebuild(struct casvip_service *svc);
+struct casvip_server *casvip_schedule(const struct casvip_service *svc,
+				      const union nf_inet_addr *client);
+void casvip_sched_free(struct casvip_service *svc);
+
+/* persist.c */
+int casvip_persist_init(struct casvip_service *svc);
+void casvip_persist_destroy(struct casvip_service *svc);
+void casvip_persist_mask(const struct casvip_service *svc,
+			 const union nf_inet_addr *addr,
+			 union nf_inet_addr *key);
+struct casvip_server *casvip_persist_lookup(struct casvip_service *svc,
+					    const union nf_inet_addr *client,
+					    struct casvip_persist **ep);
+struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
+					   const union nf_inet_addr *client,
+					   struct casvip_server *srv);
+void casvip_persist_flush(struct casvip_service *svc,
+			  const struct casvip_server *srv,
+			  const union nf_inet_addr *client);
+void casvip_persist_gc(struct net *net, struct casvip_service *svc);
+void casvip_gc_work(struct work_struct *work);
+int casvip_persist_cache_init(void);
+void casvip_persist_cache_exit(void);
+
+/* nat.c */
+struct casvip_service *casvip_service_match(struct casvip_net *cn, u8 family,
+					    u8 proto,
+					    const union nf_inet_addr *vip,
+					    u16 port);
+int casvip_hooks_register(struct casvip_net *cn);
+void casvip_hooks_unregister(struct casvip_net *cn);
+void casvip_conns_flush(struct casvip_net *cn, struct casvip_server *srv);
 
 extern atomic_t casvip_objects;
 

@@ -4,6 +4,7 @@
  */
 #include <linux/module.h>
 #include <net/genetlink.h>
+#include <net/netfilter/nf_nat_masquerade.h>
 #include <net/netns/generic.h>
 
 #include "casvip.h"
@@ -19,7 +20,9 @@ static int __net_init casvip_net_init(struct net *net)
 {
 	struct casvip_net *cn = casvip_pernet(net);
 
+	cn->net = net;
 	mutex_init(&cn->lock);
+	INIT_DELAYED_WORK(&cn->gc, casvip_gc_work);
 	INIT_LIST_HEAD(&cn->services);
 	hash_init(cn->by_name);
 	hash_init(cn->by_vip);
@@ -33,6 +36,7 @@ static void __net_exit casvip_net_exit(struct net *net)
 	mutex_lock(&cn->lock);
 	casvip_flush(cn);
 	mutex_unlock(&cn->lock);
+	cancel_delayed_work_sync(&cn->gc);
 }
 
 static struct pernet_operations casvip_net_ops = {
@@ -46,9 +50,15 @@ static int __init casvip_init(void)
 {
 	int ret;
 
-	ret = register_pernet_subsys(&casvip_net_ops);
+	ret = casvip_persist_cache_init();
 	if (ret)
 		return ret;
+	ret = nf_nat_masquerade_inet_register_notifiers();
+	if (ret)
+		goto err_cache;
+	ret = register_pernet_subsys(&casvip_net_ops);
+	if (ret)
+		goto err_masq;
 	ret = casvip_genl_init();
 	if (ret)
 		goto err_pernet;
@@ -57,6 +67,11 @@ static int __init casvip_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&casvip_net_ops);
+err_masq:
+	nf_nat_masquerade_inet_unregister_notifiers();
+err_cache:
+	rcu_barrier();
+	casvip_persist_cache_exit();
 	return ret;
 }
 
@@ -64,8 +79,10 @@ static void __exit casvip_exit(void)
 {
 	casvip_genl_exit();
 	unregister_pernet_subsys(&casvip_net_ops);
+	nf_nat_masquerade_inet_unregister_notifiers();
 	/* Wait for the call_rcu() frees queued by the teardown. */
 	rcu_barrier();
+	casvip_persist_cache_exit();
 	if (atomic_read(&casvip_objects))
 		pr_err("%d objects leaked\n", atomic_read(&casvip_objects));
 	pr_info("unloaded\n");

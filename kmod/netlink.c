@@ -111,11 +111,23 @@ static const struct nla_policy server_policy[CASVIP_A_SERVER_MAX + 1] = {
 							 &weight_range),
 	[CASVIP_A_SERVER_ADMIN] = NLA_POLICY_MAX(NLA_U8, CASVIP_ADMIN_MAX),
 	[CASVIP_A_SERVER_HEALTH] = NLA_POLICY_MAX(NLA_U8, CASVIP_HEALTH_MAX),
+	[CASVIP_A_SERVER_KEEP_CONNS] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy server_addr_policy[CASVIP_A_SERVER_MAX + 1] = {
 	[CASVIP_A_SERVER_ADDR] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
 							validate_addr),
+};
+
+static const struct nla_policy server_del_policy[CASVIP_A_SERVER_MAX + 1] = {
+	[CASVIP_A_SERVER_ADDR] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							validate_addr),
+	[CASVIP_A_SERVER_KEEP_CONNS] = { .type = NLA_FLAG },
+};
+
+static const struct nla_policy persist_policy[CASVIP_A_PERSIST_MAX + 1] = {
+	[CASVIP_A_PERSIST_CLIENT] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							   validate_addr),
 };
 
 /* Top-level policies, one per kind of request. */
@@ -135,6 +147,16 @@ static const struct nla_policy server_cfg_req[CASVIP_A_MAX + 1] = {
 static const struct nla_policy server_addr_req[CASVIP_A_MAX + 1] = {
 	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
 	[CASVIP_A_SERVER] = NLA_POLICY_NESTED(server_addr_policy),
+};
+
+static const struct nla_policy server_del_req[CASVIP_A_MAX + 1] = {
+	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
+	[CASVIP_A_SERVER] = NLA_POLICY_NESTED(server_del_policy),
+};
+
+static const struct nla_policy persist_req[CASVIP_A_MAX + 1] = {
+	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
+	[CASVIP_A_PERSIST] = NLA_POLICY_NESTED(persist_policy),
 };
 
 static u8 addr_get(const struct nlattr *attr, union nf_inet_addr *addr)
@@ -374,7 +396,10 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	     addr_put(skb, CASVIP_A_SERVICE_SNAT_ADDR, m->family,
 		      &svc->snat_addr)) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_SERVERS, svc->nservers) ||
-	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats, 0))
+	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_PERSIST,
+			atomic_read(&svc->npersist)) ||
+	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats,
+		      casvip_service_active(svc)))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -399,7 +424,8 @@ static int server_fill(struct sk_buff *skb, const struct casvip_server *srv)
 	    nla_put_u32(skb, CASVIP_A_SERVER_WEIGHT, srv->weight) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_ADMIN, srv->admin) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_HEALTH, srv->health) ||
-	    stats_put(skb, CASVIP_A_SERVER_STATS, srv->stats, 0))
+	    stats_put(skb, CASVIP_A_SERVER_STATS, srv->stats,
+		      atomic_read(&srv->active)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -549,6 +575,7 @@ static struct casvip_server *server_get(struct casvip_net *cn,
 
 static void parse_server(struct nlattr **tb, struct casvip_server_cfg *cfg)
 {
+	cfg->keep_conns = nla_get_flag(tb[CASVIP_A_SERVER_KEEP_CONNS]);
 	if (tb[CASVIP_A_SERVER_WEIGHT]) {
 		cfg->has_weight = true;
 		cfg->weight = nla_get_u32(tb[CASVIP_A_SERVER_WEIGHT]);
@@ -573,6 +600,11 @@ static int server_new_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&cn->lock);
 	ret = server_lookup(cn, info, server_policy, tb, &svc, &cfg);
+	if (!ret && tb[CASVIP_A_SERVER_KEEP_CONNS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_SERVER_KEEP_CONNS],
+				    "keeping connections applies to set and del");
+		ret = -EINVAL;
+	}
 	if (!ret) {
 		parse_server(tb, &cfg);
 		ret = casvip_server_new(cn, svc, &cfg, info->extack);
@@ -587,15 +619,18 @@ static int server_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
 	struct casvip_server_cfg cfg;
 	struct casvip_server *srv;
+	int ret;
 
 	mutex_lock(&cn->lock);
 	srv = server_get(cn, info, server_policy, tb, &cfg);
-	if (!IS_ERR(srv)) {
+	if (IS_ERR(srv)) {
+		ret = PTR_ERR(srv);
+	} else {
 		parse_server(tb, &cfg);
-		casvip_server_set(cn, srv, &cfg);
+		ret = casvip_server_set(cn, srv, &cfg, info->extack);
 	}
 	mutex_unlock(&cn->lock);
-	return PTR_ERR_OR_ZERO(srv);
+	return ret;
 }
 
 static int server_del_doit(struct sk_buff *skb, struct genl_info *info)
@@ -604,13 +639,16 @@ static int server_del_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
 	struct casvip_server_cfg cfg;
 	struct casvip_server *srv;
+	int ret;
 
 	mutex_lock(&cn->lock);
-	srv = server_get(cn, info, server_addr_policy, tb, &cfg);
-	if (!IS_ERR(srv))
-		casvip_server_del(cn, srv);
+	srv = server_get(cn, info, server_del_policy, tb, &cfg);
+	ret = IS_ERR(srv) ? PTR_ERR(srv) :
+			    casvip_server_del(cn, srv,
+					      nla_get_flag(tb[CASVIP_A_SERVER_KEEP_CONNS]),
+					      info->extack);
 	mutex_unlock(&cn->lock);
-	return PTR_ERR_OR_ZERO(srv);
+	return ret;
 }
 
 static int server_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -680,6 +718,128 @@ static int server_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+static int persist_fill(struct sk_buff *skb, const struct casvip_service *svc,
+			const struct casvip_persist *e)
+{
+	const struct casvip_server *srv = READ_ONCE(e->srv);
+	unsigned long idle = READ_ONCE(e->idle_since);
+	u8 family = svc->match.family;
+	struct nlattr *nest;
+	long left;
+
+	nest = nla_nest_start(skb, CASVIP_A_SERVICE);
+	if (!nest || nla_put_string(skb, CASVIP_A_SERVICE_NAME, svc->name))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	nest = nla_nest_start(skb, CASVIP_A_PERSIST);
+	if (!nest ||
+	    addr_put(skb, CASVIP_A_PERSIST_CLIENT, family, &e->key.addr) ||
+	    addr_put(skb, CASVIP_A_PERSIST_SERVER, family, &srv->addr) ||
+	    nla_put_u32(skb, CASVIP_A_PERSIST_CONNS,
+			READ_ONCE(e->conns.count)))
+		return -EMSGSIZE;
+	if (idle) {
+		left = (long)(idle + READ_ONCE(svc->timeout) * HZ - jiffies);
+		if (nla_put_u32(skb, CASVIP_A_PERSIST_EXPIRES,
+				left > 0 ? DIV_ROUND_UP(left, HZ) : 0))
+			return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int persist_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct casvip_net *cn = casvip_pernet(sock_net(skb->sk));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	long idx = 0, start = cb->args[0];
+	struct casvip_service *svc;
+	struct casvip_persist *e;
+	void *hdr;
+	int ret;
+
+	if (!di->attrs[CASVIP_A_SERVICE]) {
+		NL_SET_ERR_MSG(cb->extack, "persistence dumps need a service name");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, CASVIP_A_SERVICE_MAX,
+			       di->attrs[CASVIP_A_SERVICE],
+			       service_name_policy, cb->extack);
+	if (ret)
+		return ret;
+	if (!tb[CASVIP_A_SERVICE_NAME]) {
+		NL_SET_ERR_MSG(cb->extack, "persistence dumps need a service name");
+		return -EINVAL;
+	}
+
+	mutex_lock(&cn->lock);
+	svc = casvip_service_find(cn, nla_data(tb[CASVIP_A_SERVICE_NAME]));
+	if (!svc) {
+		mutex_unlock(&cn->lock);
+		NL_SET_ERR_MSG(cb->extack, "no service of that name");
+		return -ENOENT;
+	}
+	/* Entries come and go with traffic: a dump is a snapshot in motion. */
+	spin_lock_bh(&svc->persist_lock);
+	list_for_each_entry(e, &svc->persist_list, list) {
+		if (idx++ < start)
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &casvip_family,
+				  NLM_F_MULTI, CASVIP_CMD_PERSIST_GET);
+		if (!hdr)
+			break;
+		if (persist_fill(skb, svc, e)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = idx;
+	}
+	spin_unlock_bh(&svc->persist_lock);
+	mutex_unlock(&cn->lock);
+	return skb->len;
+}
+
+static int persist_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_PERSIST_MAX + 1];
+	union nf_inet_addr client, key;
+	struct casvip_service *svc;
+	bool one = false;
+	int ret = 0;
+
+	if (info->attrs[CASVIP_A_PERSIST]) {
+		ret = nla_parse_nested(tb, CASVIP_A_PERSIST_MAX,
+				       info->attrs[CASVIP_A_PERSIST],
+				       persist_policy, info->extack);
+		if (ret)
+			return ret;
+		if (tb[CASVIP_A_PERSIST_CLIENT]) {
+			one = true;
+			ret = addr_get(tb[CASVIP_A_PERSIST_CLIENT], &client);
+		}
+	}
+	mutex_lock(&cn->lock);
+	svc = lookup_service(cn, info, service_name_policy);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+	} else if (one && ret != svc->match.family) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_PERSIST_CLIENT],
+				    "client address is not of the VIP's family");
+		ret = -EAFNOSUPPORT;
+	} else {
+		if (one)
+			casvip_persist_mask(svc, &client, &key);
+		casvip_persist_flush(svc, NULL, one ? &key : NULL);
+		ret = 0;
+	}
+	mutex_unlock(&cn->lock);
+	return ret;
+}
+
 static int flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
@@ -712,10 +872,13 @@ static const struct genl_ops casvip_ops[] = {
 	   GENL_ADMIN_PERM),
 	OP(CASVIP_CMD_SERVER_SET, server_set_doit, NULL, server_cfg_req,
 	   GENL_ADMIN_PERM),
-	OP(CASVIP_CMD_SERVER_DEL, server_del_doit, NULL, server_addr_req,
+	OP(CASVIP_CMD_SERVER_DEL, server_del_doit, NULL, server_del_req,
 	   GENL_ADMIN_PERM),
 	OP(CASVIP_CMD_SERVER_GET, server_get_doit, server_get_dumpit,
 	   server_addr_req, 0),
+	OP(CASVIP_CMD_PERSIST_GET, NULL, persist_get_dumpit, persist_req, 0),
+	OP(CASVIP_CMD_PERSIST_DEL, persist_del_doit, NULL, persist_req,
+	   GENL_ADMIN_PERM),
 	{
 		/* No policy: the core refuses any attribute. */
 		.cmd = CASVIP_CMD_FLUSH,

@@ -3,9 +3,11 @@
  * casvip: lifetime of services and real servers.
  *
  * Every function here but the lookups runs with casvip_net.lock held. The
- * packet path finds services through casvip_net.by_vip and walks
- * casvip_service.servers under RCU, so objects are unlinked with the _rcu
- * list helpers and freed after a grace period.
+ * packet path finds services through casvip_net.by_vip and servers through
+ * casvip_service.sched_state and .by_addr under RCU. An object the packet
+ * path must stop using is unlinked (and a server marked dead), then after
+ * synchronize_net() its persistence entries and connections are removed and
+ * it is freed: nothing can bind a client to it any more.
  */
 #include <linux/jhash.h>
 #include <linux/netlink.h>
@@ -24,8 +26,12 @@ static u32 name_hash(const char *name)
 
 static u32 vip_hash(const struct casvip_match *m)
 {
-	return jhash2(m->vip.all, ARRAY_SIZE(m->vip.all),
-		      m->family << 8 | m->proto);
+	return casvip_vip_hash(m->family, m->proto, &m->vip);
+}
+
+static u32 addr_hash(const union nf_inet_addr *addr)
+{
+	return jhash2(addr->all, ARRAY_SIZE(addr->all), 0);
 }
 
 struct casvip_service *casvip_service_find(struct casvip_net *cn,
@@ -81,13 +87,13 @@ static void service_apply(struct casvip_service *svc,
 	if (cfg->has_match)
 		svc->match = cfg->match;
 	if (cfg->has_sched)
-		WRITE_ONCE(svc->sched, cfg->sched);
+		svc->sched = cfg->sched;
 	if (cfg->has_timeout)
 		WRITE_ONCE(svc->timeout, cfg->timeout);
 	if (cfg->has_netmask)
 		svc->netmask = cfg->netmask;
 	if (cfg->has_snat)
-		svc->snat = cfg->snat;
+		WRITE_ONCE(svc->snat, cfg->snat);
 	if (cfg->has_snat_addr)
 		svc->snat_addr = cfg->snat_addr;
 }
@@ -127,6 +133,14 @@ static int service_check(struct casvip_net *cn, struct casvip_service *self,
 	return 0;
 }
 
+static void service_free(struct casvip_service *svc)
+{
+	casvip_sched_free(svc);
+	free_percpu(svc->stats);
+	kfree(svc);
+	atomic_dec(&casvip_objects);
+}
+
 int casvip_service_new(struct casvip_net *cn,
 		       const struct casvip_service_cfg *cfg,
 		       struct netlink_ext_ack *extack)
@@ -150,26 +164,42 @@ int casvip_service_new(struct casvip_net *cn,
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
 	if (!svc)
 		return -ENOMEM;
-	svc->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
-	if (!svc->stats) {
-		kfree(svc);
-		return -ENOMEM;
-	}
 	atomic_inc(&casvip_objects);
 	strscpy(svc->name, cfg->name, sizeof(svc->name));
 	svc->sched = CASVIP_SCHED_MH;
 	svc->timeout = CASVIP_PERSIST_TIMEOUT_DEFAULT;
 	svc->netmask = cfg->match.family == NFPROTO_IPV4 ? 32 : 128;
 	INIT_LIST_HEAD(&svc->servers);
+	hash_init(svc->by_addr);
 	service_apply(svc, cfg);
+	svc->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
+	ret = svc->stats ? casvip_sched_rebuild(svc) : -ENOMEM;
+	if (ret)
+		goto err_free;
+	ret = casvip_persist_init(svc);
+	if (ret)
+		goto err_free;
+	if (!cn->hooked) {
+		ret = casvip_hooks_register(cn);
+		if (ret) {
+			NL_SET_ERR_MSG(extack,
+				       "cannot hook into netfilter NAT in this namespace");
+			goto err_persist;
+		}
+	}
 
 	list_add_tail(&svc->list, &cn->services);
 	hash_add(cn->by_name, &svc->name_node, name_hash(svc->name));
 	hash_add_rcu(cn->by_vip, &svc->vip_node, vip_hash(&svc->match));
 	cn->nservices++;
 	cn->generation++;
-	pr_debug("service %s created\n", svc->name);
 	return 0;
+
+err_persist:
+	casvip_persist_destroy(svc);
+err_free:
+	service_free(svc);
+	return ret;
 }
 
 int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
@@ -178,15 +208,28 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 {
 	const struct casvip_match *m = cfg->has_match ? &cfg->match :
 							&svc->match;
+	/* Keys change with the netmask, and with persistence on or off. */
+	bool rekey = (cfg->has_netmask && cfg->netmask != svc->netmask) ||
+		     (cfg->has_timeout && !cfg->timeout != !svc->timeout);
+	u8 old_sched = svc->sched;
 	int ret;
 
 	lockdep_assert_held(&cn->lock);
 	ret = service_check(cn, svc, cfg, m, extack);
 	if (ret)
 		return ret;
+	/* The one step that can fail goes first: then nothing changes. */
+	if (cfg->has_sched && cfg->sched != old_sched) {
+		svc->sched = cfg->sched;
+		ret = casvip_sched_rebuild(svc);
+		if (ret) {
+			svc->sched = old_sched;
+			NL_SET_ERR_MSG(extack, "no memory for the scheduler");
+			return ret;
+		}
+	}
 
-	if (cfg->has_match || cfg->has_netmask || cfg->has_snat ||
-	    cfg->has_snat_addr) {
+	if (cfg->has_match || cfg->has_snat_addr || rekey) {
 		/*
 		 * The packet path reads these without the lock: take the
 		 * service out of its sight while they change.
@@ -194,6 +237,8 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		hash_del_rcu(&svc->vip_node);
 		synchronize_net();
 		service_apply(svc, cfg);
+		if (rekey)
+			casvip_persist_flush(svc, NULL, NULL);
 		hash_add_rcu(cn->by_vip, &svc->vip_node, vip_hash(&svc->match));
 	} else {
 		service_apply(svc, cfg);
@@ -202,57 +247,90 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 	return 0;
 }
 
-static void server_free_rcu(struct rcu_head *head)
+static void server_free(struct casvip_server *srv)
 {
-	struct casvip_server *srv = container_of(head, struct casvip_server,
-						 rcu);
-
 	free_percpu(srv->stats);
 	kfree(srv);
 	atomic_dec(&casvip_objects);
 }
 
-static void service_free_rcu(struct rcu_head *head)
+/*
+ * Take @srv out of the packet path's sight, then remove its clients and
+ * (unless asked to keep them) its connections. After synchronize_net() no
+ * CPU can still be binding a client to it.
+ */
+static void server_retire(struct casvip_net *cn, struct casvip_server *srv,
+			  bool keep_conns)
 {
-	struct casvip_service *svc = container_of(head, struct casvip_service,
-						  rcu);
-
-	free_percpu(svc->stats);
-	kfree(svc);
-	atomic_dec(&casvip_objects);
+	synchronize_net();
+	casvip_persist_flush(srv->svc, srv, NULL);
+	if (!keep_conns)
+		casvip_conns_flush(cn, srv);
 }
 
-static void server_unlink(struct casvip_server *srv)
+/* Unlink the service; the caller frees it after a grace period. */
+static void service_unlink(struct casvip_net *cn, struct casvip_service *svc)
 {
-	list_del_rcu(&srv->list);
-	srv->svc->nservers--;
-	pr_debug("server of %s destroyed\n", srv->svc->name);
-	call_rcu(&srv->rcu, server_free_rcu);
+	hash_del_rcu(&svc->vip_node);
+	hash_del(&svc->name_node);
+	list_del(&svc->list);
+	cn->nservices--;
+	cn->generation++;
+}
+
+/* After a grace period: nothing on the packet path can see it. */
+static void service_destroy(struct casvip_service *svc)
+{
+	struct casvip_server *srv, *tmp;
+
+	casvip_persist_destroy(svc);
+	list_for_each_entry_safe(srv, tmp, &svc->servers, list)
+		server_free(srv);
+	service_free(svc);
+}
+
+static void hooks_put(struct casvip_net *cn)
+{
+	if (!cn->nservices && cn->hooked)
+		casvip_hooks_unregister(cn);
 }
 
 void casvip_service_del(struct casvip_net *cn, struct casvip_service *svc)
 {
-	struct casvip_server *srv, *tmp;
-
 	lockdep_assert_held(&cn->lock);
-	hash_del_rcu(&svc->vip_node);
-	hash_del(&svc->name_node);
-	list_del(&svc->list);
-	list_for_each_entry_safe(srv, tmp, &svc->servers, list)
-		server_unlink(srv);
-	cn->nservices--;
-	cn->generation++;
-	pr_debug("service %s destroyed\n", svc->name);
-	call_rcu(&svc->rcu, service_free_rcu);
+	service_unlink(cn, svc);
+	hooks_put(cn);
+	synchronize_net();
+	service_destroy(svc);
 }
 
 void casvip_flush(struct casvip_net *cn)
 {
 	struct casvip_service *svc, *tmp;
+	LIST_HEAD(dead);
 
 	lockdep_assert_held(&cn->lock);
-	list_for_each_entry_safe(svc, tmp, &cn->services, list)
-		casvip_service_del(cn, svc);
+	list_for_each_entry_safe(svc, tmp, &cn->services, list) {
+		service_unlink(cn, svc);
+		list_add_tail(&svc->list, &dead);
+	}
+	hooks_put(cn);
+	/* One grace period for them all. */
+	synchronize_net();
+	list_for_each_entry_safe(svc, tmp, &dead, list) {
+		service_destroy(svc);
+		cond_resched();
+	}
+}
+
+u64 casvip_service_active(const struct casvip_service *svc)
+{
+	struct casvip_server *srv;
+	u64 active = 0;
+
+	list_for_each_entry(srv, &svc->servers, list)
+		active += atomic_read(&srv->active);
+	return active;
 }
 
 struct casvip_server *casvip_server_find(const struct casvip_service *svc,
@@ -260,10 +338,34 @@ struct casvip_server *casvip_server_find(const struct casvip_service *svc,
 {
 	struct casvip_server *srv;
 
-	list_for_each_entry(srv, &svc->servers, list)
+	hash_for_each_possible(svc->by_addr, srv, addr_node, addr_hash(addr))
 		if (nf_inet_addr_cmp(&srv->addr, addr))
 			return srv;
 	return NULL;
+}
+
+/* The packet path's lookup, under RCU. */
+struct casvip_server *casvip_server_lookup(const struct casvip_service *svc,
+					   const union nf_inet_addr *addr)
+{
+	struct casvip_server *srv;
+
+	hash_for_each_possible_rcu(svc->by_addr, srv, addr_node,
+				   addr_hash(addr))
+		if (nf_inet_addr_cmp(&srv->addr, addr))
+			return srv;
+	return NULL;
+}
+
+static void server_apply(struct casvip_server *srv,
+			 const struct casvip_server_cfg *cfg)
+{
+	if (cfg->has_weight)
+		WRITE_ONCE(srv->weight, cfg->weight);
+	if (cfg->has_admin)
+		WRITE_ONCE(srv->admin, cfg->admin);
+	if (cfg->has_health)
+		WRITE_ONCE(srv->health, cfg->health);
 }
 
 int casvip_server_new(struct casvip_net *cn, struct casvip_service *svc,
@@ -271,6 +373,7 @@ int casvip_server_new(struct casvip_net *cn, struct casvip_service *svc,
 		      struct netlink_ext_ack *extack)
 {
 	struct casvip_server *srv;
+	int ret;
 
 	lockdep_assert_held(&cn->lock);
 	if (cfg->family != svc->match.family) {
@@ -289,40 +392,81 @@ int casvip_server_new(struct casvip_net *cn, struct casvip_service *svc,
 	srv = kzalloc(sizeof(*srv), GFP_KERNEL_ACCOUNT);
 	if (!srv)
 		return -ENOMEM;
+	atomic_inc(&casvip_objects);
 	srv->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
 	if (!srv->stats) {
-		kfree(srv);
+		server_free(srv);
 		return -ENOMEM;
 	}
-	atomic_inc(&casvip_objects);
 	srv->svc = svc;
 	srv->addr = cfg->addr;
 	srv->weight = CASVIP_WEIGHT_DEFAULT;
-	casvip_server_set(cn, srv, cfg);
+	server_apply(srv, cfg);
 	list_add_tail_rcu(&srv->list, &svc->servers);
+	hash_add_rcu(svc->by_addr, &srv->addr_node, addr_hash(&srv->addr));
 	svc->nservers++;
-	pr_debug("server of %s created\n", svc->name);
+	ret = casvip_sched_rebuild(svc);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "no memory for the scheduler");
+		list_del_rcu(&srv->list);
+		hash_del_rcu(&srv->addr_node);
+		svc->nservers--;
+		synchronize_net();
+		server_free(srv);
+		return ret;
+	}
+	cn->generation++;
 	return 0;
 }
 
-void casvip_server_set(struct casvip_net *cn, struct casvip_server *srv,
-		       const struct casvip_server_cfg *cfg)
+int casvip_server_set(struct casvip_net *cn, struct casvip_server *srv,
+		      const struct casvip_server_cfg *cfg,
+		      struct netlink_ext_ack *extack)
 {
+	struct casvip_server_cfg undo = {
+		.has_weight = true, .weight = srv->weight,
+		.has_admin = true, .admin = srv->admin,
+		.has_health = true, .health = srv->health,
+	};
+	bool was_usable = casvip_server_usable(srv);
+	int ret;
+
 	lockdep_assert_held(&cn->lock);
-	if (cfg->has_weight)
-		WRITE_ONCE(srv->weight, cfg->weight);
-	if (cfg->has_admin)
-		WRITE_ONCE(srv->admin, cfg->admin);
-	if (cfg->has_health)
-		WRITE_ONCE(srv->health, cfg->health);
+	server_apply(srv, cfg);
+	ret = casvip_sched_rebuild(srv->svc);
+	if (ret) {
+		server_apply(srv, &undo);
+		NL_SET_ERR_MSG(extack, "no memory for the scheduler");
+		return ret;
+	}
+	if (was_usable && !casvip_server_usable(srv))
+		server_retire(cn, srv, cfg->keep_conns);
 	cn->generation++;
+	return 0;
 }
 
-void casvip_server_del(struct casvip_net *cn, struct casvip_server *srv)
+int casvip_server_del(struct casvip_net *cn, struct casvip_server *srv,
+		      bool keep_conns, struct netlink_ext_ack *extack)
 {
+	struct casvip_service *svc = srv->svc;
+	int ret;
+
 	lockdep_assert_held(&cn->lock);
-	server_unlink(srv);
+	/* First a scheduler state without it, or nothing changes. */
+	WRITE_ONCE(srv->dead, true);
+	ret = casvip_sched_rebuild(svc);
+	if (ret) {
+		WRITE_ONCE(srv->dead, false);
+		NL_SET_ERR_MSG(extack, "no memory for the scheduler");
+		return ret;
+	}
+	list_del_rcu(&srv->list);
+	hash_del_rcu(&srv->addr_node);
+	svc->nservers--;
+	server_retire(cn, srv, keep_conns);
 	cn->generation++;
+	server_free(srv);
+	return 0;
 }
 
 void casvip_stats_read(struct casvip_stats_pcpu __percpu *pcpu,

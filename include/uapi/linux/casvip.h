@@ -53,6 +53,7 @@
  *       CASVIP_A_SERVICE_NAME, _VIP, _PROTO, _PORTS, _SCHED,
  *       _PERSIST_TIMEOUT, _PERSIST_NETMASK, _SNAT, and _SNAT_ADDR if set
  *       CASVIP_A_SERVICE_NUM_SERVERS: NLA_U32
+ *       CASVIP_A_SERVICE_NUM_PERSIST: NLA_U32, persistence entries
  *       CASVIP_A_SERVICE_STATS: NLA_NESTED, see CASVIP_A_STATS_*
  *
  * CASVIP_CMD_SERVER_NEW  (add; -EEXIST if the service has that address)
@@ -67,10 +68,20 @@
  *       CASVIP_A_SERVER_ADMIN: NLA_U8, enum casvip_admin (default ENABLED)
  *       CASVIP_A_SERVER_HEALTH: NLA_U8, enum casvip_health (default UP);
  *                             what the health checker last decided
+ *       CASVIP_A_SERVER_KEEP_CONNS: NLA_FLAG, SET only: see below
+ *
+ *    New clients go to servers that are ENABLED, UP and of weight > 0. A
+ *    DRAINING server, or one of weight 0, keeps its clients and their
+ *    connections. A server set DISABLED or DOWN loses its persistence
+ *    entries and its connections (conntrack entries), so that its clients
+ *    reconnect at once to another server; with CASVIP_A_SERVER_KEEP_CONNS it
+ *    keeps the connections.
  *
  * CASVIP_CMD_SERVER_DEL
  *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
- *    CASVIP_A_SERVER { CASVIP_A_SERVER_ADDR }
+ *    CASVIP_A_SERVER { CASVIP_A_SERVER_ADDR, CASVIP_A_SERVER_KEEP_CONNS }
+ *    Removes the server, its persistence entries and, without
+ *    CASVIP_A_SERVER_KEEP_CONNS, its connections.
  *
  * CASVIP_CMD_SERVER_GET
  *    doit: CASVIP_A_SERVICE { _NAME } and CASVIP_A_SERVER { _ADDR } name one
@@ -82,6 +93,29 @@
  *       CASVIP_A_SERVER_ADDR, _WEIGHT, _ADMIN, _HEALTH
  *       CASVIP_A_SERVER_STATS: NLA_NESTED, see CASVIP_A_STATS_*
  *
+ * CASVIP_CMD_PERSIST_GET (dump only)
+ *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME } names the service. One
+ *    message per persistence entry:
+ *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
+ *    CASVIP_A_PERSIST: NLA_NESTED
+ *       CASVIP_A_PERSIST_CLIENT: NLA_BINARY, 4 or 16 bytes, the client's
+ *                                address under the service's netmask
+ *       CASVIP_A_PERSIST_SERVER: NLA_BINARY, the real server's address
+ *       CASVIP_A_PERSIST_CONNS: NLA_U32, the client's live connections
+ *       CASVIP_A_PERSIST_EXPIRES: NLA_U32, seconds until the entry expires;
+ *                                only while the client has no connection
+ *
+ *    An entry lives while its client has a live connection through the
+ *    service (the conntrack table is asked, lazily), and the persistence
+ *    timeout after the last one closed. A service without persistence keeps
+ *    one entry per client and server, to count the live connections.
+ *
+ * CASVIP_CMD_PERSIST_DEL
+ *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
+ *    CASVIP_A_PERSIST { CASVIP_A_PERSIST_CLIENT } (optional)
+ *    Forgets the entries of that client (masked by the service's netmask),
+ *    or all the service's entries. Connections are left alone.
+ *
  * CASVIP_CMD_FLUSH
  *    No attributes. Deletes every service of the namespace.
  *
@@ -92,7 +126,8 @@
  *
  * Statistics (CASVIP_A_SERVICE_STATS, CASVIP_A_SERVER_STATS), all NLA_U64:
  *    CASVIP_A_STATS_CONNS        connections scheduled
- *    CASVIP_A_STATS_ACTIVE       connections alive now
+ *    CASVIP_A_STATS_ACTIVE       connections alive now (recounted each
+ *                                second against the conntrack table)
  *    CASVIP_A_STATS_PKTS_IN      packets client -> server
  *    CASVIP_A_STATS_PKTS_OUT     packets server -> client
  *    CASVIP_A_STATS_BYTES_IN     bytes client -> server
@@ -107,6 +142,7 @@
  *    -EEXIST     the name or address is taken, or a port is claimed by
  *                another service on the same VIP and protocol
  *    -ENOSPC     a limit below would be exceeded
+ *    -ENOMEM     no memory for the change
  *    -EAFNOSUPPORT an address is not of the service's family
  *    -EPERM      the caller lacks CAP_NET_ADMIN
  */
@@ -179,6 +215,8 @@ enum casvip_cmd {
 	CASVIP_CMD_SERVER_DEL,
 	CASVIP_CMD_SERVER_GET,
 	CASVIP_CMD_FLUSH,
+	CASVIP_CMD_PERSIST_GET,
+	CASVIP_CMD_PERSIST_DEL,
 	__CASVIP_CMD_MAX
 };
 #define CASVIP_CMD_MAX (__CASVIP_CMD_MAX - 1)
@@ -187,6 +225,7 @@ enum casvip_attr {
 	CASVIP_A_UNSPEC,
 	CASVIP_A_SERVICE,
 	CASVIP_A_SERVER,
+	CASVIP_A_PERSIST,
 	__CASVIP_A_MAX
 };
 #define CASVIP_A_MAX (__CASVIP_A_MAX - 1)
@@ -205,6 +244,7 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_NUM_SERVERS,
 	CASVIP_A_SERVICE_STATS,
 	CASVIP_A_SERVICE_PAD,
+	CASVIP_A_SERVICE_NUM_PERSIST,
 	__CASVIP_A_SERVICE_MAX
 };
 #define CASVIP_A_SERVICE_MAX (__CASVIP_A_SERVICE_MAX - 1)
@@ -217,9 +257,20 @@ enum casvip_server_attr {
 	CASVIP_A_SERVER_HEALTH,
 	CASVIP_A_SERVER_STATS,
 	CASVIP_A_SERVER_PAD,
+	CASVIP_A_SERVER_KEEP_CONNS,
 	__CASVIP_A_SERVER_MAX
 };
 #define CASVIP_A_SERVER_MAX (__CASVIP_A_SERVER_MAX - 1)
+
+enum casvip_persist_attr {
+	CASVIP_A_PERSIST_UNSPEC,
+	CASVIP_A_PERSIST_CLIENT,
+	CASVIP_A_PERSIST_SERVER,
+	CASVIP_A_PERSIST_CONNS,
+	CASVIP_A_PERSIST_EXPIRES,
+	__CASVIP_A_PERSIST_MAX
+};
+#define CASVIP_A_PERSIST_MAX (__CASVIP_A_PERSIST_MAX - 1)
 
 enum casvip_stats_attr {
 	CASVIP_A_STATS_UNSPEC,

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvip: schedulers.
+ *
+ * Each change to a service's servers rebuilds, under casvip_net.lock, a
+ * casvip_sched: the servers that may take new clients and, for wrr, sh and
+ * mh, a table that makes the choice O(1). The packet path reads it under RCU.
+ *
+ * mh is Maglev hashing (Eisenbud et al., NSDI 2016): every server fills the
+ * slots of a prime-sized table in the order of its own permutation, so the
+ * table depends only on the set of servers and their weights; every balancer
+ * with the same configuration makes the same choice, and adding a server
+ * takes about 1/N of the slots.
+ */
+#include <linux/gcd.h>
+#include <linux/jhash.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
+
+#include "casvip.h"
+
+/* Fixed, so that every balancer hashes alike. */
+#define CASVIP_SEED_CLIENT 0x63617376
+#define CASVIP_SEED_OFFSET 0x6970636c
+#define CASVIP_SEED_SKIP 0x7573746d
+
+/* Bounds of the weighted sequence: its length, and the work to build it. */
+#define WRR_MAX_LEN 65536U
+#define WRR_MAX_WORK (1U << 24)
+
+static const u16 mh_primes[] = { 509, 1021, 2039, 4093, 8191, 16381, 32749,
+				 65521 };
+
+bool casvip_server_usable(const struct casvip_server *srv)
+{
+	return !READ_ONCE(srv->dead) &&
+	       READ_ONCE(srv->admin) != CASVIP_ADMIN_DISABLED &&
+	       READ_ONCE(srv->health) == CASVIP_HEALTH_UP;
+}
+
+static bool eligible(const struct casvip_server *srv)
+{
+	return !srv->dead && srv->admin == CASVIP_ADMIN_ENABLED &&
+	       srv->health == CASVIP_HEALTH_UP && srv->weight;
+}
+
+static u32 addr_hash(const union nf_inet_addr *a, u32 seed)
+{
+	return jhash2(a->all, ARRAY_SIZE(a->all), seed);
+}
+
+/* Weights divided by their gcd, then scaled down to sum about @max_total. */
+static void scaled_weights(struct casvip_sched_state *s, u32 *w,
+			   unsigned int max_total)
+{
+	unsigned int i, g = 0;
+	u64 total = 0;
+
+	for (i = 0; i < s->n; i++)
+		g = gcd(g, s->srv[i]->weight);
+	for (i = 0; i < s->n; i++) {
+		w[i] = s->srv[i]->weight / g;
+		total += w[i];
+	}
+	if (total > max_total)
+		for (i = 0; i < s->n; i++)
+			w[i] = max_t(u64, 1,
+				     div64_u64((u64)w[i] * max_total, total));
+}
+
+/*
+ * wrr and sh: the smooth weighted round robin sequence, in which each server
+ * stands in proportion to its weight, spread out rather than in runs.
+ */
+static void build_sequence(struct casvip_sched_state *s, u32 *w, s64 *cur)
+{
+	unsigned int i, j, best;
+	s64 total = 0;
+
+	for (i = 0; i < s->n; i++)
+		total += w[i];
+	for (j = 0; j < s->len; j++) {
+		best = 0;
+		for (i = 0; i < s->n; i++) {
+			cur[i] += w[i];
+			if (cur[i] > cur[best])
+				best = i;
+		}
+		cur[best] -= total;
+		s->table[j] = best;
+	}
+}
+
+static void build_maglev(struct casvip_sched_state *s, u32 *w, u32 *next,
+			 unsigned long *filled)
+{
+	u32 m = s->len, done = 0, i, t;
+
+	/* next[i] is how far server i has walked its permutation. */
+	while (done < m) {
+		for (i = 0; i < s->n && done < m; i++) {
+			u32 offset = addr_hash(&s->srv[i]->addr,
+					       CASVIP_SEED_OFFSET) % m;
+			u32 skip = addr_hash(&s->srv[i]->addr,
+					     CASVIP_SEED_SKIP) % (m - 1) + 1;
+
+			for (t = 0; t < w[i] && done < m; t++) {
+				u32 slot;
+
+				do {
+					slot = (offset + (u64)next[i]++ * skip) %
+					       m;
+				} while (test_bit(slot, filled));
+				__set_bit(slot, filled);
+				s->table[slot] = i;
+				done++;
+			}
+		}
+	}
+}
+
+static u32 maglev_size(unsigned int nservers)
+{
+	unsigned int i = order_base_2(max(nservers, 4U)) - 2;
+
+	return mh_primes[min_t(unsigned int, i, ARRAY_SIZE(mh_primes) - 1)];
+}
+
+static int build_table(struct casvip_service *svc, struct casvip_sched_state *s)
+{
+	unsigned long *filled = NULL;
+	s64 *cur = NULL;
+	u32 *w, *next = NULL;
+	int ret = -ENOMEM;
+
+	w = kcalloc(s->n, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	if (s->type == CASVIP_SCHED_MH) {
+		/* A server's turns per round follow its weight, at most 16. */
+		scaled_weights(s, w, 16 * s->n);
+		next = kcalloc(s->n, sizeof(*next), GFP_KERNEL);
+		filled = bitmap_zalloc(s->len, GFP_KERNEL);
+		if (next && filled) {
+			build_maglev(s, w, next, filled);
+			ret = 0;
+		}
+	} else {
+		cur = kcalloc(s->n, sizeof(*cur), GFP_KERNEL);
+		if (cur) {
+			scaled_weights(s, w, s->len);
+			build_sequence(s, w, cur);
+			ret = 0;
+		}
+	}
+	bitmap_free(filled);
+	kfree(next);
+	kfree(cur);
+	kfree(w);
+	return ret;
+}
+
+/* Length of the table for @n eligible servers, before allocation. */
+static unsigned int table_len(struct casvip_service *svc,
+			      struct casvip_server **srv, unsigned int n)
+{
+	unsigned int i, g = 0, cap;
+	u64 total = 0;
+
+	if (!n)
+		return 0;
+	switch (svc->sched) {
+	case CASVIP_SCHED_MH:
+		return maglev_size(svc->nservers);
+	case CASVIP_SCHED_WRR:
+	case CASVIP_SCHED_SH:
+		for (i = 0; i < n; i++)
+			g = gcd(g, srv[i]->weight);
+		for (i = 0; i < n; i++)
+			total += srv[i]->weight / g;
+		cap = max(n, min(WRR_MAX_LEN, WRR_MAX_WORK / n));
+		return total > cap ? cap : total;
+	default:
+		return 0;
+	}
+}
+
+int casvip_sched_rebuild(struct casvip_service *svc)
+{
+	struct casvip_server *srv, **tmp;
+	struct casvip_sched_state *s, *old;
+	unsigned int n = 0, len;
+	int ret;
+
+	tmp = kcalloc(max(svc->nservers, 1U), sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return -ENOMEM;
+	list_for_each_entry(srv, &svc->servers, list)
+		if (eligible(srv))
+			tmp[n++] = srv;
+	len = table_len(svc, tmp, n);
+	s = kvzalloc(struct_size(s, srv, n) + len * sizeof(u16), GFP_KERNEL);
+	if (!s) {
+		kfree(tmp);
+		return -ENOMEM;
+	}
+	s->type = svc->sched;
+	s->n = n;
+	s->len = len;
+	s->table = (u16 *)&s->srv[n];
+	memcpy(s->srv, tmp, n * sizeof(*tmp));
+	kfree(tmp);
+	if (len) {
+		ret = build_table(svc, s);
+		if (ret) {
+			kvfree(s);
+			return ret;
+		}
+	}
+	old = rcu_replace_pointer(svc->sched_state, s, true);
+	if (old)
+		kvfree_rcu(old, rcu);
+	return 0;
+}
+
+void casvip_sched_free(struct casvip_service *svc)
+{
+	kvfree(rcu_dereference_protected(svc->sched_state, true));
+}
+
+/* lc and wlc: fewest live connections (per unit of weight). */
+static struct casvip_server *least_conns(const struct casvip_sched_state *s,
+					 bool weighted)
+{
+	struct casvip_server *best = s->srv[0];
+	u64 best_active = atomic_read(&best->active);
+	unsigned int i;
+
+	for (i = 1; i < s->n; i++) {
+		struct casvip_server *srv = s->srv[i];
+		u64 active = atomic_read(&srv->active);
+
+		if (weighted ? active * READ_ONCE(best->weight) <
+				       best_active * READ_ONCE(srv->weight) :
+			       active < best_active) {
+			best = srv;
+			best_active = active;
+		}
+	}
+	return best;
+}
+
+/* A server for a new client, or NULL if none may take one. RCU. */
+struct casvip_server *casvip_schedule(const struct casvip_service *svc,
+				      const union nf_inet_addr *client)
+{
+	struct casvip_sched_state *s = rcu_dereference(svc->sched_state);
+	u32 i;
+
+	if (!s || !s->n)
+		return NULL;
+	switch (s->type) {
+	case CASVIP_SCHED_RR:
+		i = (u32)atomic_inc_return(&s->cursor) - 1;
+		return s->srv[i % s->n];
+	case CASVIP_SCHED_WRR:
+		i = (u32)atomic_inc_return(&s->cursor) - 1;
+		return s->srv[s->table[i % s->len]];
+	case CASVIP_SCHED_LC:
+		return least_conns(s, false);
+	case CASVIP_SCHED_WLC:
+		return least_conns(s, true);
+	default: /* sh, mh */
+		i = addr_hash(client, CASVIP_SEED_CLIENT);
+		return s->srv[s->table[i % s->len]];
+	}
+}
