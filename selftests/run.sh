@@ -46,7 +46,7 @@ fi
 tests=$(echo $tests | tr ' ' ,)
 selftests/vm/mkinitrd.sh "$kver" "$top" "$out/initrd.cpio" || exit 1
 echo "# vm: booting $kver for: $tests"
-selftests/vm/boot.sh "$kver" "$out/initrd.cpio" 900 "$tests" \
+selftests/vm/boot.sh "$kver" "$out/initrd.cpio" 600 "$tests" \
 	>"$out/console.log" 2>&1
 rc=$?
 echo "# vm: console log in $out/console.log (qemu exit $rc)"

@@ -1,0 +1,247 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The datapath, end to end, in the lab of topo.sh: clients stick to one
+# server across all the ports of a service; the schedulers spread new
+# clients as they should; drain, disable, health down and delete do what an
+# admin expects, with no connection left on a server that is gone; UDP,
+# IPv6, SNAT for one-armed set-ups, local clients; counters; unloading
+# with live connections.
+. /tests/lib.sh
+. /tests/topo.sh
+
+PORTS=135,60001,60002
+VIP=10.0.0.100
+
+# "client server" for every answer of vipclient ...
+answers() { cl /tests/vipclient "$@" | awk '{ print $1, $3 }'; }
+# the clients that were sent to more than one server (or got no answer)
+unsticky() { sort -u | awk '{ n[$1]++; if ($2 !~ /^srv/) bad[$1] = 1 }
+	END { for (c in n) if (n[c] > 1 || bad[c]) print c }' | sort; }
+# "N srvX" counts of the clients per server
+spread() { sort -u | awk '{ print $2 }' | sort | uniq -c |
+	awk '{ printf "%s%s=%s", sep, $2, $1; sep = " " }'; }
+server_of() { answers -t 3000 "$VIP" 135 "$1" | awk '{ print $2 }'; }
+conntrack_to() { lb conntrack -L 2>/dev/null | grep -c "src=$1 "; }
+wait_for() { # SECONDS CMD...: until CMD succeeds
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.3
+	done
+}
+
+modprobe casvip
+topo_up
+
+# --- persistence across ports ---------------------------------------------
+c service add cas vip $VIP ports 135,60001-60002 sched rr persist 60
+for i in 1 2 3; do c server add cas 10.0.2.1$i; done
+out=$( (answers $VIP $PORTS $(clients 1 12)
+	answers $VIP $PORTS $(clients 1 12)
+	answers $VIP 60002,135,60001 $(clients 1 12 | sort -r)))
+check_eq "every answer came from a server" 108 "$(grep -c ' srv[123]$' <<<"$out")"
+check_eq "each of 12 clients sticks to one server on 135, 60001, 60002" "" \
+	"$(unsticky <<<"$out")"
+check_eq "rr spreads new clients evenly" "srv1=4 srv2=4 srv3=4" "$(spread <<<"$out")"
+check_eq "one persistence entry per client" 12 \
+	"$(c -j persist show cas | jq length)"
+client5=$(awk '$1 == "10.0.1.5" { print $2; exit }' <<<"$out")
+check_eq "persist show client names the server the client reached" \
+	"10.0.2.1${client5#srv}" \
+	"$(c -j persist show cas client 10.0.1.5 | jq -r '.[0].server')"
+check "conntrack -L shows the VIP mapped to a real server" \
+	grep -q "dst=$VIP .*src=10.0.2.1[123] " <<<"$(lb conntrack -L 2>/dev/null)"
+check "persist del forgets one client" c persist del cas client 10.0.1.5
+check_eq "that client's entry is gone, the others stay" "0 11" \
+	"$(c -j persist show cas client 10.0.1.5 | jq length) $(c -j persist show cas | jq length)"
+
+# --- weighted round robin ------------------------------------------------
+c persist del cas
+c service set cas sched wrr
+c server set cas 10.0.2.11 weight 3
+c server set cas 10.0.2.12 weight 2
+c server set cas 10.0.2.13 weight 1
+out=$(answers $VIP $PORTS $(clients 1 12))
+check_eq "wrr 3:2:1 gives 12 new clients 6, 4 and 2" "srv1=6 srv2=4 srv3=2" \
+	"$(spread <<<"$out")"
+check_eq "wrr clients stick too" "" "$(unsticky <<<"$out")"
+c persist del cas
+c server set cas 10.0.2.11 weight 0
+out=$(answers $VIP 135 $(clients 1 9))
+check_eq "weight 0 takes no new client" "srv2=6 srv3=3" "$(spread <<<"$out")"
+for i in 1 2 3; do c server set cas 10.0.2.1$i weight 100; done
+
+# --- netmask ---------------------------------------------------------------
+c persist del cas
+c service set cas sched rr netmask 24
+out=$(answers $VIP $PORTS $(clients 1 9))
+check_eq "netmask /24 sends the whole /24 to one server" 1 \
+	"$(awk '{ print $2 }' <<<"$out" | sort -u | wc -l)"
+check_eq "one entry, for 10.0.1.0" "10.0.1.0" \
+	"$(c -j persist show cas | jq -r '[.[].client] | join(" ")')"
+c service set cas netmask 32
+
+# --- drain ----------------------------------------------------------------
+c persist del cas
+out=$(answers $VIP 135 $(clients 1 9))
+mine=$(awk '$2 == "srv1" { print $1 }' <<<"$out")
+c server set cas 10.0.2.11 drain
+again=$(answers $VIP $PORTS $mine)
+check_eq "a draining server keeps its clients" "srv1" \
+	"$(awk '{ print $2 }' <<<"$again" | sort -u)"
+out=$(answers $VIP 135 $(clients 20 28))
+check "a draining server gets no new client" \
+	test "$(grep -c srv1 <<<"$out")" = 0
+held=$(head -n 1 <<<"$mine")
+cl /tests/vipclient -w 4 $VIP 135 "$held" >/dev/null &
+holder=$!
+srv1_json='.[0].servers[] | select(.address == "10.0.2.11")'
+check "draining, with a live connection: not drained" wait_for 5 \
+	lb sh -c "casvipctl -j show cas | jq -e '$srv1_json | .active == 1 and .drained == \"no\"'"
+wait $holder
+check "draining, its last connection closed: drained" wait_for 6 \
+	lb sh -c "casvipctl -j show cas | jq -e '$srv1_json | .active == 0 and .drained == \"yes\"'"
+check "text output says drained" grep -qE "10.0.2.11 .* drained" <<<"$(c show cas)"
+c server set cas 10.0.2.11 enable
+
+# --- disable, health down, delete: clients move, connections go ------------
+retire_test() { # WHAT SERVER-ADDR CMD...
+	local what=$1 addr=$2 victim before after
+	shift 2
+	c persist del cas
+	victim=$(answers $VIP 135 $(clients 1 9) | awk -v s="srv${addr#10.0.2.1}" \
+		'$2 == s { print $1; exit }')
+	cl /tests/vipclient -w 3 $VIP $PORTS "$victim" >/dev/null &
+	holder=$!
+	sleep 0.5
+	before=$(conntrack_to "$addr")
+	"$@"
+	after=$(conntrack_to "$addr")
+	check "$what: the server had live connections" test "$before" -gt 0
+	check_eq "$what: its connections are flushed" 0 "$after"
+	check_eq "$what: its persistence entries are gone" 0 \
+		"$(c -j persist show cas | jq "[.[] | select(.server == \"$addr\")] | length")"
+	after=$(answers $VIP $PORTS "$victim" | awk '{ print $2 }' | sort -u)
+	check "$what: its client moved to another live server (got $after)" \
+		test "$after" != "srv${addr#10.0.2.1}" -a "$(wc -w <<<"$after")" = 1 -a \
+		"${after#srv}" != "$after"
+	wait $holder
+}
+retire_test "disable" 10.0.2.12 c server set cas 10.0.2.12 disable
+c server set cas 10.0.2.12 enable
+retire_test "health down" 10.0.2.13 c server set cas 10.0.2.13 health down
+check_eq "health and admin state are distinct" "enabled down" \
+	"$(c -j show cas | jq -r '.[0].servers[] | select(.address == "10.0.2.13") | "\(.admin) \(.health)"')"
+c server set cas 10.0.2.13 health up
+retire_test "delete" 10.0.2.11 c server del cas 10.0.2.11
+
+c server add cas 10.0.2.14
+c persist del cas
+victim=$(answers $VIP 135 $(clients 1 9) | awk '$2 == "srv4" { print $1; exit }')
+cl /tests/vipclient -w 3 $VIP 135 "$victim" >/dev/null &
+holder=$!
+sleep 0.5
+c server del cas 10.0.2.14 keep-conns
+check "delete keep-conns: connections stay" test "$(conntrack_to 10.0.2.14)" -gt 0
+check_eq "delete keep-conns: persistence entries go" 0 \
+	"$(c -j persist show cas | jq '[.[] | select(.server == "10.0.2.14")] | length')"
+wait $holder
+
+# --- no server: refused fast, and counted ------------------------------------
+c service add empty vip 10.0.0.101 ports 135
+c service add emptyu vip 10.0.0.101 proto udp ports 135
+check_eq "TCP with no server: reset" "10.0.1.1 refused" \
+	"$(answers -t 3000 10.0.0.101 135 10.0.1.1)"
+check_eq "UDP with no server: ICMP unreachable" "10.0.1.1 refused" \
+	"$(answers -u -t 3000 10.0.0.101 135 10.0.1.1)"
+check_eq "refusals are counted" "1 1" \
+	"$(c -j -s show empty | jq .[0].stats.drop_noserver) $(c -j -s show emptyu | jq .[0].stats.drop_noserver)"
+c server add empty 10.0.2.12
+c server set empty 10.0.2.12 disable
+check_eq "TCP with only a disabled server: reset" "10.0.1.1 refused" \
+	"$(answers -t 3000 10.0.0.101 135 10.0.1.1)"
+
+# --- UDP and IPv6 ------------------------------------------------------------
+c service add udp vip $VIP proto udp ports 135,60001-60002 sched rr
+for i in 1 2 3; do c server add udp 10.0.2.1$i; done
+out=$( (answers -u $VIP $PORTS $(clients 1 6); answers -u $VIP $PORTS $(clients 1 6)))
+check_eq "UDP: every datagram answered" 36 "$(grep -c ' srv[123]$' <<<"$out")"
+check_eq "UDP: clients stick across ports" "" "$(unsticky <<<"$out")"
+check_eq "UDP: rr spreads them" "srv1=2 srv2=2 srv3=2" "$(spread <<<"$out")"
+
+c service add v6 vip fd00::100 ports 135,60001-60002 sched rr netmask 128
+for i in 1 2 3; do c server add v6 fd00:2::1$i; done
+out=$( (answers fd00::100 $PORTS $(clients -6 1 6); answers fd00::100 $PORTS $(clients -6 1 6)))
+check_eq "IPv6: every connection answered" 36 "$(grep -c ' srv[123]$' <<<"$out")"
+check_eq "IPv6: clients stick across ports" "" "$(unsticky <<<"$out")"
+check_eq "IPv6: rr spreads them" "srv1=2 srv2=2 srv3=2" "$(spread <<<"$out")"
+c service set v6 netmask 64
+c persist del v6
+out=$(answers fd00::100 135 $(clients -6 1 6))
+check_eq "IPv6: netmask /64 groups the prefix" 1 \
+	"$(awk '{ print $2 }' <<<"$out" | sort -u | wc -l)"
+
+# --- local clients --------------------------------------------------------------
+out=$(lb /tests/vipclient $VIP $PORTS 10.0.1.254)
+check_eq "a client on the balancer itself reaches a server, and sticks" 1 \
+	"$(awk '$3 ~ /^srv/ { print $3 }' <<<"$out" | sort -u | wc -l)"
+check_eq "... on every port" 3 "$(grep -c ' srv' <<<"$out")"
+
+# --- SNAT, one-armed: the servers do not route back through the balancer --
+for i in 2 3; do $ip -n lab_s$i route del default; done
+c persist del cas
+check_eq "one-armed without SNAT: replies are lost" "10.0.1.7 timeout" \
+	"$(answers -t 1000 $VIP 135 10.0.1.7)"
+c service set cas snat 10.0.2.254
+out=$(cl /tests/vipclient $VIP $PORTS 10.0.1.7)
+check_eq "SNAT to an address: works, the server sees the balancer" \
+	"10.0.2.254 10.0.2.254 10.0.2.254" "$(awk '{ print $4 }' <<<"$out" | xargs)"
+c service set cas snat masquerade
+c persist del cas
+out=$(cl /tests/vipclient $VIP $PORTS 10.0.1.8)
+check_eq "SNAT masquerade: works, the server sees the balancer" \
+	"10.0.2.254 10.0.2.254 10.0.2.254" "$(awk '{ print $4 }' <<<"$out" | xargs)"
+c service set cas snat off
+for i in 2 3; do $ip -n lab_s$i route add default via 10.0.2.254; done
+
+# --- counters ---------------------------------------------------------------------
+s=$(c -j -s show cas)
+check "service counters: connections, packets and bytes both ways" \
+	jq -e '.[0].stats | .conns > 0 and .pkts_in > .conns and .pkts_out > 0 and .bytes_in > 0 and .bytes_out > 0' <<<"$s"
+check "per-server counters add up to the service's (servers never deleted)" \
+	jq -e '.[0] | .stats.pkts_out >= ([.servers[].stats.pkts_out] | add)' <<<"$s"
+check "text -s shows counters" grep -q "CONNS" <<<"$(c -s show cas)"
+
+# --- persistence timeout: only after the last connection closed --------------
+c service set cas persist 2
+c persist del cas
+cl /tests/vipclient -w 5 $VIP 135 10.0.1.30 >/dev/null &
+holder=$!
+sleep 4
+check_eq "an entry with a live connection outlives the timeout" 1 \
+	"$(c -j persist show cas client 10.0.1.30 | jq '.[0].conns')"
+wait $holder
+sleep 0.5
+check_eq "just after the last connection closed, the entry is still there" 1 \
+	"$(c -j persist show cas client 10.0.1.30 | jq length)"
+check "and it expires about the timeout later" wait_for 6 \
+	lb sh -c "test \"\$(casvipctl -j persist show cas client 10.0.1.30 | jq length)\" = 0"
+c service set cas persist 0
+c persist del cas
+out=$(answers $VIP 135,135,135,135 10.0.1.31)
+check_eq "persist 0: no persistence, rr per connection (srv1 was deleted)" "srv2 srv3" \
+	"$(awk '{ print $2 }' <<<"$out" | sort -u | xargs)"
+
+# --- unload with live connections ----------------------------------------------
+c service set cas persist 60
+cl /tests/vipclient -w 3 $VIP $PORTS $(clients 1 4) >/dev/null &
+holder=$!
+sleep 1
+check "unload with services and live connections" rmmod casvip
+wait $holder
+check "and load again" modprobe casvip
+
+topo_down
+ktap_done

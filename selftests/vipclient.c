@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vipclient: connect to a VIP from many client addresses, and say which
+ * real server answered. For each SRC in turn, for each PORT: connect from
+ * SRC to VIP:PORT and print one line
+ *
+ *	SRC PORT NAME PEER     the answer of fakecas
+ *	SRC PORT refused       a TCP reset or an ICMP unreachable
+ *	SRC PORT timeout       no answer within the timeout
+ *	SRC PORT error:TEXT    anything else
+ *
+ * -w SECONDS keeps every connection open that long before closing them
+ * all; -t MS is the timeout of each connection (default 2000); -u is UDP.
+ *
+ * usage: vipclient [-u] [-w SECONDS] [-t MS] VIP PORT[,PORT...] SRC...
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int to_sockaddr(const char *s, int port, struct sockaddr_storage *ss,
+		       socklen_t *len)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	fprintf(stderr, "vipclient: bad address %s\n", s);
+	exit(2);
+}
+
+static const char *reason(int err)
+{
+	static char buf[64];
+
+	if (err == ECONNREFUSED || err == ECONNRESET)
+		return "refused";
+	if (err == ETIMEDOUT)
+		return "timeout";
+	snprintf(buf, sizeof(buf), "error:%s", strerror(err));
+	return buf;
+}
+
+/* Wait for @events on @fd; 0, or the error. */
+static int wait_for(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (poll(&p, 1, ms) <= 0)
+		return ETIMEDOUT;
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+	return err;
+}
+
+/* One connection: its socket (kept open), the answer in @out. */
+static int one(const char *src, const char *vip, int port, int udp, int ms,
+	       char *out, size_t outlen)
+{
+	struct sockaddr_storage s, d;
+	socklen_t slen, dlen;
+	int fd, err, n;
+
+	to_sockaddr(src, 0, &s, &slen);
+	to_sockaddr(vip, port, &d, &dlen);
+	fd = socket(d.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) |
+					 SOCK_NONBLOCK, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&s, slen)) {
+		snprintf(out, outlen, "%s", reason(errno));
+		return fd;
+	}
+	if (connect(fd, (struct sockaddr *)&d, dlen) && errno != EINPROGRESS) {
+		snprintf(out, outlen, "%s", reason(errno));
+		return fd;
+	}
+	err = udp ? 0 : wait_for(fd, POLLOUT, ms);
+	if (!err && udp && send(fd, "hi", 2, 0) < 0)
+		err = errno;
+	if (!err)
+		err = wait_for(fd, POLLIN, ms);
+	if (!err) {
+		n = recv(fd, out, outlen - 1, 0);
+		if (n > 0) {
+			out[n] = '\0';
+			out[strcspn(out, "\n")] = '\0';
+			return fd;
+		}
+		err = n < 0 ? errno : ECONNRESET;
+	}
+	snprintf(out, outlen, "%s", reason(err));
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	int udp = 0, hold = 0, ms = 2000, c, nports = 0, nfds = 0;
+	int ports[64], *fds;
+	char *p, ans[256];
+
+	while ((c = getopt(argc, argv, "uw:t:")) != -1) {
+		switch (c) {
+		case 'u':
+			udp = 1;
+			break;
+		case 'w':
+			hold = atoi(optarg);
+			break;
+		case 't':
+			ms = atoi(optarg);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (argc - optind < 3) {
+		fprintf(stderr,
+			"usage: vipclient [-u] [-w SECONDS] [-t MS] VIP PORT[,PORT...] SRC...\n");
+		return 2;
+	}
+	for (p = strtok(argv[optind + 1], ","); p && nports < 64;
+	     p = strtok(NULL, ","))
+		ports[nports++] = atoi(p);
+	fds = calloc((size_t)(argc - optind) * nports, sizeof(*fds));
+	if (!fds)
+		return 1;
+	for (int i = optind + 2; i < argc; i++) {
+		for (int j = 0; j < nports; j++) {
+			fds[nfds++] = one(argv[i], argv[optind], ports[j], udp,
+					  ms, ans, sizeof(ans));
+			printf("%s %d %s\n", argv[i], ports[j], ans);
+			fflush(stdout);
+			if (!hold && fds[nfds - 1] >= 0)
+				close(fds[--nfds]);
+		}
+	}
+	if (hold)
+		sleep(hold);
+	for (int i = 0; i < nfds; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return 0;
+}
