@@ -16,6 +16,7 @@
 #include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 
 #include "casvip.h"
 
@@ -185,6 +186,14 @@ static unsigned int table_len(struct casvip_service *svc,
 	}
 }
 
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct casvip_server *x = *(struct casvip_server * const *)a;
+	const struct casvip_server *y = *(struct casvip_server * const *)b;
+
+	return memcmp(&x->addr, &y->addr, sizeof(x->addr));
+}
+
 int casvip_sched_rebuild(struct casvip_service *svc)
 {
 	struct casvip_server *srv, **tmp;
@@ -198,6 +207,9 @@ int casvip_sched_rebuild(struct casvip_service *svc)
 	list_for_each_entry(srv, &svc->servers, list)
 		if (eligible(srv))
 			tmp[n++] = srv;
+	/* Maglev's table depends on the set of servers, not on their order. */
+	if (svc->sched == CASVIP_SCHED_MH)
+		sort(tmp, n, sizeof(*tmp), cmp_addr, NULL);
 	len = table_len(svc, tmp, n);
 	s = kvzalloc(struct_size(s, srv, n) + len * sizeof(u16), GFP_KERNEL);
 	if (!s) {

@@ -1,0 +1,118 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Schedulers, measured on the choices themselves: two balancers (network
+# namespaces) with the same configuration make the same choices with sh
+# and mh; with mh, adding a server moves about 1/N of the clients, all of
+# them (nearly) to the new server, and removing it again puts them back; lc follows
+# the live connections.
+#
+# A balancer here needs no real servers: clients on the balancer itself
+# send a UDP datagram to the VIP, which the NAT hook binds to a server (the
+# datagram then leaves by a dummy interface). persist show tells the choice.
+. /tests/lib.sh
+
+N=100
+
+balancer() { # NAMESPACE
+	local ns=$1 i
+	$ip netns add "$ns"
+	{
+		echo "link set lo up"
+		echo "link add dummy0 type dummy"
+		echo "link set dummy0 up"
+		echo "addr add 10.0.2.254/24 dev dummy0"
+		echo "addr add 10.0.0.100/32 dev lo"
+		for ((i = 1; i <= N; i++)); do
+			echo "addr add 10.0.1.$i/32 dev lo"
+		done
+	} | $ip -n "$ns" -batch -
+}
+
+# Each client once, to the VIP; then "client server" for every entry.
+choices() { # NAMESPACE SERVICE [PORTS]
+	local i srcs=
+	for ((i = 1; i <= N; i++)); do srcs="$srcs 10.0.1.$i"; done
+	$ip netns exec "$1" /tests/vipclient -u -t 1 10.0.0.100 "${3:-135}" \
+		$srcs >/dev/null
+	$ip netns exec "$1" casvipctl -j persist show "$2" |
+		jq -r '.[] | "\(.client) \(.server)"' | sort
+}
+
+a() { $ip netns exec lab_a casvipctl "$@"; }
+b() { $ip netns exec lab_b casvipctl "$@"; }
+
+modprobe casvip
+balancer lab_a
+balancer lab_b
+
+for sched in sh mh; do
+	a service add $sched vip 10.0.0.100 proto udp ports 135 sched $sched
+	b service add $sched vip 10.0.0.100 proto udp ports 135 sched $sched
+	for i in 1 2 3; do a server add $sched 10.0.2.1$i; done
+	if [ $sched = mh ]; then
+		order="3 2 1" # Maglev depends on the set, not the order
+	else
+		order="1 2 3"
+	fi
+	for i in $order; do b server add $sched 10.0.2.1$i; done
+	ca=$(choices lab_a $sched)
+	cb=$(choices lab_b $sched)
+	check_eq "$sched: $N clients, one entry each" $N "$(wc -l <<<"$ca")"
+	check "$sched: every server gets clients" test \
+		"$(awk '{ print $2 }' <<<"$ca" | sort -u | wc -l)" = 3
+	check_eq "$sched: two balancers with the same config choose alike" \
+		"$ca" "$cb"
+	a service del $sched
+	b service del $sched
+done
+
+# --- Maglev: adding a server moves about 1/N, only to it ---------------------
+a service add mh vip 10.0.0.100 proto udp ports 135 sched mh
+for i in 1 2 3; do a server add mh 10.0.2.1$i; done
+before=$(choices lab_a mh)
+a server add mh 10.0.2.14
+a persist del mh
+after=$(choices lab_a mh)
+# Both lists hold the same clients, sorted: "client was now" where it moved.
+moved=$(paste -d ' ' <(echo "$before") <(echo "$after") |
+	awk '$1 != $3 { print "mismatch" } $2 != $4 { print $1, $2, $4 }')
+nmoved=$(grep -c . <<<"$moved")
+echo "# mh: $nmoved of $N clients moved when a 4th server came (1/4 = $((N / 4)))"
+check "mh: adding a 4th server moves about 1/4 of the clients" \
+	test "$nmoved" -ge $((N / 8)) -a "$nmoved" -le $((N * 35 / 100))
+# Maglev buys an even spread with a little extra disruption: a few clients
+# may change between the old servers (the paper measures it).
+elsewhere=$(awk '$3 != "10.0.2.14"' <<<"$moved" | grep -c .)
+echo "# mh: $elsewhere moved between the old servers"
+check "mh: nearly every client that moved went to the new server" \
+	test "$elsewhere" -le $((N / 20))
+check_eq "mh: every client on the new server moved there" \
+	"$(grep -c 10.0.2.14 <<<"$after")" "$((nmoved - elsewhere))"
+a server del mh 10.0.2.14
+a persist del mh
+check_eq "mh: removing it puts every client back" "$before" "$(choices lab_a mh)"
+a service del mh
+
+# --- least connections ---------------------------------------------------------
+a service add lc vip 10.0.0.100 proto udp ports 135,60001-60002 sched lc
+a server add lc 10.0.2.11
+a server add lc 10.0.2.12
+# One client with three live flows (one per port, all to its server).
+$ip netns exec lab_a /tests/vipclient -u -t 1 10.0.0.100 135,60001,60002 \
+	10.0.1.1 >/dev/null
+busy=$(a -j persist show lc | jq -r '.[0].server')
+check_eq "lc: the first client's three flows are live on one server" 3 \
+	"$(a -j show lc | jq ".[0].servers[] | select(.address == \"$busy\") | .active")"
+$ip netns exec lab_a /tests/vipclient -u -t 1 10.0.0.100 135 \
+	10.0.1.2 10.0.1.3 10.0.1.4 >/dev/null
+check_eq "lc: the next three clients go to the other server" \
+	"$(printf '%s\n' "$busy" other other other)" \
+	"$(a -j persist show lc | jq -r ".[] | if .server == \"$busy\" then .server else \"other\" end")"
+a service set lc sched wlc
+a server set lc "$busy" weight 400
+$ip netns exec lab_a /tests/vipclient -u -t 1 10.0.0.100 135 10.0.1.5 >/dev/null
+check_eq "wlc: 3 flows at weight 400 beat 3 at weight 100" "$busy" \
+	"$(a -j persist show lc client 10.0.1.5 | jq -r '.[0].server')"
+
+ktap_done
