@@ -290,9 +290,16 @@ TEST_F(nl, unprivileged_changes_refused)
 
 TEST_F(nl, server_limit)
 {
+	struct nlmsghdr *nlh = cv_nl_req(self->nl, CASVIP_CMD_SERVICE_NEW, 0);
+	struct cv_service svc;
 	int ret = 0;
 
-	ASSERT_EQ(0, add_service(self->nl, "big", 0x0a000064));
+	/* rr: each addition rebuilds the scheduler, and mh's table is big. */
+	service_cfg(&svc, "big", 0x0a000064, 135, 135);
+	svc.sched = CASVIP_SCHED_RR;
+	svc.given |= CV_SCHED;
+	cv_put_service(nlh, &svc);
+	ASSERT_EQ(0, cv_nl_talk(self->nl, nlh, NULL, NULL));
 	for (uint32_t i = 0; i < CASVIP_MAX_SERVERS && !ret; i++)
 		ret = add_server(self->nl, "big", 0x0a010000 + i);
 	ASSERT_EQ(0, ret);
