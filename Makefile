@@ -32,11 +32,13 @@ check: deps
 	$(MAKE) -C selftests KSRC=$(KSRC)
 	selftests/run.sh
 
+STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) \
+	      include/uapi/linux/casvip.h
+
 style: deps ksrc
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
-		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
-		-f kmod/*.c kmod/*.h include/uapi/linux/casvip.h
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $(STYLE_FILES)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF=-D__CHECK_ENDIAN__ modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -27,7 +27,7 @@
 
 /* Bounds of the weighted sequence: its length, and the work to build it. */
 #define WRR_MAX_LEN 65536U
-#define WRR_MAX_WORK (1U << 24)
+#define WRR_MAX_WORK BIT(24)
 
 static const u16 mh_primes[] = { 509, 1021, 2039, 4093, 8191, 16381, 32749,
 				 65521 };

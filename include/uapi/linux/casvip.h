@@ -179,6 +179,7 @@ enum casvip_sched {
 	CASVIP_SCHED_MH, /* Maglev consistent hash */
 	__CASVIP_SCHED_MAX
 };
+
 #define CASVIP_SCHED_MAX (__CASVIP_SCHED_MAX - 1)
 
 enum casvip_snat {
@@ -187,6 +188,7 @@ enum casvip_snat {
 	CASVIP_SNAT_ADDR, /* CASVIP_A_SERVICE_SNAT_ADDR */
 	__CASVIP_SNAT_MAX
 };
+
 #define CASVIP_SNAT_MAX (__CASVIP_SNAT_MAX - 1)
 
 enum casvip_admin {
@@ -195,6 +197,7 @@ enum casvip_admin {
 	CASVIP_ADMIN_DISABLED, /* loses its clients */
 	__CASVIP_ADMIN_MAX
 };
+
 #define CASVIP_ADMIN_MAX (__CASVIP_ADMIN_MAX - 1)
 
 enum casvip_health {
@@ -202,6 +205,7 @@ enum casvip_health {
 	CASVIP_HEALTH_DOWN,
 	__CASVIP_HEALTH_MAX
 };
+
 #define CASVIP_HEALTH_MAX (__CASVIP_HEALTH_MAX - 1)
 
 enum casvip_cmd {
@@ -219,6 +223,7 @@ enum casvip_cmd {
 	CASVIP_CMD_PERSIST_DEL,
 	__CASVIP_CMD_MAX
 };
+
 #define CASVIP_CMD_MAX (__CASVIP_CMD_MAX - 1)
 
 enum casvip_attr {
@@ -228,6 +233,7 @@ enum casvip_attr {
 	CASVIP_A_PERSIST,
 	__CASVIP_A_MAX
 };
+
 #define CASVIP_A_MAX (__CASVIP_A_MAX - 1)
 
 enum casvip_service_attr {
@@ -247,6 +253,7 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_NUM_PERSIST,
 	__CASVIP_A_SERVICE_MAX
 };
+
 #define CASVIP_A_SERVICE_MAX (__CASVIP_A_SERVICE_MAX - 1)
 
 enum casvip_server_attr {
@@ -260,6 +267,7 @@ enum casvip_server_attr {
 	CASVIP_A_SERVER_KEEP_CONNS,
 	__CASVIP_A_SERVER_MAX
 };
+
 #define CASVIP_A_SERVER_MAX (__CASVIP_A_SERVER_MAX - 1)
 
 enum casvip_persist_attr {
@@ -270,6 +278,7 @@ enum casvip_persist_attr {
 	CASVIP_A_PERSIST_EXPIRES,
 	__CASVIP_A_PERSIST_MAX
 };
+
 #define CASVIP_A_PERSIST_MAX (__CASVIP_A_PERSIST_MAX - 1)
 
 enum casvip_stats_attr {
@@ -284,6 +293,7 @@ enum casvip_stats_attr {
 	CASVIP_A_STATS_PAD,
 	__CASVIP_A_STATS_MAX
 };
+
 #define CASVIP_A_STATS_MAX (__CASVIP_A_STATS_MAX - 1)
 
 #endif /* _UAPI_LINUX_CASVIP_H */
