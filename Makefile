@@ -2,7 +2,9 @@
 #
 #   make          build kmod/casvip.ko and ctl/casvipctl
 #   make check    install what is missing, build, run every test
-#   make style    checkpatch, clang-format and sparse on the module
+#   make bench    benchmarks in the VM (not part of check); figures in
+#                 build/bench.txt
+#   make style    checkpatch and sparse on the module
 #   make deps     install the Debian packages the above need
 #
 # KDIR picks the kernel build tree: by default the running kernel's, or the
@@ -32,6 +34,15 @@ check: deps
 	$(MAKE) -C selftests KSRC=$(KSRC)
 	selftests/run.sh
 
+bench: deps
+	$(MAKE) all
+	$(MAKE) ksrc
+	$(MAKE) -C selftests KSRC=$(KSRC)
+	selftests/run.sh bench_persist.sh
+	{ echo "kernel $$(scripts/kver.sh)"; echo "runs 1"; \
+	  grep -a '^persist\.' $(BUILD)/selftests/tests.log; } >$(BUILD)/bench.txt
+	cat $(BUILD)/bench.txt
+
 STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) \
 	      include/uapi/linux/casvip.h
 
@@ -46,4 +57,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf $(BUILD)
 
-.PHONY: all module ctl deps ksrc check style clean
+.PHONY: all module ctl deps ksrc check bench style clean

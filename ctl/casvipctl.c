@@ -355,6 +355,7 @@ static void usage(FILE *f)
 	      "  casvipctl server del SERVICE ADDR [keep-conns]\n"
 	      "  casvipctl server show SERVICE [ADDR]\n"
 	      "  casvipctl persist show [SERVICE] [client ADDR]\n"
+	      "  casvipctl persist add SERVICE client ADDR server ADDR\n"
 	      "  casvipctl persist del SERVICE [client ADDR]\n"
 	      "  casvipctl show [SERVICE]     services and their servers\n"
 	      "  casvipctl flush              delete every service\n"

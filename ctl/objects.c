@@ -323,12 +323,15 @@ int cv_cmd_server(struct cv_nl *nl, int argc, char **argv)
 static void persist_usage(FILE *f)
 {
 	fputs("Usage: casvipctl persist show [SERVICE] [client ADDR]\n"
+	      "       casvipctl persist add SERVICE client ADDR server ADDR\n"
 	      "       casvipctl persist del SERVICE [client ADDR]\n"
 	      "\n"
 	      "Persistence entries: which server each client (its address under the\n"
 	      "service's netmask) goes to, its live connections, and, once it has\n"
-	      "none, the seconds until the entry expires. del makes the client's next\n"
-	      "connection choose a server anew; connections are left alone.\n",
+	      "none, the seconds until the entry expires. add pins a client to a\n"
+	      "server (it expires like any entry without connections). del makes the\n"
+	      "client's next connection choose a server anew; connections are left\n"
+	      "alone.\n",
 	      f);
 }
 
@@ -398,6 +401,44 @@ static int persist_show(struct cv_nl *nl, int argc, char **argv)
 	return ret;
 }
 
+static void put_persist(struct nlmsghdr *nlh, const struct cv_addr *client,
+			const struct cv_addr *server)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, CASVIP_A_PERSIST);
+
+	if (client)
+		mnl_attr_put(nlh, CASVIP_A_PERSIST_CLIENT,
+			     client->family == AF_INET ? 4 : 16, client->bytes);
+	if (server)
+		mnl_attr_put(nlh, CASVIP_A_PERSIST_SERVER,
+			     server->family == AF_INET ? 4 : 16, server->bytes);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static int persist_add(struct cv_nl *nl, int argc, char **argv)
+{
+	struct cv_addr server;
+	char name[CASVIP_NAME_MAX], err[CV_ERRLEN];
+	struct cv_addr client;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (argc != 5 || strcmp(argv[3], "server"))
+		return cv_usage_error("persist help",
+				      "persist add takes SERVICE client ADDR server ADDR%s",
+				      "");
+	ret = persist_args(3, argv, name, &client, true);
+	if (ret)
+		return ret;
+	if (cv_parse_addr(argv[4], &server, err))
+		return arg_error("persist help", err);
+	nlh = cv_nl_req(nl, CASVIP_CMD_PERSIST_NEW, 0);
+	cv_put_service_name(nlh, name);
+	put_persist(nlh, &client, &server);
+	return cv_report(nl, cv_nl_talk(nl, nlh, NULL, NULL),
+			 "cannot pin a client of", name);
+}
+
 static int persist_del(struct cv_nl *nl, int argc, char **argv)
 {
 	char name[CASVIP_NAME_MAX];
@@ -410,13 +451,8 @@ static int persist_del(struct cv_nl *nl, int argc, char **argv)
 		return ret;
 	nlh = cv_nl_req(nl, CASVIP_CMD_PERSIST_DEL, 0);
 	cv_put_service_name(nlh, name);
-	if (client.family) {
-		struct nlattr *nest = mnl_attr_nest_start(nlh, CASVIP_A_PERSIST);
-
-		mnl_attr_put(nlh, CASVIP_A_PERSIST_CLIENT,
-			     client.family == AF_INET ? 4 : 16, client.bytes);
-		mnl_attr_nest_end(nlh, nest);
-	}
+	if (client.family)
+		put_persist(nlh, &client, NULL);
 	return cv_report(nl, cv_nl_talk(nl, nlh, NULL, NULL),
 			 "cannot forget clients of", name);
 }
@@ -434,8 +470,8 @@ int cv_cmd_persist(struct cv_nl *nl, int argc, char **argv)
 {
 	static const struct cv_cmd cmds[] = {
 		{ "show", persist_show, true },	 { "list", persist_show, true },
-		{ "del", persist_del, true },	 { "delete", persist_del, true },
-		{ "help", persist_help, false },
+		{ "add", persist_add, true },	 { "del", persist_del, true },
+		{ "delete", persist_del, true }, { "help", persist_help, false },
 	};
 
 	(void)nl;

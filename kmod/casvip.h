@@ -261,6 +261,9 @@ struct casvip_server *casvip_persist_lookup(struct casvip_service *svc,
 struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 					   const union nf_inet_addr *client,
 					   struct casvip_server *srv);
+int casvip_persist_pin(struct casvip_service *svc,
+		       const union nf_inet_addr *client,
+		       struct casvip_server *srv);
 void casvip_persist_flush(struct casvip_service *svc,
 			  const struct casvip_server *srv,
 			  const union nf_inet_addr *client);

@@ -130,6 +130,13 @@ static const struct nla_policy persist_policy[CASVIP_A_PERSIST_MAX + 1] = {
 							   validate_addr),
 };
 
+static const struct nla_policy persist_new_policy[CASVIP_A_PERSIST_MAX + 1] = {
+	[CASVIP_A_PERSIST_CLIENT] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							   validate_addr),
+	[CASVIP_A_PERSIST_SERVER] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							   validate_addr),
+};
+
 /* Top-level policies, one per kind of request. */
 static const struct nla_policy service_cfg_req[CASVIP_A_MAX + 1] = {
 	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_policy),
@@ -157,6 +164,11 @@ static const struct nla_policy server_del_req[CASVIP_A_MAX + 1] = {
 static const struct nla_policy persist_req[CASVIP_A_MAX + 1] = {
 	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
 	[CASVIP_A_PERSIST] = NLA_POLICY_NESTED(persist_policy),
+};
+
+static const struct nla_policy persist_new_req[CASVIP_A_MAX + 1] = {
+	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
+	[CASVIP_A_PERSIST] = NLA_POLICY_NESTED(persist_new_policy),
 };
 
 static u8 addr_get(const struct nlattr *attr, union nf_inet_addr *addr)
@@ -840,6 +852,58 @@ static int persist_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static int persist_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_PERSIST_MAX + 1];
+	struct nlattr *nest = info->attrs[CASVIP_A_PERSIST];
+	union nf_inet_addr client, key, addr;
+	struct casvip_service *svc;
+	struct casvip_server *srv;
+	u8 cfam, sfam;
+	int ret;
+
+	ret = parse_nest(info, CASVIP_A_PERSIST, CASVIP_A_PERSIST_MAX,
+			 persist_new_policy, tb);
+	if (ret)
+		return ret;
+	if (NL_REQ_ATTR_CHECK(info->extack, nest, tb, CASVIP_A_PERSIST_CLIENT) ||
+	    NL_REQ_ATTR_CHECK(info->extack, nest, tb, CASVIP_A_PERSIST_SERVER))
+		return -EINVAL;
+	cfam = addr_get(tb[CASVIP_A_PERSIST_CLIENT], &client);
+	sfam = addr_get(tb[CASVIP_A_PERSIST_SERVER], &addr);
+
+	mutex_lock(&cn->lock);
+	svc = lookup_service(cn, info, service_name_policy);
+	if (IS_ERR(svc)) {
+		ret = PTR_ERR(svc);
+		goto out;
+	}
+	ret = -EAFNOSUPPORT;
+	if (cfam != svc->match.family || sfam != svc->match.family) {
+		NL_SET_ERR_MSG_ATTR(info->extack, nest,
+				    "address is not of the VIP's family");
+		goto out;
+	}
+	ret = -ENOENT;
+	srv = casvip_server_find(svc, &addr);
+	if (!srv) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_PERSIST_SERVER],
+				    "the service has no server of that address");
+		goto out;
+	}
+	ret = -EINVAL;
+	if (!svc->timeout) {
+		NL_SET_ERR_MSG(info->extack, "the service has no persistence");
+		goto out;
+	}
+	casvip_persist_mask(svc, &client, &key);
+	ret = casvip_persist_pin(svc, &key, srv);
+out:
+	mutex_unlock(&cn->lock);
+	return ret;
+}
+
 static int flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
@@ -878,6 +942,8 @@ static const struct genl_ops casvip_ops[] = {
 	   server_addr_req, 0),
 	OP(CASVIP_CMD_PERSIST_GET, NULL, persist_get_dumpit, persist_req, 0),
 	OP(CASVIP_CMD_PERSIST_DEL, persist_del_doit, NULL, persist_req,
+	   GENL_ADMIN_PERM),
+	OP(CASVIP_CMD_PERSIST_NEW, persist_new_doit, NULL, persist_new_req,
 	   GENL_ADMIN_PERM),
 	{
 		/* No policy: the core refuses any attribute. */

@@ -115,6 +115,21 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 	return e;
 }
 
+/* Bind @client to @srv whatever it was bound to. Needs casvip_net.lock. */
+int casvip_persist_pin(struct casvip_service *svc,
+		       const union nf_inet_addr *client,
+		       struct casvip_server *srv)
+{
+	struct casvip_persist *e;
+
+	rcu_read_lock();
+	e = casvip_persist_bind(svc, client, srv);
+	if (e)
+		WRITE_ONCE(e->srv, srv);
+	rcu_read_unlock();
+	return e ? 0 : -ENOMEM;
+}
+
 /* Needs casvip_net.lock and svc->persist_lock. */
 static void persist_unlink(struct casvip_service *svc, struct casvip_persist *e)
 {

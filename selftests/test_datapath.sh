@@ -57,6 +57,15 @@ check "persist del forgets one client" c persist del cas client 10.0.1.5
 check_eq "that client's entry is gone, the others stay" "0 11" \
 	"$(c -j persist show cas client 10.0.1.5 | jq length) $(c -j persist show cas | jq length)"
 
+check "persist add pins a new client" c persist add cas client 10.0.1.33 server 10.0.2.13
+check_eq "the pinned client goes to that server on every port" "srv3" \
+	"$(answers $VIP $PORTS 10.0.1.33 | awk '{ print $2 }' | sort -u)"
+check_err "persist add to a server the service does not have" 1 \
+	"the service has no server of that address" \
+	c persist add cas client 10.0.1.34 server 10.0.2.99
+check_err "persist add without a server" 2 "persist add takes SERVICE client ADDR server ADDR" \
+	c persist add cas client 10.0.1.34
+
 # --- weighted round robin ------------------------------------------------
 c persist del cas
 c service set cas sched wrr

@@ -110,6 +110,13 @@
  *    timeout after the last one closed. A service without persistence keeps
  *    one entry per client and server, to count the live connections.
  *
+ * CASVIP_CMD_PERSIST_NEW
+ *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
+ *    CASVIP_A_PERSIST { CASVIP_A_PERSIST_CLIENT, CASVIP_A_PERSIST_SERVER }
+ *    Binds the client (masked by the service's netmask) to that server of
+ *    the service, as if it had connected there: for pinning a client, or
+ *    restoring the entries of another balancer. The service must persist.
+ *
  * CASVIP_CMD_PERSIST_DEL
  *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
  *    CASVIP_A_PERSIST { CASVIP_A_PERSIST_CLIENT } (optional)
@@ -221,6 +228,7 @@ enum casvip_cmd {
 	CASVIP_CMD_FLUSH,
 	CASVIP_CMD_PERSIST_GET,
 	CASVIP_CMD_PERSIST_DEL,
+	CASVIP_CMD_PERSIST_NEW,
 	__CASVIP_CMD_MAX
 };
 

@@ -1,0 +1,16 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The benchmarks, small, so that they cannot rot: they run, and print every
+# figure. (make bench runs them at full size.)
+. /tests/lib.sh
+modprobe casvip
+out=$(/tests/persist_bench 20000)
+echo "$out" | sed 's/^/# /'
+check_eq "persist_bench: every entry made" 20000 \
+	"$(awk '$1 == "persist.entries" { print $2 }' <<<"$out")"
+check "persist_bench: prints the bytes per entry" \
+	grep -qE "^persist.kernel_bytes_per_entry [0-9]+$" <<<"$out"
+check "persist_bench: prints the slab object size" \
+	grep -qE "^persist.slab_object_bytes [0-9]+$" <<<"$out"
+check_eq "the benchmark's service is gone" "[]" "$(casvipctl -j show)"
+ktap_done
