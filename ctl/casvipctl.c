@@ -292,21 +292,10 @@ int cv_show(struct cv_nl *nl, const char *name, bool servers)
 	size_t n;
 	int ret;
 
-	if (name) {
-		svcs = calloc(1, sizeof(*svcs));
-		if (!svcs)
-			return CV_EXIT_FAIL;
-		n = 1;
-		ret = cv_get_service(nl, name, svcs);
-	} else {
-		ret = cv_dump_services(nl, &svcs, &n);
-	}
-	if (ret) {
-		if (name)
-			free(svcs);
+	ret = cv_get_services(nl, name, &svcs, &n);
+	if (ret)
 		return cv_report(nl, ret, "cannot show service",
 				 name ? name : "*");
-	}
 	for (size_t i = 0; servers && i < n; i++) {
 		ret = cv_dump_servers(nl, &svcs[i]);
 		if (ret) {

@@ -564,3 +564,20 @@ int cv_dump_persist(struct cv_nl *nl, const char *service,
 	*n = v.n;
 	return 0;
 }
+
+int cv_get_services(struct cv_nl *nl, const char *name,
+		    struct cv_service **svcs, size_t *n)
+{
+	int ret;
+
+	if (!name)
+		return cv_dump_services(nl, svcs, n);
+	*svcs = calloc(1, sizeof(**svcs));
+	if (!*svcs)
+		return -ENOMEM;
+	*n = 1;
+	ret = cv_get_service(nl, name, *svcs);
+	if (ret)
+		free(*svcs);
+	return ret;
+}

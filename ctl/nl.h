@@ -40,6 +40,9 @@ int cv_get_service(struct cv_nl *nl, const char *name, struct cv_service *svc);
 int cv_dump_services(struct cv_nl *nl, struct cv_service **svcs, size_t *n);
 int cv_dump_servers(struct cv_nl *nl, struct cv_service *svc);
 void cv_free_services(struct cv_service *svcs, size_t n);
+/* The service @name, or every service if @name is NULL. */
+int cv_get_services(struct cv_nl *nl, const char *name,
+		    struct cv_service **svcs, size_t *n);
 int cv_dump_persist(struct cv_nl *nl, const char *service,
 		    struct cv_persist **entries, size_t *n);
 

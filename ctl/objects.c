@@ -148,15 +148,6 @@ static int service_show(struct cv_nl *nl, int argc, char **argv)
 	return cv_show(nl, name, false);
 }
 
-static int service_help(struct cv_nl *nl, int argc, char **argv)
-{
-	(void)nl;
-	(void)argc;
-	(void)argv;
-	service_usage(stdout);
-	return CV_EXIT_OK;
-}
-
 /* Run the sub-command of @cmds named by argv[0]. */
 static int dispatch(const struct cv_cmd *cmds, size_t n, int argc,
 		    char **argv, const char *object, void (*usage)(FILE *))
@@ -168,6 +159,10 @@ static int dispatch(const struct cv_cmd *cmds, size_t n, int argc,
 	if (!argc) {
 		usage(stderr);
 		return CV_EXIT_USAGE;
+	}
+	if (!strcmp(argv[0], "help")) {
+		usage(stdout);
+		return CV_EXIT_OK;
 	}
 	cmd = cv_find_cmd(cmds, n, argv[0]);
 	if (!cmd)
@@ -181,7 +176,7 @@ int cv_cmd_service(struct cv_nl *nl, int argc, char **argv)
 		{ "add", service_add, true },	 { "set", service_set, true },
 		{ "change", service_set, true }, { "del", service_del, true },
 		{ "delete", service_del, true }, { "show", service_show, true },
-		{ "list", service_show, true },	 { "help", service_help, false },
+		{ "list", service_show, true },
 	};
 
 	(void)nl;
@@ -297,22 +292,13 @@ static int server_show(struct cv_nl *nl, int argc, char **argv)
 	return CV_EXIT_OK;
 }
 
-static int server_help(struct cv_nl *nl, int argc, char **argv)
-{
-	(void)nl;
-	(void)argc;
-	(void)argv;
-	server_usage(stdout);
-	return CV_EXIT_OK;
-}
-
 int cv_cmd_server(struct cv_nl *nl, int argc, char **argv)
 {
 	static const struct cv_cmd cmds[] = {
 		{ "add", server_add, true },	{ "set", server_set, true },
 		{ "change", server_set, true }, { "del", server_del, true },
 		{ "delete", server_del, true }, { "show", server_show, true },
-		{ "list", server_show, true },	{ "help", server_help, false },
+		{ "list", server_show, true },
 	};
 
 	(void)nl;
@@ -381,21 +367,10 @@ static int persist_show(struct cv_nl *nl, int argc, char **argv)
 	ret = persist_args(argc, argv, name, &client, false);
 	if (ret)
 		return ret;
-	if (name[0]) {
-		svcs = calloc(1, sizeof(*svcs));
-		if (!svcs)
-			return CV_EXIT_FAIL;
-		n = 1;
-		ret = cv_get_service(nl, name, svcs);
-	} else {
-		ret = cv_dump_services(nl, &svcs, &n);
-	}
-	if (ret) {
-		if (name[0])
-			free(svcs);
+	ret = cv_get_services(nl, name[0] ? name : NULL, &svcs, &n);
+	if (ret)
 		return cv_report(nl, ret, "cannot show persistence of",
 				 name[0] ? name : "*");
-	}
 	ret = cv_print_persist(nl, svcs, n, client.family ? &client : NULL);
 	cv_free_services(svcs, n);
 	return ret;
@@ -457,21 +432,12 @@ static int persist_del(struct cv_nl *nl, int argc, char **argv)
 			 "cannot forget clients of", name);
 }
 
-static int persist_help(struct cv_nl *nl, int argc, char **argv)
-{
-	(void)nl;
-	(void)argc;
-	(void)argv;
-	persist_usage(stdout);
-	return CV_EXIT_OK;
-}
-
 int cv_cmd_persist(struct cv_nl *nl, int argc, char **argv)
 {
 	static const struct cv_cmd cmds[] = {
 		{ "show", persist_show, true },	 { "list", persist_show, true },
 		{ "add", persist_add, true },	 { "del", persist_del, true },
-		{ "delete", persist_del, true }, { "help", persist_help, false },
+		{ "delete", persist_del, true },
 	};
 
 	(void)nl;

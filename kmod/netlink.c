@@ -680,38 +680,52 @@ static int server_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int server_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+/*
+ * The service a dump names; on success cn->lock is held, for the dump to
+ * release.
+ */
+static struct casvip_service *dump_service(struct netlink_callback *cb,
+					   struct casvip_net *cn)
 {
 	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
-	struct casvip_net *cn = casvip_pernet(sock_net(skb->sk));
 	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
 	struct casvip_service *svc;
-	struct casvip_server *srv;
-	long idx = 0, start = cb->args[0];
 	int ret;
-	void *hdr;
 
 	if (!di->attrs[CASVIP_A_SERVICE]) {
-		NL_SET_ERR_MSG(cb->extack, "dumping servers needs a service name");
-		return -EINVAL;
+		NL_SET_ERR_MSG(cb->extack, "this dump needs a service name");
+		return ERR_PTR(-EINVAL);
 	}
 	ret = nla_parse_nested(tb, CASVIP_A_SERVICE_MAX,
 			       di->attrs[CASVIP_A_SERVICE],
 			       service_name_policy, cb->extack);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	if (!tb[CASVIP_A_SERVICE_NAME]) {
-		NL_SET_ERR_MSG(cb->extack, "dumping servers needs a service name");
-		return -EINVAL;
+		NL_SET_ERR_MSG(cb->extack, "this dump needs a service name");
+		return ERR_PTR(-EINVAL);
 	}
-
 	mutex_lock(&cn->lock);
 	svc = casvip_service_find(cn, nla_data(tb[CASVIP_A_SERVICE_NAME]));
 	if (!svc) {
 		mutex_unlock(&cn->lock);
 		NL_SET_ERR_MSG(cb->extack, "no service of that name");
-		return -ENOENT;
+		return ERR_PTR(-ENOENT);
 	}
+	return svc;
+}
+
+static int server_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct casvip_net *cn = casvip_pernet(sock_net(skb->sk));
+	long idx = 0, start = cb->args[0];
+	struct casvip_service *svc;
+	struct casvip_server *srv;
+	void *hdr;
+
+	svc = dump_service(cb, cn);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
 	cb->seq = cn->generation;
 	list_for_each_entry(srv, &svc->servers, list) {
 		if (idx++ < start)
@@ -762,36 +776,15 @@ static int persist_fill(struct sk_buff *skb, const struct casvip_service *svc,
 
 static int persist_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
 	struct casvip_net *cn = casvip_pernet(sock_net(skb->sk));
-	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
 	long idx = 0, start = cb->args[0];
 	struct casvip_service *svc;
 	struct casvip_persist *e;
 	void *hdr;
-	int ret;
 
-	if (!di->attrs[CASVIP_A_SERVICE]) {
-		NL_SET_ERR_MSG(cb->extack, "persistence dumps need a service name");
-		return -EINVAL;
-	}
-	ret = nla_parse_nested(tb, CASVIP_A_SERVICE_MAX,
-			       di->attrs[CASVIP_A_SERVICE],
-			       service_name_policy, cb->extack);
-	if (ret)
-		return ret;
-	if (!tb[CASVIP_A_SERVICE_NAME]) {
-		NL_SET_ERR_MSG(cb->extack, "persistence dumps need a service name");
-		return -EINVAL;
-	}
-
-	mutex_lock(&cn->lock);
-	svc = casvip_service_find(cn, nla_data(tb[CASVIP_A_SERVICE_NAME]));
-	if (!svc) {
-		mutex_unlock(&cn->lock);
-		NL_SET_ERR_MSG(cb->extack, "no service of that name");
-		return -ENOENT;
-	}
+	svc = dump_service(cb, cn);
+	if (IS_ERR(svc))
+		return PTR_ERR(svc);
 	/* Entries come and go with traffic: a dump is a snapshot in motion. */
 	spin_lock_bh(&svc->persist_lock);
 	list_for_each_entry(e, &svc->persist_list, list) {
