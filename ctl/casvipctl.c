@@ -348,6 +348,10 @@ static void usage(FILE *f)
 	      "  casvipctl persist del SERVICE [client ADDR]\n"
 	      "  casvipctl show [SERVICE]     services and their servers\n"
 	      "  casvipctl flush              delete every service\n"
+	      "  casvipctl save               print the running state as a config file\n"
+	      "  casvipctl apply [--dry-run] [FILE|-]\n"
+	      "                               make the running state that of FILE\n"
+	      "  casvipctl lint [FILE]        check a config file\n"
 	      "  casvipctl help | casvipctl OBJECT help\n"
 	      "\n"
 	      "Options:\n"
@@ -355,6 +359,9 @@ static void usage(FILE *f)
 	      "  -s, --stats   print counters\n"
 	      "\n"
 	      "PORTS is a list of ports and ranges: 135,60001-60002.\n"
+	      "FILE is /etc/casvip/casvip.conf by default: service lines with the\n"
+	      "keywords of service add, each followed by server lines with those of\n"
+	      "server add (see casvip.conf(5)).\n"
 	      "Exit status: 0 success, 1 the request failed, 2 usage error.\n",
 	      f);
 }
@@ -381,6 +388,7 @@ static const struct cv_cmd objects[] = {
 const struct cv_cmd *cv_find_cmd(const struct cv_cmd *cmds, size_t n,
 				 const char *word)
 {
+
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(cmds[i].name, word))
 			return &cmds[i];
@@ -438,6 +446,8 @@ int main(int argc, char **argv)
 	}
 	cmd = cv_find_cmd(objects, sizeof(objects) / sizeof(objects[0]),
 			  argv[0]);
+	if (!cmd)
+		cmd = cv_find_cmd(cv_config_cmds, 3, argv[0]);
 	if (!cmd)
 		return cv_usage_error("help", "unknown object \"%s\"", argv[0]);
 	return cv_run(cmd, argc - 1, argv + 1);

@@ -53,5 +53,7 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 			 bool set, char *err);
 int cv_cmd_persist(struct cv_nl *nl, int argc, char **argv);
+/* save, apply and lint. */
+extern const struct cv_cmd cv_config_cmds[3];
 
 #endif

@@ -44,6 +44,7 @@ enum {
 };
 
 struct cv_server {
+	int line; /* in a config file; 0 if not from one */
 	struct cv_addr addr;
 	uint32_t weight;
 	uint8_t admin, health;
@@ -52,6 +53,7 @@ struct cv_server {
 };
 
 struct cv_service {
+	int line; /* in a config file; 0 if not from one */
 	char name[CASVIP_NAME_MAX];
 	struct cv_addr vip;
 	uint8_t proto;

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvipctl: save, lint and apply. apply makes the running state equal to
+ * a configuration with the fewest changes: a server whose weight changed
+ * gets a weight change, and one that did not change is not touched, so it
+ * keeps its clients and their connections.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "json.h"
+#include "nl.h"
+
+/* The running state, every service with its servers. */
+static int running(struct cv_nl *nl, struct cv_config *cfg)
+{
+	int ret = cv_dump_services(nl, &cfg->svcs, &cfg->n);
+
+	for (size_t i = 0; !ret && i < cfg->n; i++)
+		ret = cv_dump_servers(nl, &cfg->svcs[i]);
+	if (ret)
+		cv_report(nl, ret, "cannot read the running state of", "casvip");
+	return ret;
+}
+
+static int cmd_save(struct cv_nl *nl, int argc, char **argv)
+{
+	struct cv_config cfg;
+	char a[INET6_ADDRSTRLEN];
+
+	(void)argv;
+	if (argc)
+		return cv_usage_error("help", "save takes no argument%s", "");
+	if (running(nl, &cfg))
+		return CV_EXIT_FAIL;
+	if (cv_opts.json) {
+		cv_print_services(cfg.svcs, cfg.n, true);
+	} else {
+		printf("# casvip configuration, saved by casvipctl save\n");
+		for (size_t i = 0; i < cfg.n; i++) {
+			const struct cv_service *s = &cfg.svcs[i];
+
+			printf("\nservice %s", s->name);
+			cv_format_service(stdout, s, s->given);
+			printf("\n");
+			for (size_t j = 0; j < s->nsrv; j++) {
+				printf("\tserver %s",
+				       cv_format_addr(&s->servers[j].addr, a,
+						      sizeof(a)));
+				cv_format_server(stdout, &s->servers[j],
+						 CV_WEIGHT | CV_ADMIN);
+				printf("\n");
+			}
+		}
+	}
+	cv_config_free(&cfg);
+	return CV_EXIT_OK;
+}
+
+/* Read and check a file; 0, or the exit status to return. */
+static int load(const char *path, struct cv_config *cfg)
+{
+	int errors, warnings;
+
+	errors = cv_config_read(path, cfg, stderr);
+	if (errors < 0)
+		return CV_EXIT_FAIL;
+	errors += cv_config_lint(path, cfg, stderr, &warnings);
+	if (errors) {
+		fprintf(stderr, "%s: %d error%s: nothing changed\n", path, errors,
+			errors == 1 ? "" : "s");
+		cv_config_free(cfg);
+		return CV_EXIT_FAIL;
+	}
+	return CV_EXIT_OK;
+}
+
+static int cmd_lint(struct cv_nl *nl, int argc, char **argv)
+{
+	const char *path = argc ? argv[0] : CV_CONFIG_DEFAULT;
+	struct cv_config cfg;
+	int errors, warnings = 0;
+
+	(void)nl;
+	if (argc > 1)
+		return cv_usage_error("help", "lint takes one file: \"%s\"",
+				      argv[1]);
+	errors = cv_config_read(path, &cfg, stdout);
+	if (errors < 0)
+		return CV_EXIT_FAIL;
+	errors += cv_config_lint(path, &cfg, stdout, &warnings);
+	printf("%s: %d error%s, %d warning%s\n", path, errors,
+	       errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+	cv_config_free(&cfg);
+	return errors ? CV_EXIT_FAIL : CV_EXIT_OK;
+}
+
+/* Which fields of @want differ from @have; VIP, proto and ports go together. */
+static unsigned int service_diff(const struct cv_service *want,
+				 const struct cv_service *have)
+{
+	unsigned int d = 0;
+
+	if (!cv_addr_eq(&want->vip, &have->vip) || want->proto != have->proto ||
+	    want->nranges != have->nranges ||
+	    memcmp(want->ranges, have->ranges,
+		   want->nranges * sizeof(want->ranges[0])))
+		d |= CV_VIP | CV_PROTO | CV_PORTS;
+	if (want->sched != have->sched)
+		d |= CV_SCHED;
+	if (want->timeout != have->timeout)
+		d |= CV_PERSIST;
+	if (want->netmask != have->netmask)
+		d |= CV_NETMASK;
+	if (want->snat != have->snat ||
+	    (want->snat == CASVIP_SNAT_ADDR &&
+	     !cv_addr_eq(&want->snat_addr, &have->snat_addr)))
+		d |= CV_SNAT;
+	return d;
+}
+
+static const struct cv_service *find_service(const struct cv_config *cfg,
+					     const char *name)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		if (!strcmp(cfg->svcs[i].name, name))
+			return &cfg->svcs[i];
+	return NULL;
+}
+
+static const struct cv_server *find_server(const struct cv_service *svc,
+					   const struct cv_addr *addr)
+{
+	for (size_t i = 0; svc && i < svc->nsrv; i++)
+		if (cv_addr_eq(&svc->servers[i].addr, addr))
+			return &svc->servers[i];
+	return NULL;
+}
+
+struct plan {
+	struct cv_nl *nl;
+	bool dry_run;
+	struct jw w;
+	int changes;
+};
+
+/* Print one change as the command that makes it, and make it. */
+static int change(struct plan *p, uint8_t cmd, const struct cv_service *svc,
+		  unsigned int sgiven, const struct cv_server *srv,
+		  unsigned int vgiven)
+{
+	static const char *const verbs[] = {
+		[CASVIP_CMD_SERVICE_NEW] = "service add",
+		[CASVIP_CMD_SERVICE_SET] = "service set",
+		[CASVIP_CMD_SERVICE_DEL] = "service del",
+		[CASVIP_CMD_SERVER_NEW] = "server add",
+		[CASVIP_CMD_SERVER_SET] = "server set",
+		[CASVIP_CMD_SERVER_DEL] = "server del",
+	};
+	char a[INET6_ADDRSTRLEN], *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	struct cv_service s = *svc;
+	struct cv_server v;
+	struct nlmsghdr *nlh;
+	int ret = 0;
+
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "%s %s", verbs[cmd], svc->name);
+	cv_format_service(f, svc, sgiven);
+	if (srv) {
+		fprintf(f, " %s", cv_format_addr(&srv->addr, a, sizeof(a)));
+		cv_format_server(f, srv, vgiven);
+	}
+	fclose(f);
+	p->changes++;
+	if (cv_opts.json)
+		jw_str(&p->w, NULL, text);
+	else if (p->dry_run)
+		printf("%s\n", text);
+	if (!p->dry_run) {
+		nlh = cv_nl_req(p->nl, cmd, 0);
+		s.given = sgiven;
+		if (srv) {
+			v = *srv;
+			v.given = vgiven;
+			cv_put_service_name(nlh, svc->name);
+			cv_put_server(nlh, &v);
+		} else {
+			cv_put_service(nlh, &s);
+		}
+		ret = cv_nl_talk(p->nl, nlh, NULL, NULL);
+		if (ret)
+			cv_report(p->nl, ret, text, svc->name);
+	}
+	free(text);
+	return ret;
+}
+
+static int servers_sync(struct plan *p, const struct cv_service *want,
+			const struct cv_service *have)
+{
+	int ret = 0;
+
+	for (size_t i = 0; !ret && have && i < have->nsrv; i++)
+		if (!find_server(want, &have->servers[i].addr))
+			ret = change(p, CASVIP_CMD_SERVER_DEL, have, 0,
+				     &have->servers[i], 0);
+	for (size_t i = 0; !ret && i < want->nsrv; i++) {
+		const struct cv_server *w = &want->servers[i];
+		const struct cv_server *h = find_server(have, &w->addr);
+		unsigned int d = 0;
+
+		if (!h) {
+			ret = change(p, CASVIP_CMD_SERVER_NEW, want, 0, w,
+				     CV_WEIGHT | CV_ADMIN);
+			continue;
+		}
+		if (w->weight != h->weight)
+			d |= CV_WEIGHT;
+		if (w->admin != h->admin)
+			d |= CV_ADMIN;
+		if (d)
+			ret = change(p, CASVIP_CMD_SERVER_SET, want, 0, w, d);
+	}
+	return ret;
+}
+
+/*
+ * Deletions first, then changes, then additions: a port that moves from
+ * one service to another is free before it is claimed.
+ */
+static int sync_all(struct plan *p, const struct cv_config *want,
+		    const struct cv_config *have)
+{
+	const unsigned int all = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED |
+				 CV_PERSIST | CV_NETMASK | CV_SNAT;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < have->n; i++)
+		if (!find_service(want, have->svcs[i].name))
+			ret = change(p, CASVIP_CMD_SERVICE_DEL, &have->svcs[i],
+				     0, NULL, 0);
+	for (size_t i = 0; !ret && i < want->n; i++) {
+		const struct cv_service *w = &want->svcs[i];
+		const struct cv_service *h = find_service(have, w->name);
+		unsigned int d = h ? service_diff(w, h) : 0;
+
+		if (d)
+			ret = change(p, CASVIP_CMD_SERVICE_SET, w, d, NULL, 0);
+		if (!ret && h)
+			ret = servers_sync(p, w, h);
+	}
+	for (size_t i = 0; !ret && i < want->n; i++) {
+		const struct cv_service *w = &want->svcs[i];
+
+		if (find_service(have, w->name))
+			continue;
+		ret = change(p, CASVIP_CMD_SERVICE_NEW, w, all, NULL, 0);
+		if (!ret)
+			ret = servers_sync(p, w, NULL);
+	}
+	return ret;
+}
+
+static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
+{
+	struct plan p = { .nl = nl, .w.f = stdout };
+	struct cv_config want, have;
+	const char *path = NULL;
+	int ret;
+
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n"))
+			p.dry_run = true;
+		else if (!path)
+			path = argv[i];
+		else
+			return cv_usage_error("help",
+					      "apply takes one file: \"%s\"",
+					      argv[i]);
+	}
+	ret = load(path ? path : CV_CONFIG_DEFAULT, &want);
+	if (ret)
+		return ret;
+	if (running(nl, &have)) {
+		cv_config_free(&want);
+		return CV_EXIT_FAIL;
+	}
+	if (cv_opts.json)
+		jw_begin(&p.w, NULL, '[');
+	ret = sync_all(&p, &want, &have);
+	if (cv_opts.json)
+		jw_end(&p.w, ']');
+	else if (!p.changes)
+		printf("nothing to change\n");
+	cv_config_free(&want);
+	cv_config_free(&have);
+	return ret ? CV_EXIT_FAIL : CV_EXIT_OK;
+}
+
+const struct cv_cmd cv_config_cmds[3] = {
+	{ "save", cmd_save, true },
+	{ "apply", cmd_apply, true },
+	{ "lint", cmd_lint, false },
+};

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvipctl: reading and checking configuration files.
+ */
+#include <errno.h>
+#include <ifaddrs.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+
+#define MAX_WORDS 64
+/* Exchange 2010 CAS widens the dynamic RPC port pool to this. */
+#define RPC_DYNAMIC_FIRST 6005
+#define RPC_DYNAMIC_LAST 59530
+
+void cv_service_defaults(struct cv_service *svc)
+{
+	if (!(svc->given & CV_PROTO))
+		svc->proto = IPPROTO_TCP;
+	if (!(svc->given & CV_SCHED))
+		svc->sched = CASVIP_SCHED_MH;
+	if (!(svc->given & CV_PERSIST))
+		svc->timeout = CASVIP_PERSIST_TIMEOUT_DEFAULT;
+	if (!(svc->given & CV_NETMASK))
+		svc->netmask = svc->vip.family == AF_INET ? 32 : 128;
+	if (!(svc->given & CV_SNAT))
+		svc->snat = CASVIP_SNAT_OFF;
+	svc->given |= CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
+		      CV_NETMASK | CV_SNAT;
+}
+
+void cv_server_defaults(struct cv_server *srv)
+{
+	if (!(srv->given & CV_WEIGHT))
+		srv->weight = CASVIP_WEIGHT_DEFAULT;
+	if (!(srv->given & CV_ADMIN))
+		srv->admin = CASVIP_ADMIN_ENABLED;
+	srv->given |= CV_WEIGHT | CV_ADMIN;
+}
+
+static int split(char *line, char **words)
+{
+	int n = 0;
+
+	line[strcspn(line, "#\n")] = '\0';
+	for (char *w = strtok(line, " \t\r"); w; w = strtok(NULL, " \t\r")) {
+		if (n == MAX_WORDS)
+			return -1;
+		words[n++] = w;
+	}
+	return n;
+}
+
+/* Room for one more item after @n. */
+static void *grow(void *items, size_t n, size_t size)
+{
+	return realloc(items, (n + 1) * size);
+}
+
+static int parse_line(int argc, char **argv, struct cv_config *cfg, int line,
+		      char *err)
+{
+	struct cv_service *svc;
+	struct cv_server *srv;
+	void *p;
+
+	if (!strcmp(argv[0], "service")) {
+		cfg->broken = true;
+		if (argc < 2) {
+			snprintf(err, CV_ERRLEN, "a service line needs a name");
+			return -1;
+		}
+		p = grow(cfg->svcs, cfg->n, sizeof(*cfg->svcs));
+		if (!p)
+			return -1;
+		cfg->svcs = p;
+		svc = &cfg->svcs[cfg->n];
+		memset(svc, 0, sizeof(*svc));
+		svc->line = line;
+		if (cv_parse_name(argv[1], svc->name, err) ||
+		    cv_parse_service_args(argc - 2, argv + 2, svc, err))
+			return -1;
+		if (~svc->given & (CV_VIP | CV_PORTS)) {
+			snprintf(err, CV_ERRLEN,
+				 "service \"%s\" needs a vip and ports",
+				 svc->name);
+			return -1;
+		}
+		cv_service_defaults(svc);
+		cfg->n++;
+		cfg->broken = false;
+		return 0;
+	}
+	if (!strcmp(argv[0], "server")) {
+		if (cfg->broken)
+			return 0; /* its service line was reported */
+		if (!cfg->n) {
+			snprintf(err, CV_ERRLEN,
+				 "a server line must follow a service line");
+			return -1;
+		}
+		if (argc < 2) {
+			snprintf(err, CV_ERRLEN, "a server line needs an address");
+			return -1;
+		}
+		svc = &cfg->svcs[cfg->n - 1];
+		p = grow(svc->servers, svc->nsrv, sizeof(*svc->servers));
+		if (!p)
+			return -1;
+		svc->servers = p;
+		srv = &svc->servers[svc->nsrv];
+		memset(srv, 0, sizeof(*srv));
+		srv->line = line;
+		if (cv_parse_addr(argv[1], &srv->addr, err) ||
+		    cv_parse_server_args(argc - 2, argv + 2, srv, false, err))
+			return -1;
+		cv_server_defaults(srv);
+		svc->nsrv++;
+		return 0;
+	}
+	snprintf(err, CV_ERRLEN,
+		 "unknown keyword \"%s\" (a line starts with service or server)",
+		 argv[0]);
+	return -1;
+}
+
+int cv_config_read(const char *path, struct cv_config *cfg, FILE *errf)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *line = NULL, *words[MAX_WORDS], err[CV_ERRLEN];
+	int lineno = 0, errors = 0, n;
+	size_t cap = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!f) {
+		fprintf(errf, "Error: cannot read %s: %s\n", path,
+			strerror(errno));
+		return -1;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		n = split(line, words);
+		if (!n)
+			continue;
+		if (n < 0)
+			snprintf(err, CV_ERRLEN, "more than %d words on a line",
+				 MAX_WORDS);
+		if (n < 0 || parse_line(n, words, cfg, lineno, err)) {
+			fprintf(errf, "%s:%d: error: %s\n", path, lineno, err);
+			errors++;
+		}
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return errors;
+}
+
+static bool ranges_overlap(const struct cv_service *a,
+			   const struct cv_service *b, unsigned int *port)
+{
+	for (unsigned int i = 0; i < a->nranges; i++)
+		for (unsigned int j = 0; j < b->nranges; j++)
+			if (a->ranges[i].first <= b->ranges[j].last &&
+			    b->ranges[j].first <= a->ranges[i].last) {
+				*port = a->ranges[i].first > b->ranges[j].first ?
+						a->ranges[i].first :
+						b->ranges[j].first;
+				return true;
+			}
+	return false;
+}
+
+static bool vip_is_local(const struct cv_addr *vip, struct ifaddrs *ifa)
+{
+	for (; ifa; ifa = ifa->ifa_next) {
+		struct cv_addr a = { .family = 0 };
+
+		if (!ifa->ifa_addr || ifa->ifa_addr->sa_family != vip->family)
+			continue;
+		a.family = vip->family;
+		if (vip->family == AF_INET)
+			a.v4 = ((struct sockaddr_in *)ifa->ifa_addr)->sin_addr;
+		else
+			a.v6 = ((struct sockaddr_in6 *)ifa->ifa_addr)->sin6_addr;
+		if (cv_addr_eq(&a, vip))
+			return true;
+	}
+	return false;
+}
+
+int cv_config_lint(const char *path, const struct cv_config *cfg, FILE *errf,
+		   int *warnings)
+{
+	struct ifaddrs *ifa = NULL;
+	char a[INET6_ADDRSTRLEN];
+	int errors = 0;
+
+	*warnings = 0;
+	getifaddrs(&ifa);
+	for (size_t i = 0; i < cfg->n; i++) {
+		const struct cv_service *s = &cfg->svcs[i];
+
+		for (size_t j = 0; j < i; j++) {
+			const struct cv_service *o = &cfg->svcs[j];
+			unsigned int port;
+
+			if (!strcmp(s->name, o->name)) {
+				fprintf(errf,
+					"%s:%d: error: service \"%s\" is defined again (first at line %d)\n",
+					path, s->line, s->name, o->line);
+				errors++;
+			} else if (s->proto == o->proto &&
+				   cv_addr_eq(&s->vip, &o->vip) &&
+				   ranges_overlap(s, o, &port)) {
+				fprintf(errf,
+					"%s:%d: error: service \"%s\" claims %s %s port %u, as does service \"%s\" (line %d)\n",
+					path, s->line, s->name,
+					cv_proto_name(s->proto),
+					cv_format_addr(&s->vip, a, sizeof(a)),
+					port, o->name, o->line);
+				errors++;
+			}
+		}
+		for (size_t k = 0; k < s->nsrv; k++) {
+			const struct cv_server *v = &s->servers[k];
+
+			cv_format_addr(&v->addr, a, sizeof(a));
+			if (v->addr.family != s->vip.family) {
+				fprintf(errf,
+					"%s:%d: error: server %s is not of the family of the VIP of \"%s\"\n",
+					path, v->line, a, s->name);
+				errors++;
+			}
+			for (size_t m = 0; m < k; m++)
+				if (cv_addr_eq(&v->addr, &s->servers[m].addr)) {
+					fprintf(errf,
+						"%s:%d: error: server %s is listed twice in service \"%s\" (first at line %d)\n",
+						path, v->line, a, s->name,
+						s->servers[m].line);
+					errors++;
+					break;
+				}
+		}
+		if (ifa && !vip_is_local(&s->vip, ifa)) {
+			fprintf(errf,
+				"%s:%d: warning: VIP %s is not an address of this host: clients reach it only if it is routed here\n",
+				path, s->line,
+				cv_format_addr(&s->vip, a, sizeof(a)));
+			(*warnings)++;
+		}
+		for (unsigned int r = 0; r < s->nranges; r++) {
+			const struct casvip_port_range *p = &s->ranges[r];
+
+			if (p->last < RPC_DYNAMIC_FIRST ||
+			    p->first > RPC_DYNAMIC_LAST)
+				continue;
+			fprintf(errf,
+				"%s:%d: warning: port %u of service \"%s\" lies in the dynamic RPC range of Exchange CAS (%d-%d): a dynamic port of another service can collide with it\n",
+				path, s->line,
+				p->first > RPC_DYNAMIC_FIRST ? p->first :
+							       RPC_DYNAMIC_FIRST,
+				s->name, RPC_DYNAMIC_FIRST, RPC_DYNAMIC_LAST);
+			(*warnings)++;
+		}
+	}
+	if (ifa)
+		freeifaddrs(ifa);
+	return errors;
+}
+
+void cv_format_service(FILE *f, const struct cv_service *svc,
+		       unsigned int given)
+{
+	char a[INET6_ADDRSTRLEN], ports[CV_PORTS_STRLEN];
+
+	if (given & CV_VIP)
+		fprintf(f, " vip %s", cv_format_addr(&svc->vip, a, sizeof(a)));
+	if (given & CV_PROTO)
+		fprintf(f, " proto %s", cv_proto_name(svc->proto));
+	if (given & CV_PORTS) {
+		cv_format_ports(svc, ports, sizeof(ports));
+		fprintf(f, " ports %s", ports);
+	}
+	if (given & CV_SCHED)
+		fprintf(f, " sched %s", cv_sched_name(svc->sched));
+	if (given & CV_PERSIST)
+		fprintf(f, " persist %u", svc->timeout);
+	if (given & CV_NETMASK)
+		fprintf(f, " netmask %u", svc->netmask);
+	if (given & CV_SNAT)
+		fprintf(f, " snat %s",
+			svc->snat == CASVIP_SNAT_ADDR ?
+				cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
+				cv_snat_name(svc->snat));
+}
+
+void cv_format_server(FILE *f, const struct cv_server *srv,
+		      unsigned int given)
+{
+	static const char *const admin[] = { "enable", "drain", "disable" };
+
+	if (given & CV_WEIGHT)
+		fprintf(f, " weight %u", srv->weight);
+	if (given & CV_ADMIN)
+		fprintf(f, " %s", srv->admin < 3 ? admin[srv->admin] : "enable");
+}
+
+void cv_config_free(struct cv_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n; i++)
+		free(cfg->svcs[i].servers);
+	free(cfg->svcs);
+}

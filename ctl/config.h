@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * casvipctl: the configuration language, which is the command line's:
+ *
+ *	# comment
+ *	service NAME KEYWORDS...	the keywords of "service add"
+ *		server ADDR KEYWORDS...	the keywords of "server add"
+ *
+ * A server line belongs to the service line above it.
+ */
+#ifndef CASVIPCTL_CONFIG_H
+#define CASVIPCTL_CONFIG_H
+
+#include <stdio.h>
+
+#include "model.h"
+
+#define CV_CONFIG_DEFAULT "/etc/casvip/casvip.conf"
+
+struct cv_config {
+	struct cv_service *svcs;
+	size_t n;
+	bool broken; /* the last service line was wrong: skip its servers */
+};
+
+/*
+ * Read a configuration (path "-" is stdin). Each mistake is reported on
+ * @err as "FILE:LINE: error: ..."; returns the number of errors, or -1 if
+ * the file cannot be read.
+ */
+int cv_config_read(const char *path, struct cv_config *cfg, FILE *err);
+
+/*
+ * Check what no single line can show: names, ports and servers claimed
+ * twice (errors), VIPs not on this host and RPC ports in the Exchange
+ * dynamic range (warnings). Returns the number of errors.
+ */
+int cv_config_lint(const char *path, const struct cv_config *cfg, FILE *err,
+		   int *warnings);
+
+/* Defaults for every field that was not given, as the kernel applies them. */
+void cv_service_defaults(struct cv_service *svc);
+void cv_server_defaults(struct cv_server *srv);
+
+/* The keywords of a service or server, as a config line or command. */
+void cv_format_service(FILE *f, const struct cv_service *svc,
+		       unsigned int given);
+void cv_format_server(FILE *f, const struct cv_server *srv,
+		      unsigned int given);
+
+void cv_config_free(struct cv_config *cfg);
+
+#endif

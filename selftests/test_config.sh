@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Configuration files: lint catches each mistake by line; apply makes the
+# running state that of the file with the fewest changes, and an invalid
+# file changes nothing; save | apply - changes nothing.
+. /tests/lib.sh
+c=casvipctl
+modprobe casvip
+$c flush
+$ip link add casvip0 type dummy
+$ip addr add 10.0.0.100/32 dev casvip0
+$ip addr add 10.0.0.101/32 dev casvip0
+$ip link set casvip0 up
+
+cat >/tmp/cas.conf <<'CONF'
+# Exchange CAS array: RPC Client Access on 60001, Address Book on 60002.
+service outlook vip 10.0.0.100 ports 135,60001-60002 sched mh persist 3600
+
+	server 10.0.2.11 weight 100
+	server 10.0.2.12 weight 100   # CAS2
+	server 10.0.2.13 weight 50 drain
+service udp vip 10.0.0.100 proto udp ports 135
+	server 10.0.2.11
+CONF
+
+check_eq "lint: a good file" "/tmp/cas.conf: 0 errors, 0 warnings" \
+	"$($c lint /tmp/cas.conf)"
+check_eq "apply --dry-run shows the plan and changes nothing" \
+	"service add outlook vip 10.0.0.100 proto tcp ports 135,60001-60002 sched mh persist 3600 netmask 32 snat off
+server add outlook 10.0.2.11 weight 100 enable
+server add outlook 10.0.2.12 weight 100 enable
+server add outlook 10.0.2.13 weight 50 drain
+service add udp vip 10.0.0.100 proto udp ports 135 sched mh persist 3600 netmask 32 snat off
+server add udp 10.0.2.11 weight 100 enable
+[]" "$($c apply --dry-run /tmp/cas.conf; $c -j show)"
+check "apply" $c apply /tmp/cas.conf
+check_eq "the running state is the file's" \
+	"outlook 135,60001-60002 10.0.2.11/100/enabled 10.0.2.12/100/enabled 10.0.2.13/50/draining udp 135 10.0.2.11/100/enabled" \
+	"$($c -j show | jq -r '[.[] | .name, .ports, (.servers[] | "\(.address)/\(.weight)/\(.admin)")] | join(" ")')"
+check_eq "apply again: nothing to change" "nothing to change" "$($c apply /tmp/cas.conf)"
+check_eq "save | apply - changes nothing" "nothing to change" \
+	"$($c save | $c apply -)"
+$c save >/tmp/saved.conf
+check_eq "a saved file lints clean" "/tmp/saved.conf: 0 errors, 0 warnings" \
+	"$($c lint /tmp/saved.conf)"
+
+# Fewest changes: a weight change is a weight change; clients stay.
+$c persist add outlook client 10.0.1.1 server 10.0.2.11
+$c persist add outlook client 10.0.1.2 server 10.0.2.12
+sed -i 's/10.0.2.12 weight 100/10.0.2.12 weight 30/; /10.0.2.13/d' /tmp/cas.conf
+check_eq "a changed weight is one server set, a removed server one del" \
+	"server del outlook 10.0.2.13
+server set outlook 10.0.2.12 weight 30" "$($c apply --dry-run /tmp/cas.conf)"
+check "apply the change" $c apply /tmp/cas.conf
+check_eq "unchanged and re-weighted servers keep their clients" \
+	"10.0.1.1 10.0.2.11 10.0.1.2 10.0.2.12" \
+	"$($c -j persist show outlook | jq -r '[.[] | .client, .server] | join(" ")')"
+check_eq "apply -j prints the plan as JSON" '["service del udp"]' \
+	"$(grep -v '^service udp\|^	server 10.0.2.11$' /tmp/cas.conf >/tmp/noudp.conf
+	   $c -j apply --dry-run /tmp/noudp.conf)"
+
+# An invalid file changes nothing, even with the error on its last line.
+{
+	for i in $(seq 1 300); do
+		echo "service s$i vip 10.0.0.101 ports $i"
+		echo "	server 10.0.3.1"
+	done
+	echo "service last vip 10.0.0.101 ports 70000"
+} >/tmp/big.conf
+before=$($c -j show)
+check_err "an error on the last line of 601" 1 \
+	"/tmp/big.conf:601: error: port 70000 is out of the range 1-65535" \
+	$c apply /tmp/big.conf
+check_eq "... changed nothing" "$before" "$($c -j show)"
+sed -i '$d' /tmp/big.conf
+check "the same file without it applies" $c apply /tmp/big.conf
+check_eq "300 services" 300 "$($c -j show | jq length)"
+check "and the first file puts everything back" $c apply /tmp/cas.conf
+check_eq "two services again" "outlook udp" "$($c -j show | jq -r '[.[].name] | join(" ")')"
+
+# lint: every mistake, with its line.
+cat >/tmp/bad.conf <<'CONF'
+service a vip 10.0.0.100 ports 135,60001-60002
+	server 10.0.2.11
+	server 10.0.2.11
+service b vip 10.0.0.100 ports 60002
+service a vip 10.0.0.101 ports 136
+service c vip 10.0.0.101 ports 80000
+service d vip 10.9.9.9 ports 137
+service e vip 10.0.0.101 ports 6001,7000-7001
+	server 2001:db8::1
+CONF
+out=$($c lint /tmp/bad.conf)
+check_eq "lint exits 1 on errors" 1 "$($c lint /tmp/bad.conf >/dev/null; echo $?)"
+for want in \
+	"/tmp/bad.conf:3: error: server 10.0.2.11 is listed twice in service \"a\" (first at line 2)" \
+	"/tmp/bad.conf:4: error: service \"b\" claims tcp 10.0.0.100 port 60002, as does service \"a\" (line 1)" \
+	"/tmp/bad.conf:5: error: service \"a\" is defined again (first at line 1)" \
+	"/tmp/bad.conf:6: error: port 80000 is out of the range 1-65535" \
+	"/tmp/bad.conf:7: warning: VIP 10.9.9.9 is not an address of this host" \
+	"/tmp/bad.conf:8: warning: port 7000 of service \"e\" lies in the dynamic RPC range of Exchange CAS (6005-59530)" \
+	"/tmp/bad.conf:9: error: server 2001:db8::1 is not of the family of the VIP of \"e\""; do
+	check "lint: ${want#*: }" grep -qF "$want" <<<"$out"
+done
+check "lint: port 6001 is below the range: no warning" \
+	test "$(grep -c 'port 6001' <<<"$out")" = 0
+check_err "apply refuses the file, naming the errors" 1 "5 errors: nothing changed" \
+	$c apply /tmp/bad.conf
+check_err "a missing file" 1 "cannot read /nonexistent.conf" $c apply /nonexistent.conf
+
+$c flush
+$ip link del casvip0
+ktap_done
