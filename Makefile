@@ -2,6 +2,8 @@
 #
 #   make          build kmod/casvip.ko and ctl/casvipctl
 #   make check    install what is missing, build, run every test
+#   make install  casvipctl, man pages, completion, systemd unit, the module
+#                 through DKMS (DESTDIR= stages it instead); make uninstall
 #   make bench    benchmarks in the VM (not part of check); figures in
 #                 build/bench.txt
 #   make style    checkpatch and sparse on the module
@@ -11,6 +13,14 @@
 # installed Debian 12 cloud kernel's headers when that has none.
 
 KDIR ?= $(shell scripts/kdir.sh)
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+PREFIX ?= /usr
+DKMS_SRC = $(DESTDIR)/usr/src/casvip-$(VERSION)
+INSTALLED = $(DESTDIR)$(PREFIX)/sbin/casvipctl \
+	$(DESTDIR)$(PREFIX)/share/man/man8/casvipctl.8 \
+	$(DESTDIR)$(PREFIX)/share/man/man5/casvip.conf.5 \
+	$(DESTDIR)$(PREFIX)/share/bash-completion/completions/casvipctl \
+	$(DESTDIR)/lib/systemd/system/casvip.service
 BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc
 
@@ -43,6 +53,34 @@ bench: deps
 	  grep -a '^persist\.' $(BUILD)/selftests/tests.log; } >$(BUILD)/bench.txt
 	cat $(BUILD)/bench.txt
 
+install: ctl
+	install -D -m 755 ctl/casvipctl $(DESTDIR)$(PREFIX)/sbin/casvipctl
+	install -D -m 644 doc/casvipctl.8 $(DESTDIR)$(PREFIX)/share/man/man8/casvipctl.8
+	install -D -m 644 doc/casvip.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/casvip.conf.5
+	install -D -m 644 dist/casvipctl.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/casvipctl
+	install -D -m 644 dist/casvip.service $(DESTDIR)/lib/systemd/system/casvip.service
+	[ -e $(DESTDIR)/etc/casvip/casvip.conf ] || \
+		install -D -m 644 dist/casvip.conf $(DESTDIR)/etc/casvip/casvip.conf
+	install -D -m 644 -t $(DKMS_SRC) dkms.conf Kbuild
+	install -D -m 644 -t $(DKMS_SRC)/kmod kmod/Kbuild \
+		$(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h
+	install -D -m 644 -t $(DKMS_SRC)/include/uapi/linux include/uapi/linux/casvip.h
+ifeq ($(DESTDIR),)
+	command -v dkms >/dev/null || apt-get install -y -q dkms
+	dkms add casvip/$(VERSION) || true
+	dkms install casvip/$(VERSION)
+	systemctl daemon-reload || true
+endif
+
+uninstall:
+ifeq ($(DESTDIR),)
+	dkms remove casvip/$(VERSION) --all || true
+	systemctl disable casvip.service || true
+endif
+	rm -f $(INSTALLED)
+	rm -rf $(DKMS_SRC)
+
 STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) \
 	      include/uapi/linux/casvip.h
 
@@ -57,4 +95,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf $(BUILD)
 
-.PHONY: all module ctl deps ksrc check bench style clean
+.PHONY: all module ctl deps ksrc check bench install uninstall style clean

@@ -53,6 +53,8 @@ done
 for t in $(find "$top/selftests/build" -maxdepth 1 -type f -perm -u+x); do
 	add_bin "$t" "/tests/$(basename "$t")"
 done
+# What make install staged, for test_install.sh.
+[ -d "$top/build/stage" ] && cp -a "$top/build/stage" "$root/stage"
 cp "$top/selftests/vm/init" "$root/init"
 chmod +x "$root/init"
 

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot-time apply: what casvip.service runs, from the tree make install
+# staged (/stage), brings up the configuration on a box where the module is
+# not loaded yet; its reload applies a changed file.
+. /tests/lib.sh
+unit=/stage/lib/systemd/system/casvip.service
+check "the staged unit is here" test -s $unit
+rmmod casvip 2>/dev/null
+mkdir -p /etc/casvip
+cat >/etc/casvip/casvip.conf <<'CONF'
+service outlook vip 10.0.0.100 ports 135,60001-60002
+	server 10.0.2.11
+	server 10.0.2.12
+CONF
+run_unit() { # KEY: run the unit's KEY= lines, as systemd would
+	local cmd
+	while IFS= read -r cmd; do
+		$cmd || return 1
+	done < <(sed -n "s/^$1=//p" $unit)
+}
+check "ExecStart lines succeed" run_unit ExecStart
+check "the module is loaded" grep -q '^casvip ' /proc/modules
+check_eq "the configuration is applied" "outlook 10.0.2.11 10.0.2.12" \
+	"$(casvipctl -j show | jq -r '[.[] | .name, .servers[].address] | join(" ")')"
+echo "	server 10.0.2.13" >>/etc/casvip/casvip.conf
+check "ExecReload succeeds" run_unit ExecReload
+check_eq "the reload added the server" 3 "$(casvipctl -j show outlook | jq '.[0].num_servers')"
+check "ExecStart again (a restart) changes nothing" run_unit ExecStart
+check_eq "still three servers" 3 "$(casvipctl -j show outlook | jq '.[0].num_servers')"
+casvipctl flush
+ktap_done
