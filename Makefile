@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
+#   make demo     a CAS array lab in the VM: clients stick, a server fails
 #   make          build kmod/casvip.ko and ctl/casvipctl
 #   make check    install what is missing, build, run every test
 #   make install  casvipctl, man pages, completion, systemd unit, the module
@@ -43,6 +44,12 @@ check: deps
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
 	selftests/run.sh
+
+demo: deps
+	$(MAKE) all
+	$(MAKE) ksrc
+	$(MAKE) -C selftests KSRC=$(KSRC)
+	selftests/demo-vm.sh
 
 bench: deps
 	$(MAKE) all
@@ -95,4 +102,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf $(BUILD)
 
-.PHONY: all module ctl deps ksrc check bench install uninstall style clean
+.PHONY: all module ctl deps ksrc check demo bench install uninstall style clean

@@ -175,20 +175,23 @@ static void text_service(const struct cv_service *svc, bool servers)
 		if (w > width)
 			width = w;
 	}
-	printf("  %-*s  %6s  %-8s  %-6s  %6s", width, "SERVER", "WEIGHT", "ADMIN",
-	       "HEALTH", "ACTIVE");
+	printf("  %-*s  %6s  %-8s  %-6s", width, "SERVER", "WEIGHT", "ADMIN",
+	       "HEALTH");
 	if (cv_opts.stats)
 		text_stats_header();
+	else
+		printf("  %6s", "ACTIVE");
 	printf("\n");
 	for (size_t i = 0; i < svc->nsrv; i++) {
 		const struct cv_server *srv = &svc->servers[i];
 
-		printf("  %-*s  %6" PRIu32 "  %-8s  %-6s  %6" PRIu64, width,
+		printf("  %-*s  %6" PRIu32 "  %-8s  %-6s", width,
 		       cv_format_addr(&srv->addr, a, sizeof(a)), srv->weight,
-		       admin_text(srv), cv_health_name(srv->health),
-		       srv->stats.active);
+		       admin_text(srv), cv_health_name(srv->health));
 		if (cv_opts.stats)
 			text_stats(&srv->stats);
+		else
+			printf("  %6" PRIu64, srv->stats.active);
 		printf("\n");
 	}
 }

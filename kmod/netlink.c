@@ -488,6 +488,8 @@ static int service_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&cn->lock);
 	svc = lookup_service(cn, info, service_name_policy);
+	if (!IS_ERR(svc))
+		casvip_persist_gc(cn->net, svc);
 	ret = IS_ERR(svc) ? PTR_ERR(svc) :
 			    reply_one(info, CASVIP_CMD_SERVICE_GET,
 				      service_fill_any, svc);
@@ -527,6 +529,7 @@ static int service_get_dumpit(struct sk_buff *skb,
 		hdr = dump_begin(skb, cb, cn, CASVIP_CMD_SERVICE_GET);
 		if (!hdr)
 			break;
+		casvip_persist_gc(cn->net, svc);
 		if (service_fill(skb, svc)) {
 			genlmsg_cancel(skb, hdr);
 			break;
@@ -673,6 +676,8 @@ static int server_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&cn->lock);
 	srv = server_get(cn, info, server_addr_policy, tb, &cfg);
+	if (!IS_ERR(srv))
+		casvip_persist_gc(cn->net, srv->svc);
 	ret = IS_ERR(srv) ? PTR_ERR(srv) :
 			    reply_one(info, CASVIP_CMD_SERVER_GET,
 				      server_fill_any, srv);
@@ -726,6 +731,8 @@ static int server_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	svc = dump_service(cb, cn);
 	if (IS_ERR(svc))
 		return PTR_ERR(svc);
+	if (!start)
+		casvip_persist_gc(cn->net, svc);
 	cb->seq = cn->generation;
 	list_for_each_entry(srv, &svc->servers, list) {
 		if (idx++ < start)
@@ -785,6 +792,8 @@ static int persist_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	svc = dump_service(cb, cn);
 	if (IS_ERR(svc))
 		return PTR_ERR(svc);
+	if (!start)
+		casvip_persist_gc(cn->net, svc);
 	/* Entries come and go with traffic: a dump is a snapshot in motion. */
 	spin_lock_bh(&svc->persist_lock);
 	list_for_each_entry(e, &svc->persist_list, list) {

@@ -182,6 +182,7 @@ void casvip_persist_destroy(struct casvip_service *svc)
 /*
  * Drop closed connections from every entry, expire the entries idle for
  * longer than the timeout, and recount each server's live connections.
+ * The GC runs it every second, and the GET commands before they report.
  */
 void casvip_persist_gc(struct net *net, struct casvip_service *svc)
 {

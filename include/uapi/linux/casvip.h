@@ -133,8 +133,8 @@
  *
  * Statistics (CASVIP_A_SERVICE_STATS, CASVIP_A_SERVER_STATS), all NLA_U64:
  *    CASVIP_A_STATS_CONNS        connections scheduled
- *    CASVIP_A_STATS_ACTIVE       connections alive now (recounted each
- *                                second against the conntrack table)
+ *    CASVIP_A_STATS_ACTIVE       connections alive now (checked against the
+ *                                conntrack table when read)
  *    CASVIP_A_STATS_PKTS_IN      packets client -> server
  *    CASVIP_A_STATS_PKTS_OUT     packets server -> client
  *    CASVIP_A_STATS_BYTES_IN     bytes client -> server
