@@ -63,15 +63,14 @@ static int cmd_save(struct cv_nl *nl, int argc, char **argv)
 /* Read and check a file; 0, or the exit status to return. */
 static int load(const char *path, struct cv_config *cfg)
 {
-	int errors, warnings;
+	struct cv_diag d = { .path = path, .f = stderr };
 
-	errors = cv_config_read(path, cfg, stderr);
-	if (errors < 0)
+	if (cv_config_read(&d, cfg))
 		return CV_EXIT_FAIL;
-	errors += cv_config_lint(path, cfg, stderr, &warnings);
-	if (errors) {
-		fprintf(stderr, "%s: %d error%s: nothing changed\n", path, errors,
-			errors == 1 ? "" : "s");
+	cv_config_lint(&d, cfg);
+	if (d.errors) {
+		fprintf(stderr, "%s: %d error%s: nothing changed\n", path,
+			d.errors, d.errors == 1 ? "" : "s");
 		cv_config_free(cfg);
 		return CV_EXIT_FAIL;
 	}
@@ -80,22 +79,34 @@ static int load(const char *path, struct cv_config *cfg)
 
 static int cmd_lint(struct cv_nl *nl, int argc, char **argv)
 {
-	const char *path = argc ? argv[0] : CV_CONFIG_DEFAULT;
+	struct jw w = { .f = stdout };
+	struct cv_diag d = {
+		.path = argc ? argv[0] : CV_CONFIG_DEFAULT,
+		.f = stdout,
+		.json = cv_opts.json ? &w : NULL,
+	};
 	struct cv_config cfg;
-	int errors, warnings = 0;
 
 	(void)nl;
 	if (argc > 1)
 		return cv_usage_error("help", "lint takes one file: \"%s\"",
 				      argv[1]);
-	errors = cv_config_read(path, &cfg, stdout);
-	if (errors < 0)
+	if (d.json)
+		jw_begin(&w, NULL, '[');
+	if (cv_config_read(&d, &cfg)) {
+		if (d.json)
+			jw_end(&w, ']');
 		return CV_EXIT_FAIL;
-	errors += cv_config_lint(path, &cfg, stdout, &warnings);
-	printf("%s: %d error%s, %d warning%s\n", path, errors,
-	       errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+	}
+	cv_config_lint(&d, &cfg);
+	if (d.json)
+		jw_end(&w, ']');
+	else
+		printf("%s: %d error%s, %d warning%s\n", d.path, d.errors,
+		       d.errors == 1 ? "" : "s", d.warnings,
+		       d.warnings == 1 ? "" : "s");
 	cv_config_free(&cfg);
-	return errors ? CV_EXIT_FAIL : CV_EXIT_OK;
+	return d.errors ? CV_EXIT_FAIL : CV_EXIT_OK;
 }
 
 /* Which fields of @want differ from @have; VIP, proto and ports go together. */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdarg.h>
+
 #include "cmd.h"
 #include "config.h"
 
@@ -14,6 +16,32 @@
 /* Exchange 2010 CAS widens the dynamic RPC port pool to this. */
 #define RPC_DYNAMIC_FIRST 6005
 #define RPC_DYNAMIC_LAST 59530
+
+static void __attribute__((format(printf, 4, 5)))
+diag(struct cv_diag *d, int line, bool error, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (error)
+		d->errors++;
+	else
+		d->warnings++;
+	if (!d->json) {
+		fprintf(d->f, "%s:%d: %s: %s\n", d->path, line,
+			error ? "error" : "warning", msg);
+		return;
+	}
+	jw_begin(d->json, NULL, '{');
+	jw_str(d->json, "file", d->path);
+	jw_u64(d->json, "line", line);
+	jw_str(d->json, "level", error ? "error" : "warning");
+	jw_str(d->json, "message", msg);
+	jw_end(d->json, '}');
+}
 
 void cv_service_defaults(struct cv_service *svc)
 {
@@ -126,16 +154,16 @@ static int parse_line(int argc, char **argv, struct cv_config *cfg, int line,
 	return -1;
 }
 
-int cv_config_read(const char *path, struct cv_config *cfg, FILE *errf)
+int cv_config_read(struct cv_diag *d, struct cv_config *cfg)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	FILE *f = strcmp(d->path, "-") ? fopen(d->path, "r") : stdin;
 	char *line = NULL, *words[MAX_WORDS], err[CV_ERRLEN];
-	int lineno = 0, errors = 0, n;
+	int lineno = 0, n;
 	size_t cap = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (!f) {
-		fprintf(errf, "Error: cannot read %s: %s\n", path,
+		fprintf(stderr, "Error: cannot read %s: %s\n", d->path,
 			strerror(errno));
 		return -1;
 	}
@@ -147,15 +175,13 @@ int cv_config_read(const char *path, struct cv_config *cfg, FILE *errf)
 		if (n < 0)
 			snprintf(err, CV_ERRLEN, "more than %d words on a line",
 				 MAX_WORDS);
-		if (n < 0 || parse_line(n, words, cfg, lineno, err)) {
-			fprintf(errf, "%s:%d: error: %s\n", path, lineno, err);
-			errors++;
-		}
+		if (n < 0 || parse_line(n, words, cfg, lineno, err))
+			diag(d, lineno, true, "%s", err);
 	}
 	free(line);
 	if (f != stdin)
 		fclose(f);
-	return errors;
+	return 0;
 }
 
 static bool ranges_overlap(const struct cv_service *a,
@@ -191,14 +217,11 @@ static bool vip_is_local(const struct cv_addr *vip, struct ifaddrs *ifa)
 	return false;
 }
 
-int cv_config_lint(const char *path, const struct cv_config *cfg, FILE *errf,
-		   int *warnings)
+void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 {
 	struct ifaddrs *ifa = NULL;
 	char a[INET6_ADDRSTRLEN];
-	int errors = 0;
 
-	*warnings = 0;
 	getifaddrs(&ifa);
 	for (size_t i = 0; i < cfg->n; i++) {
 		const struct cv_service *s = &cfg->svcs[i];
@@ -207,68 +230,54 @@ int cv_config_lint(const char *path, const struct cv_config *cfg, FILE *errf,
 			const struct cv_service *o = &cfg->svcs[j];
 			unsigned int port;
 
-			if (!strcmp(s->name, o->name)) {
-				fprintf(errf,
-					"%s:%d: error: service \"%s\" is defined again (first at line %d)\n",
-					path, s->line, s->name, o->line);
-				errors++;
-			} else if (s->proto == o->proto &&
-				   cv_addr_eq(&s->vip, &o->vip) &&
-				   ranges_overlap(s, o, &port)) {
-				fprintf(errf,
-					"%s:%d: error: service \"%s\" claims %s %s port %u, as does service \"%s\" (line %d)\n",
-					path, s->line, s->name,
-					cv_proto_name(s->proto),
-					cv_format_addr(&s->vip, a, sizeof(a)),
-					port, o->name, o->line);
-				errors++;
-			}
+			if (!strcmp(s->name, o->name))
+				diag(d, s->line, true,
+				     "service \"%s\" is defined again (first at line %d)",
+				     s->name, o->line);
+			else if (s->proto == o->proto &&
+				 cv_addr_eq(&s->vip, &o->vip) &&
+				 ranges_overlap(s, o, &port))
+				diag(d, s->line, true,
+				     "service \"%s\" claims %s %s port %u, as does service \"%s\" (line %d)",
+				     s->name, cv_proto_name(s->proto),
+				     cv_format_addr(&s->vip, a, sizeof(a)), port,
+				     o->name, o->line);
 		}
 		for (size_t k = 0; k < s->nsrv; k++) {
 			const struct cv_server *v = &s->servers[k];
 
 			cv_format_addr(&v->addr, a, sizeof(a));
-			if (v->addr.family != s->vip.family) {
-				fprintf(errf,
-					"%s:%d: error: server %s is not of the family of the VIP of \"%s\"\n",
-					path, v->line, a, s->name);
-				errors++;
-			}
+			if (v->addr.family != s->vip.family)
+				diag(d, v->line, true,
+				     "server %s is not of the family of the VIP of \"%s\"",
+				     a, s->name);
 			for (size_t m = 0; m < k; m++)
 				if (cv_addr_eq(&v->addr, &s->servers[m].addr)) {
-					fprintf(errf,
-						"%s:%d: error: server %s is listed twice in service \"%s\" (first at line %d)\n",
-						path, v->line, a, s->name,
-						s->servers[m].line);
-					errors++;
+					diag(d, v->line, true,
+					     "server %s is listed twice in service \"%s\" (first at line %d)",
+					     a, s->name, s->servers[m].line);
 					break;
 				}
 		}
-		if (ifa && !vip_is_local(&s->vip, ifa)) {
-			fprintf(errf,
-				"%s:%d: warning: VIP %s is not an address of this host: clients reach it only if it is routed here\n",
-				path, s->line,
-				cv_format_addr(&s->vip, a, sizeof(a)));
-			(*warnings)++;
-		}
+		if (ifa && !vip_is_local(&s->vip, ifa))
+			diag(d, s->line, false,
+			     "VIP %s is not an address of this host: clients reach it only if it is routed here",
+			     cv_format_addr(&s->vip, a, sizeof(a)));
 		for (unsigned int r = 0; r < s->nranges; r++) {
 			const struct casvip_port_range *p = &s->ranges[r];
 
 			if (p->last < RPC_DYNAMIC_FIRST ||
 			    p->first > RPC_DYNAMIC_LAST)
 				continue;
-			fprintf(errf,
-				"%s:%d: warning: port %u of service \"%s\" lies in the dynamic RPC range of Exchange CAS (%d-%d): a dynamic port of another service can collide with it\n",
-				path, s->line,
-				p->first > RPC_DYNAMIC_FIRST ? p->first :
-							       RPC_DYNAMIC_FIRST,
-				s->name, RPC_DYNAMIC_FIRST, RPC_DYNAMIC_LAST);
-			(*warnings)++;
+			diag(d, s->line, false,
+			     "port %u of service \"%s\" lies in the dynamic RPC range of Exchange CAS (%d-%d): a dynamic port of another service can collide with it",
+			     p->first > RPC_DYNAMIC_FIRST ? p->first :
+							    RPC_DYNAMIC_FIRST,
+			     s->name, RPC_DYNAMIC_FIRST, RPC_DYNAMIC_LAST);
 		}
 	}
 	if (ifa)
 		freeifaddrs(ifa);
-	return errors;
 }
 
 void cv_format_service(FILE *f, const struct cv_service *svc,

@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 
+#include "json.h"
 #include "model.h"
 
 #define CV_CONFIG_DEFAULT "/etc/casvip/casvip.conf"
@@ -24,19 +25,28 @@ struct cv_config {
 };
 
 /*
- * Read a configuration (path "-" is stdin). Each mistake is reported on
- * @err as "FILE:LINE: error: ..."; returns the number of errors, or -1 if
- * the file cannot be read.
+ * Where mistakes are reported: as "FILE:LINE: error: ..." lines on @f, or,
+ * if @json is set, as JSON objects { file, line, level, message } in it.
  */
-int cv_config_read(const char *path, struct cv_config *cfg, FILE *err);
+struct cv_diag {
+	const char *path;
+	FILE *f;
+	struct jw *json;
+	int errors, warnings;
+};
+
+/*
+ * Read a configuration (path "-" is stdin), reporting each mistake.
+ * Returns 0, or -1 if the file cannot be read.
+ */
+int cv_config_read(struct cv_diag *d, struct cv_config *cfg);
 
 /*
  * Check what no single line can show: names, ports and servers claimed
  * twice (errors), VIPs not on this host and RPC ports in the Exchange
- * dynamic range (warnings). Returns the number of errors.
+ * dynamic range (warnings).
  */
-int cv_config_lint(const char *path, const struct cv_config *cfg, FILE *err,
-		   int *warnings);
+void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg);
 
 /* Defaults for every field that was not given, as the kernel applies them. */
 void cv_service_defaults(struct cv_service *svc);

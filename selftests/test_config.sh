@@ -103,6 +103,12 @@ for want in \
 	"/tmp/bad.conf:9: error: server 2001:db8::1 is not of the family of the VIP of \"e\""; do
 	check "lint: ${want#*: }" grep -qF "$want" <<<"$out"
 done
+check_eq "lint -j: the same, as JSON" \
+	"$(grep -c ': error: \|: warning: ' <<<"$out") 5" \
+	"$($c -j lint /tmp/bad.conf | jq -r 'length, ([.[] | select(.level == "error")] | length)' | xargs)"
+check_eq "lint -j: file, line, level, message" \
+	'/tmp/bad.conf 6 error port 80000 is out of the range 1-65535' \
+	"$($c -j lint /tmp/bad.conf | jq -r '.[] | select(.line == 6) | "\(.file) \(.line) \(.level) \(.message)"')"
 check "lint: port 6001 is below the range: no warning" \
 	test "$(grep -c 'port 6001' <<<"$out")" = 0
 check_err "apply refuses the file, naming the errors" 1 "5 errors: nothing changed" \
