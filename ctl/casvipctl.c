@@ -355,6 +355,10 @@ static void usage(FILE *f)
 	      "  casvipctl apply [--dry-run] [FILE|-]\n"
 	      "                               make the running state that of FILE\n"
 	      "  casvipctl lint [FILE]        check a config file\n"
+	      "  casvipctl check-server ADDR CHECK... [timeout SECONDS]\n"
+	      "                               CHECK: tcp PORT | rpc IFACE@PORT |\n"
+	      "                               epm IFACE=PORT[,IFACE=PORT...]\n"
+	      "                               IFACE: emsmdb nspi rfr asyncemsmdb UUID:MAJ.MIN\n"
 	      "  casvipctl help | casvipctl OBJECT help\n"
 	      "\n"
 	      "Options:\n"
@@ -385,6 +389,7 @@ static const struct cv_cmd objects[] = {
 	{ "show", cmd_show, true },
 	{ "list", cmd_show, true },
 	{ "flush", cmd_flush, true },
+	{ "check-server", cv_check_server, false },
 	{ "help", cmd_help, false },
 };
 

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvipctl: health checks as non-blocking state machines.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check.h"
+
+int check_parse(const char *type, const char *arg, struct check *c,
+		char *err)
+{
+	char word[64], *p, *save;
+	uint32_t port;
+
+	memset(c, 0, sizeof(*c));
+	if (!strcmp(type, "tcp")) {
+		c->type = CHECK_TCP;
+		if (cv_parse_u32(arg, 65535, &port, err) || !port) {
+			snprintf(err, CV_ERRLEN, "check tcp: \"%s\" is not a port",
+				 arg);
+			return -1;
+		}
+		c->port = (uint16_t)port;
+		return 0;
+	}
+	if (strlen(arg) >= sizeof(word)) {
+		snprintf(err, CV_ERRLEN, "check %s: \"%s\" is too long", type, arg);
+		return -1;
+	}
+	strcpy(word, arg);
+	if (!strcmp(type, "rpc")) {
+		c->type = CHECK_RPC;
+		c->nifaces = 1;
+		p = strchr(word, '@');
+		if (!p || (*p = '\0', cv_parse_u32(p + 1, 65535, &port, err)) ||
+		    !port) {
+			snprintf(err, CV_ERRLEN,
+				 "check rpc: \"%s\" is not IFACE@PORT", arg);
+			return -1;
+		}
+		c->port = (uint16_t)port;
+		return dce_iface_parse(word, &c->iface[0], err);
+	}
+	if (!strcmp(type, "epm")) {
+		c->type = CHECK_EPM;
+		c->port = 135;
+		for (p = strtok_r(word, ",", &save); p;
+		     p = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(p, '=');
+
+			if (c->nifaces == CHECK_MAX_IFACES || !eq ||
+			    (*eq = '\0', cv_parse_u32(eq + 1, 65535, &port, err)) ||
+			    !port) {
+				snprintf(err, CV_ERRLEN,
+					 "check epm: \"%s\" is not IFACE=PORT[,IFACE=PORT] (at most 4)",
+					 arg);
+				return -1;
+			}
+			if (dce_iface_parse(p, &c->iface[c->nifaces], err))
+				return -1;
+			c->want[c->nifaces++] = (uint16_t)port;
+		}
+		if (c->nifaces)
+			return 0;
+	}
+	snprintf(err, CV_ERRLEN, "check \"%s %s\" is not tcp PORT, rpc IFACE@PORT or epm IFACE=PORT",
+		 type, arg);
+	return -1;
+}
+
+static void lower(char *dst, const char *src, size_t len)
+{
+	size_t i;
+
+	for (i = 0; src[i] && i + 1 < len; i++)
+		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32 :
+								 src[i]);
+	dst[i] = '\0';
+}
+
+void check_format(const struct check *c, char *buf, size_t len)
+{
+	char name[16];
+	size_t off;
+
+	if (c->type == CHECK_TCP) {
+		snprintf(buf, len, "tcp %u", c->port);
+		return;
+	}
+	if (c->type == CHECK_RPC) {
+		lower(name, c->iface[0].name, sizeof(name));
+		snprintf(buf, len, "rpc %s@%u", name, c->port);
+		return;
+	}
+	off = (size_t)snprintf(buf, len, "epm");
+	for (unsigned int i = 0; i < c->nifaces && off < len; i++) {
+		lower(name, c->iface[i].name, sizeof(name));
+		off += (size_t)snprintf(buf + off, len - off, "%s%s=%u",
+					i ? "," : " ", name, c->want[i]);
+	}
+}
+
+static void finish(struct check_run *run, bool ok, const char *fmt,
+		   const char *arg)
+{
+	if (run->fd >= 0)
+		close(run->fd);
+	run->fd = -1;
+	run->done = true;
+	run->ok = ok;
+	snprintf(run->why, sizeof(run->why), fmt, arg);
+}
+
+static void fail_errno(struct check_run *run, int err)
+{
+	char port[8];
+
+	snprintf(port, sizeof(port), "%u", run->check->port);
+	if (err == ECONNREFUSED)
+		finish(run, false, "port %s: connection refused", port);
+	else if (err == ECONNRESET || err == EPIPE)
+		finish(run, false, "port %s: connection reset", port);
+	else
+		finish(run, false, "%s", strerror(err));
+}
+
+int check_start(struct check_run *run, const struct check *c,
+		const struct cv_addr *addr)
+{
+	struct sockaddr_storage ss = { 0 };
+	socklen_t slen;
+
+	memset(run, 0, sizeof(*run));
+	run->check = c;
+	run->call_id = 1;
+	if (addr->family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr = addr->v4;
+		a->sin_port = htons(c->port);
+		slen = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = addr->v6;
+		a->sin6_port = htons(c->port);
+		slen = sizeof(*a);
+	}
+	run->fd = socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			 0);
+	if (run->fd < 0) {
+		fail_errno(run, errno);
+		return -1;
+	}
+	if (connect(run->fd, (struct sockaddr *)&ss, slen) &&
+	    errno != EINPROGRESS) {
+		fail_errno(run, errno);
+		return -1;
+	}
+	return run->fd;
+}
+
+short check_events(const struct check_run *run)
+{
+	return run->step ? POLLIN : POLLOUT;
+}
+
+/* Send the PDU of step @step (1: bind; 2..: ept_map of iface step - 2). */
+static void send_step(struct check_run *run)
+{
+	const struct check *c = run->check;
+	uint8_t pdu[DCE_MAX_PDU];
+	size_t len;
+
+	run->n = 0;
+	run->call_id++;
+	if (run->step == 1)
+		len = dce_bind(pdu, c->type == CHECK_EPM ? &dce_epm : &c->iface[0],
+			       run->call_id);
+	else
+		len = dce_ept_map(pdu, &c->iface[run->step - 2], run->call_id);
+	if (send(run->fd, pdu, len, MSG_NOSIGNAL) != (ssize_t)len)
+		fail_errno(run, errno);
+}
+
+/* A whole answer to step @run->step is in the buffer: judge it. */
+static void judge(struct check_run *run, size_t len)
+{
+	const struct check *c = run->check;
+	const struct dce_iface *iface;
+	char why[DCE_ERRLEN], msg[DCE_ERRLEN + 64];
+	uint16_t port;
+	int ret;
+
+	if (run->step == 1) {
+		iface = c->type == CHECK_EPM ? &dce_epm : &c->iface[0];
+		if (dce_bind_result(run->buf, len, run->call_id, iface, why)) {
+			finish(run, false, "%s", why);
+			return;
+		}
+		if (c->type == CHECK_RPC) {
+			finish(run, true, "bind to %s accepted",
+				      iface->name);
+			return;
+		}
+	} else {
+		iface = &c->iface[run->step - 2];
+		ret = dce_ept_map_result(run->buf, len, run->call_id, &port,
+					 why);
+		if (ret < 0) {
+			finish(run, false, "%s", why);
+			return;
+		}
+		if (ret > 0) {
+			snprintf(msg, sizeof(msg),
+				 "%s is not registered with the endpoint mapper",
+				 iface->name);
+			finish(run, false, "%s", msg);
+			return;
+		}
+		if (port != c->want[run->step - 2]) {
+			snprintf(msg, sizeof(msg),
+				 "%s registered at %u, service forwards %u — static port not in effect?",
+				 iface->name, port, c->want[run->step - 2]);
+			finish(run, false, "%s", msg);
+			return;
+		}
+		if (run->step - 1 == (int)c->nifaces) {
+			finish(run, true, "%s",
+				      "every interface is at its port");
+			return;
+		}
+	}
+	run->step++;
+	send_step(run);
+}
+
+bool check_step(struct check_run *run)
+{
+	char why[DCE_ERRLEN];
+	socklen_t elen = sizeof(int);
+	long len;
+	ssize_t r;
+	int err = 0;
+
+	if (run->done)
+		return true;
+	if (!run->step) {
+		getsockopt(run->fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+		if (err) {
+			fail_errno(run, err);
+			return true;
+		}
+		if (run->check->type == CHECK_TCP) {
+			finish(run, true, "%s", "connected");
+			return true;
+		}
+		run->step = 1;
+		send_step(run);
+		return run->done;
+	}
+	r = recv(run->fd, run->buf + run->n, sizeof(run->buf) - run->n, 0);
+	if (r < 0 && (errno == EAGAIN || errno == EINTR))
+		return false;
+	if (r <= 0) {
+		if (r < 0)
+			fail_errno(run, errno);
+		else
+			finish(run, false, "%s",
+			       run->n ? "the server closed the connection in the middle of an answer" :
+					"the server closed the connection without answering");
+		return true;
+	}
+	run->n += (size_t)r;
+	len = dce_pdu_length(run->buf, run->n, why);
+	if (len < 0)
+		finish(run, false, "%s", why);
+	else if (len > 0)
+		judge(run, (size_t)len);
+	return run->done;
+}
+
+void check_timeout(struct check_run *run)
+{
+	if (run->done)
+		return;
+	finish(run, false, "%s",
+	       !run->step ? "no connection within the timeout" :
+	       run->n     ? "the answer stopped short: timeout" :
+			    "no answer within the timeout");
+}

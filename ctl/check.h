@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * casvipctl: health checks of a real server, as non-blocking state
+ * machines, so that one event loop runs any number of them at once.
+ *
+ *	tcp PORT			a TCP connection succeeds
+ *	rpc IFACE@PORT			a DCE/RPC bind to IFACE is accepted
+ *	epm IFACE=PORT[,IFACE=PORT...]	the endpoint mapper on 135 maps each
+ *					IFACE to PORT
+ */
+#ifndef CASVIPCTL_CHECK_H
+#define CASVIPCTL_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dcerpc.h"
+#include "model.h"
+
+#define CHECK_MAX_IFACES 4
+
+struct check {
+	enum { CHECK_TCP, CHECK_RPC, CHECK_EPM } type;
+	uint16_t port; /* where to connect */
+	unsigned int nifaces;
+	struct dce_iface iface[CHECK_MAX_IFACES];
+	uint16_t want[CHECK_MAX_IFACES]; /* epm: the port each must map to */
+};
+
+/* Parse "tcp 135", "rpc emsmdb@60001", "epm emsmdb=60001,nspi=60002". */
+int check_parse(const char *type, const char *arg, struct check *c,
+		char *err);
+/* Back to text, as check_parse() takes it. */
+void check_format(const struct check *c, char *buf, size_t len);
+
+/* One run of a check against one address. */
+struct check_run {
+	const struct check *check;
+	int fd;
+	int step; /* 0 connecting; then the PDU being answered */
+	uint32_t call_id;
+	uint8_t buf[DCE_MAX_PDU];
+	size_t n;
+	bool done, ok;
+	char why[DCE_ERRLEN + 64];
+};
+
+/*
+ * Start a run (connect without blocking). Returns the fd to wait on, or -1
+ * if it is already done (run->done set).
+ */
+int check_start(struct check_run *run, const struct check *c,
+		const struct cv_addr *addr);
+/* The fd is ready: advance. Returns true when the run is done. */
+bool check_step(struct check_run *run);
+/* The events to wait for now (POLLIN or POLLOUT). */
+short check_events(const struct check_run *run);
+/* Give up: the timeout passed. */
+void check_timeout(struct check_run *run);
+
+#endif

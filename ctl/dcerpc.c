@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvipctl: DCE/RPC encoders and parsers (see dcerpc.md: The Open Group
+ * C706 ch. 12, MS-RPCE).
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dcerpc.h"
+
+#define HDR 16
+
+/* NDR transfer syntax 8a885d04-1ceb-11c9-9fe8-08002b104860 v2.0. */
+static const uint8_t ndr_uuid[16] = { 0x04, 0x5d, 0x88, 0x8a, 0xeb, 0x1c,
+				      0xc9, 0x11, 0x9f, 0xe8, 0x08, 0x00,
+				      0x2b, 0x10, 0x48, 0x60 };
+
+static const struct {
+	const char *word, *uuid;
+	uint16_t major, minor;
+} known[] = {
+	{ "epm", "e1af8308-5d1f-11c9-91a4-08002b14a0fa", 3, 0 },
+	{ "emsmdb", "a4f1db00-ca47-1067-b31f-00dd010662da", 0, 81 },
+	{ "asyncemsmdb", "5261574a-4572-206e-b268-6b199213b4e4", 0, 1 },
+	{ "nspi", "f5cc5a18-4264-101a-8c59-08002b2f8426", 56, 0 },
+	{ "rfr", "1544f5e0-613c-11d1-93df-00c04fd7bd09", 1, 0 },
+};
+
+/* Text UUID to wire order: the first three fields little-endian. */
+static int uuid_parse(const char *s, uint8_t *out)
+{
+	static const int order[16] = { 3, 2, 1, 0, 5, 4, 7, 6,
+				       8, 9, 10, 11, 12, 13, 14, 15 };
+	uint8_t b[16];
+	int n = 0;
+
+	for (const char *p = s; *p && n < 16; p++) {
+		if (*p == '-' && (p - s == 8 || p - s == 13 || p - s == 18 ||
+				  p - s == 23))
+			continue;
+		if (!isxdigit((unsigned char)p[0]) ||
+		    !isxdigit((unsigned char)p[1]))
+			return -1;
+		sscanf(p, "%2hhx", &b[n++]);
+		p++;
+	}
+	if (n != 16 || strlen(s) != 36)
+		return -1;
+	for (int i = 0; i < 16; i++)
+		out[i] = b[order[i]];
+	return 0;
+}
+
+const struct dce_iface dce_epm = {
+	.name = "EPM",
+	.uuid = { 0x08, 0x83, 0xaf, 0xe1, 0x1f, 0x5d, 0xc9, 0x11, 0x91, 0xa4,
+		  0x08, 0x00, 0x2b, 0x14, 0xa0, 0xfa },
+	.major = 3,
+};
+
+int dce_iface_parse(const char *s, struct dce_iface *iface, char *err)
+{
+	char uuid[37];
+	unsigned int major, minor;
+
+	memset(iface, 0, sizeof(*iface));
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (strcmp(s, known[i].word))
+			continue;
+		for (size_t j = 0; s[j] && j < sizeof(iface->name) - 1; j++)
+			iface->name[j] = (char)toupper((unsigned char)s[j]);
+		uuid_parse(known[i].uuid, iface->uuid);
+		iface->major = known[i].major;
+		iface->minor = known[i].minor;
+		return 0;
+	}
+	if (sscanf(s, "%36[0-9a-fA-F-]:%u.%u", uuid, &major, &minor) != 3 ||
+	    uuid_parse(uuid, iface->uuid) || major > 65535 || minor > 65535) {
+		snprintf(err, DCE_ERRLEN,
+			 "interface \"%s\" is not epm, emsmdb, asyncemsmdb, nspi, rfr or UUID:MAJOR.MINOR",
+			 s);
+		return -1;
+	}
+	snprintf(iface->name, sizeof(iface->name), "%.8s", uuid);
+	iface->major = (uint16_t)major;
+	iface->minor = (uint16_t)minor;
+	return 0;
+}
+
+static uint8_t *put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v & 0xff;
+	p[1] = v >> 8;
+	return p + 2;
+}
+
+static uint8_t *put32(uint8_t *p, uint32_t v)
+{
+	p = put16(p, v & 0xffff);
+	return put16(p, v >> 16);
+}
+
+static uint8_t *put(uint8_t *p, const void *v, size_t n)
+{
+	memcpy(p, v, n);
+	return p + n;
+}
+
+static uint8_t *header(uint8_t *p, uint8_t ptype, uint16_t len,
+		       uint32_t call_id)
+{
+	static const uint8_t start[8] = { 5, 0, 0, 0x03, 0x10, 0, 0, 0 };
+
+	p = put(p, start, 8);
+	p[-6] = ptype; /* first and last fragment, little-endian drep */
+	p = put16(p, len);
+	p = put16(p, 0);
+	return put32(p, call_id);
+}
+
+size_t dce_bind(uint8_t *buf, const struct dce_iface *iface, uint32_t call_id)
+{
+	uint8_t *p = header(buf, DCE_BIND, 72, call_id);
+
+	p = put16(p, 4280); /* max_xmit_frag */
+	p = put16(p, 4280); /* max_recv_frag */
+	p = put32(p, 0); /* assoc_group_id */
+	p = put32(p, 1); /* one context, 3 reserved bytes */
+	p = put16(p, 0); /* context id */
+	p = put16(p, 1); /* one transfer syntax, reserved byte */
+	p = put(p, iface->uuid, 16);
+	p = put16(p, iface->major);
+	p = put16(p, iface->minor);
+	p = put(p, ndr_uuid, 16);
+	p = put32(p, 2);
+	return (size_t)(p - buf);
+}
+
+/* The ncacn_ip_tcp tower for @iface, port and host left 0: 75 bytes. */
+static uint8_t *tower(uint8_t *p, const struct dce_iface *iface)
+{
+	p = put16(p, 5);
+	p = put16(p, 19);
+	*p++ = 0x0d;
+	p = put(p, iface->uuid, 16);
+	p = put16(p, iface->major);
+	p = put16(p, 2);
+	p = put16(p, iface->minor);
+	p = put16(p, 19);
+	*p++ = 0x0d;
+	p = put(p, ndr_uuid, 16);
+	p = put16(p, 2);
+	p = put16(p, 2);
+	p = put16(p, 0);
+	p = put16(p, 1);
+	*p++ = 0x0b;
+	p = put16(p, 2);
+	p = put16(p, 0);
+	p = put16(p, 1);
+	*p++ = 0x07;
+	p = put16(p, 2);
+	p = put16(p, 0);
+	p = put16(p, 1);
+	*p++ = 0x09;
+	p = put16(p, 4);
+	return put32(p, 0);
+}
+
+size_t dce_ept_map(uint8_t *buf, const struct dce_iface *iface,
+		   uint32_t call_id)
+{
+	static const uint8_t zero[20];
+	uint8_t *p = header(buf, DCE_REQUEST, 156, call_id);
+
+	p = put32(p, 132); /* alloc_hint */
+	p = put16(p, 0); /* context id */
+	p = put16(p, 3); /* opnum: ept_map */
+	p = put32(p, 1); /* object: referent 1, nil UUID */
+	p = put(p, zero, 16);
+	p = put32(p, 2); /* map_tower: referent 2 */
+	p = put32(p, 75);
+	p = put32(p, 75);
+	p = tower(p, iface);
+	*p++ = 0; /* pad to 4 */
+	p = put(p, zero, 20); /* entry_handle */
+	p = put32(p, 4); /* max_towers */
+	return (size_t)(p - buf);
+}
+
+/* A bounded reader of integers in the PDU's byte order. */
+struct rd {
+	const uint8_t *p;
+	size_t n, off;
+	bool le, bad;
+};
+
+static uint32_t rd_int(struct rd *r, size_t size)
+{
+	uint32_t v = 0;
+
+	if (r->bad || r->n - r->off < size) {
+		r->bad = true;
+		return 0;
+	}
+	for (size_t i = 0; i < size; i++)
+		v |= (uint32_t)r->p[r->off + (r->le ? i : size - 1 - i)]
+		     << (8 * i);
+	r->off += size;
+	return v;
+}
+
+static const uint8_t *rd_bytes(struct rd *r, size_t size)
+{
+	const uint8_t *p = r->p + r->off;
+
+	if (r->bad || r->n - r->off < size) {
+		r->bad = true;
+		return NULL;
+	}
+	r->off += size;
+	return p;
+}
+
+static void rd_align4(struct rd *r)
+{
+	rd_bytes(r, (4 - r->off % 4) % 4);
+}
+
+static int why_set(char *why, const char *msg)
+{
+	snprintf(why, DCE_ERRLEN, "%s", msg);
+	return -1;
+}
+
+long dce_pdu_length(const uint8_t *buf, size_t n, char *why)
+{
+	uint16_t len;
+
+	if (n >= 1 && buf[0] != 5)
+		return why_set(why, "the answer is not DCE/RPC (version is not 5)");
+	if (n >= 2 && buf[1] != 0)
+		return why_set(why, "the answer is not DCE/RPC version 5.0");
+	if (n < HDR)
+		return 0;
+	if ((buf[4] & 0xf0) != 0x10 && (buf[4] & 0xf0) != 0)
+		return why_set(why, "the answer has an unknown data representation");
+	len = (buf[4] & 0xf0) ? (uint16_t)(buf[8] | buf[9] << 8) :
+				(uint16_t)(buf[9] | buf[8] << 8);
+	if (len < HDR)
+		return why_set(why, "the answer's frag_length is shorter than a header");
+	if (len > DCE_MAX_PDU)
+		return why_set(why, "the answer's frag_length is too large");
+	return n >= len ? len : 0;
+}
+
+/* The header of a whole PDU; -1 with the reason if it is not for us. */
+static int pdu_open(struct rd *r, const uint8_t *pdu, size_t n,
+		    uint32_t call_id, uint8_t *ptype, char *why)
+{
+	*r = (struct rd){ .p = pdu, .n = n, .le = (pdu[4] & 0xf0) != 0 };
+	*ptype = pdu[2];
+	if ((pdu[3] & 0x03) != 0x03)
+		return why_set(why, "the answer is fragmented, which a check does not take");
+	r->off = 12;
+	if (rd_int(r, 4) != call_id)
+		return why_set(why, "the answer is for another call (wrong call id)");
+	if (*ptype == DCE_FAULT) {
+		rd_bytes(r, 8);
+		snprintf(why, DCE_ERRLEN, "the server answered with fault 0x%08x",
+			 rd_int(r, 4));
+		return -1;
+	}
+	return 0;
+}
+
+int dce_bind_result(const uint8_t *pdu, size_t n, uint32_t call_id,
+		    const struct dce_iface *iface, char *why)
+{
+	struct rd r;
+	uint8_t ptype;
+	uint16_t result, reason;
+
+	if (pdu_open(&r, pdu, n, call_id, &ptype, why))
+		return -1;
+	if (ptype == DCE_BIND_NAK) {
+		r.off = HDR;
+		snprintf(why, DCE_ERRLEN,
+			 "bind to %s refused (bind_nak, reason %u): protocol or resource trouble",
+			 iface->name, rd_int(&r, 2));
+		return -1;
+	}
+	if (ptype != DCE_BIND_ACK)
+		return why_set(why, "the answer to a bind is not a bind_ack");
+	r.off = HDR + 8;
+	rd_bytes(&r, rd_int(&r, 2)); /* secondary address */
+	rd_align4(&r);
+	if (rd_int(&r, 1) < 1) /* n_results */
+		return why_set(why, "the bind_ack has no result");
+	rd_bytes(&r, 3);
+	result = (uint16_t)rd_int(&r, 2);
+	reason = (uint16_t)rd_int(&r, 2);
+	if (r.bad)
+		return why_set(why, "the bind_ack is truncated");
+	if (result == 0)
+		return 0;
+	if (result == 1 || (result == 2 && reason == 1)) {
+		snprintf(why, DCE_ERRLEN,
+			 "%s is not offered here (bind rejected: abstract syntax not supported)",
+			 iface->name);
+		return -1;
+	}
+	snprintf(why, DCE_ERRLEN, "bind to %s rejected (result %u, reason %u)",
+		 iface->name, result, reason);
+	return -1;
+}
+
+/* The TCP port of a tower: found by the floor's protocol id, 0x07. */
+static int tower_port(const uint8_t *t, size_t len, uint16_t *port)
+{
+	struct rd r = { .p = t, .n = len, .le = true };
+	uint16_t floors = (uint16_t)rd_int(&r, 2);
+
+	for (uint16_t i = 0; i < floors && !r.bad; i++) {
+		uint16_t lhs_len = (uint16_t)rd_int(&r, 2);
+		const uint8_t *lhs = rd_bytes(&r, lhs_len);
+		uint16_t rhs_len = (uint16_t)rd_int(&r, 2);
+		const uint8_t *rhs = rd_bytes(&r, rhs_len);
+
+		if (!r.bad && lhs_len >= 1 && lhs[0] == 0x07 && rhs_len == 2) {
+			*port = (uint16_t)(rhs[0] << 8 | rhs[1]);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int dce_ept_map_result(const uint8_t *pdu, size_t n, uint32_t call_id,
+		       uint16_t *port, char *why)
+{
+	uint32_t ntowers, actual, status, refs[16];
+	bool have_port = false;
+	struct rd r;
+	uint8_t ptype;
+
+	if (pdu_open(&r, pdu, n, call_id, &ptype, why))
+		return -1;
+	if (ptype != DCE_RESPONSE)
+		return why_set(why, "the answer to ept_map is not a response");
+	r.off = HDR + 8;
+	rd_bytes(&r, 20); /* entry_handle */
+	ntowers = rd_int(&r, 4);
+	rd_int(&r, 4); /* max_count */
+	rd_int(&r, 4); /* offset */
+	actual = rd_int(&r, 4);
+	if (r.bad)
+		return why_set(why, "the ept_map response is truncated");
+	if (actual > 16 || actual > ntowers + 16)
+		return why_set(why, "the ept_map response claims too many towers");
+	for (uint32_t i = 0; i < actual; i++)
+		refs[i] = rd_int(&r, 4);
+	for (uint32_t i = 0; i < actual && !r.bad; i++) {
+		uint32_t len;
+		const uint8_t *t;
+
+		if (!refs[i])
+			continue;
+		rd_int(&r, 4); /* max_count */
+		len = rd_int(&r, 4);
+		t = rd_bytes(&r, len);
+		rd_align4(&r);
+		if (t && !have_port && !tower_port(t, len, port))
+			have_port = true;
+	}
+	status = rd_int(&r, 4);
+	if (r.bad)
+		return why_set(why, "the ept_map response is truncated");
+	if (status == DCE_EPT_S_NOT_REGISTERED)
+		return 1;
+	if (status) {
+		snprintf(why, DCE_ERRLEN, "ept_map failed with status 0x%08x",
+			 status);
+		return -1;
+	}
+	if (!have_port)
+		return why_set(why, "the endpoint mapper answered without a TCP tower");
+	return 0;
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fakerpc: a fake Exchange CAS for the health-check tests. It runs an
+ * endpoint mapper on 135 that answers ept_map for the interfaces it serves,
+ * and an RPC listener on each of their ports that accepts binds for them.
+ *
+ * usage: fakerpc [-f FAULT] IFACE=PORT...
+ *	IFACE is emsmdb, nspi, rfr or a UUID; the mapper reports PORT.
+ *	IFACE=PORT/REAL listens on REAL but the mapper reports PORT: the
+ *	static port set in the registry, but the service never restarted.
+ *
+ * Faults (-f): slow (answers after 3 s), garbage, reset, nak (bind_nak),
+ * fault (a fault PDU), reject (bind rejected), bigendian (big-endian
+ * answers), split (answers one byte per segment), callid (wrong call id),
+ * notregistered (the mapper knows nothing). SIGUSR1 stops the services
+ * (their listeners close and the mapper forgets them), SIGUSR2 starts
+ * them again.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dcerpc.h"
+
+#define MAX_IFACES 8
+#define MAX_FDS 512
+
+static struct {
+	struct dce_iface iface;
+	uint16_t port, real;
+} ifaces[MAX_IFACES];
+static int nifaces;
+static const char *fault = "";
+static volatile sig_atomic_t stopped, changed;
+
+struct conn {
+	int fd;
+	int listener; /* index of its listener; -1 for the mapper */
+	uint8_t buf[DCE_MAX_PDU];
+	size_t n;
+};
+
+static void on_signal(int sig)
+{
+	stopped = sig == SIGUSR1;
+	changed = 1;
+}
+
+static int listen_on(uint16_t port)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_port = htons(port) };
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), zero = 0, one = 1;
+
+	if (fd < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 64)) {
+		fprintf(stderr, "fakerpc: port %u: %s\n", port, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static void put16(uint8_t *p, uint16_t v, int be)
+{
+	p[be] = v & 0xff;
+	p[!be] = v >> 8;
+}
+
+static void put32(uint8_t *p, uint32_t v, int be)
+{
+	put16(p + (be ? 2 : 0), v & 0xffff, be);
+	put16(p + (be ? 0 : 2), v >> 16, be);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The common header of an answer of @len bytes. */
+static void header(uint8_t *o, uint8_t ptype, uint16_t len, uint32_t call_id)
+{
+	int be = !strcmp(fault, "bigendian");
+
+	memset(o, 0, 16);
+	o[0] = 5;
+	o[2] = ptype;
+	o[3] = 0x03;
+	o[4] = be ? 0x00 : 0x10;
+	put16(o + 8, len, be);
+	put32(o + 12, strcmp(fault, "callid") ? call_id : call_id + 1, be);
+}
+
+static int find_iface(const uint8_t *uuid)
+{
+	for (int i = 0; i < nifaces; i++)
+		if (!memcmp(ifaces[i].iface.uuid, uuid, 16))
+			return i;
+	return -1;
+}
+
+static size_t bind_answer(const uint8_t *in, uint8_t *o, int listener)
+{
+	int be = !strcmp(fault, "bigendian");
+	const uint8_t *uuid = in + 32;
+	uint32_t call_id = get32(in + 12);
+	int ok;
+
+	if (!strcmp(fault, "nak")) {
+		header(o, DCE_BIND_NAK, 20, call_id);
+		put16(o + 16, 2, be); /* local limit exceeded */
+		return 20;
+	}
+	ok = strcmp(fault, "reject") &&
+	     (listener < 0 ? !memcmp(uuid, dce_epm.uuid, 16) :
+			     !memcmp(uuid, ifaces[listener].iface.uuid, 16));
+	header(o, DCE_BIND_ACK, 60, call_id);
+	put16(o + 16, 4280, be);
+	put16(o + 18, 4280, be);
+	put32(o + 20, 0x1234, be);
+	put16(o + 24, 4, be);
+	memcpy(o + 26, listener < 0 ? "135" : "999", 4);
+	o[32] = 1; /* one result */
+	put16(o + 36, ok ? 0 : 2, be);
+	put16(o + 38, ok ? 0 : 1, be);
+	if (ok)
+		memcpy(o + 40, in + 52, 20); /* the transfer syntax offered */
+	return 60;
+}
+
+/* An ept_map response with the tower of the interface asked about. */
+static size_t map_answer(const uint8_t *in, size_t n, uint8_t *o)
+{
+	int be = !strcmp(fault, "bigendian");
+	uint32_t call_id = get32(in + 12);
+	int i = n >= 80 ? find_iface(in + 61) : -1;
+	int found = i >= 0 && !stopped && strcmp(fault, "notregistered");
+	size_t len = found ? 24 + 20 + 16 + 4 + 8 + 76 + 4 : 24 + 20 + 16 + 4;
+
+	header(o, DCE_RESPONSE, (uint16_t)len, call_id);
+	put32(o + 16, (uint32_t)len - 24, be);
+	memset(o + 24, 0, len - 24);
+	put32(o + 44, found, be); /* num_towers */
+	put32(o + 48, 4, be); /* max_count */
+	put32(o + 56, found, be); /* actual_count */
+	if (found) {
+		uint8_t *t = o + 72;
+
+		put32(o + 60, 3, be); /* referent */
+		put32(o + 64, 75, be);
+		put32(o + 68, 75, be);
+		/* Copy the asked tower (little-endian always), fill the port. */
+		memcpy(t, in + 56, 75);
+		t[64] = ifaces[i].port >> 8;
+		t[65] = ifaces[i].port & 0xff;
+		put32(o + len - 4, 0, be);
+	} else {
+		put32(o + len - 4, DCE_EPT_S_NOT_REGISTERED, be);
+	}
+	return len;
+}
+
+static void send_answer(int fd, const uint8_t *o, size_t len)
+{
+	if (!strcmp(fault, "split")) {
+		int one = 1;
+
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		for (size_t i = 0; i < len; i++) {
+			if (write(fd, o + i, 1) != 1)
+				return;
+			usleep(2000);
+		}
+		return;
+	}
+	if (write(fd, o, len) != (ssize_t)len)
+		return;
+}
+
+/* Answer every whole PDU in the buffer; -1 to close the connection. */
+static int serve(struct conn *c)
+{
+	uint8_t out[DCE_MAX_PDU];
+	char why[DCE_ERRLEN];
+	long len;
+
+	while ((len = dce_pdu_length(c->buf, c->n, why)) > 0) {
+		size_t olen = 0;
+
+		if (!strcmp(fault, "slow"))
+			sleep(3);
+		if (!strcmp(fault, "garbage")) {
+			static const char junk[] = "HTTP/1.0 400 Bad Request\r\n\r\n";
+
+			send_answer(c->fd, (const uint8_t *)junk, sizeof(junk) - 1);
+			return -1;
+		}
+		if (!strcmp(fault, "fault")) {
+			header(out, DCE_FAULT, 32, get32(c->buf + 12));
+			memset(out + 16, 0, 16);
+			put32(out + 24, 0x1c010003, 0); /* nca_s_unk_if */
+			olen = 32;
+		} else if (c->buf[2] == DCE_BIND && len >= 72) {
+			olen = bind_answer(c->buf, out, c->listener);
+		} else if (c->buf[2] == DCE_REQUEST && c->listener < 0) {
+			olen = map_answer(c->buf, (size_t)len, out);
+		}
+		if (olen)
+			send_answer(c->fd, out, olen);
+		memmove(c->buf, c->buf + len, c->n - (size_t)len);
+		c->n -= (size_t)len;
+	}
+	return len < 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pollfd fds[MAX_FDS];
+	static struct conn conns[MAX_FDS];
+	int nlisten, nfds, c;
+	char err[DCE_ERRLEN];
+
+	while ((c = getopt(argc, argv, "f:")) != -1)
+		if (c == 'f')
+			fault = optarg;
+	for (int i = optind; i < argc && nifaces < MAX_IFACES; i++) {
+		char name[64];
+		unsigned int port, real;
+		int n = sscanf(argv[i], "%63[^=]=%u/%u", name, &port, &real);
+
+		if (n < 2 || dce_iface_parse(name, &ifaces[nifaces].iface, err)) {
+			fprintf(stderr, "fakerpc: bad argument %s\n", argv[i]);
+			return 2;
+		}
+		ifaces[nifaces].port = (uint16_t)port;
+		ifaces[nifaces].real = (uint16_t)(n == 3 ? real : port);
+		nifaces++;
+	}
+	signal(SIGUSR1, on_signal);
+	signal(SIGUSR2, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	fds[0] = (struct pollfd){ .fd = listen_on(135), .events = POLLIN };
+	conns[0].listener = -1;
+	for (int i = 0; i < nifaces; i++) {
+		fds[i + 1] = (struct pollfd){ .fd = listen_on(ifaces[i].real),
+					      .events = POLLIN };
+		conns[i + 1].listener = i;
+	}
+	nlisten = nfds = nifaces + 1;
+	for (;;) {
+		if (changed) {
+			/* Stopped services close their listeners. */
+			changed = 0;
+			for (int i = 1; i < nlisten; i++) {
+				if (stopped && fds[i].fd >= 0) {
+					close(fds[i].fd);
+					fds[i].fd = -1;
+				} else if (!stopped && fds[i].fd < 0) {
+					fds[i].fd = listen_on(ifaces[i - 1].real);
+				}
+			}
+		}
+		if (poll(fds, nfds, 200) <= 0)
+			continue;
+		for (int i = 0; i < nfds; i++) {
+			ssize_t r;
+
+			if (!fds[i].revents)
+				continue;
+			if (i < nlisten) {
+				int fd = accept(fds[i].fd, NULL, NULL);
+
+				if (fd < 0)
+					continue;
+				if (!strcmp(fault, "reset") || nfds == MAX_FDS) {
+					struct linger l = { 1, 0 };
+
+					setsockopt(fd, SOL_SOCKET, SO_LINGER, &l,
+						   sizeof(l));
+					close(fd);
+					continue;
+				}
+				conns[nfds] = (struct conn){
+					.fd = fd, .listener = conns[i].listener };
+				fds[nfds++] = (struct pollfd){ .fd = fd,
+							      .events = POLLIN };
+				continue;
+			}
+			r = read(fds[i].fd, conns[i].buf + conns[i].n,
+				 sizeof(conns[i].buf) - conns[i].n);
+			if (r > 0) {
+				conns[i].n += (size_t)r;
+				if (!serve(&conns[i]))
+					continue;
+			}
+			close(fds[i].fd);
+			nfds--;
+			fds[i] = fds[nfds];
+			conns[i] = conns[nfds];
+			i--;
+		}
+	}
+}
