@@ -37,6 +37,8 @@ for t in selftests/build/unit/*; do
 done
 
 kver=$(scripts/kver.sh) || exit 1
+echo "# host: DCE/RPC checks against fakerpc, impacket and tshark"
+count < <(selftests/host_dcerpc.sh 2>&1)
 echo "# host: make install into a staging root"
 count < <(selftests/host_install.sh "$top/build/stage" "$(scripts/kdir.sh)" 2>&1)
 if [ $# -gt 0 ]; then
