@@ -118,6 +118,15 @@ int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 			}
 			srv->health = (uint8_t)v;
 			srv->given |= CV_HEALTH;
+		} else if (set && !strcmp(k, "reason")) {
+			if (strlen(argv[1]) >= sizeof(srv->reason)) {
+				snprintf(err, CV_ERRLEN,
+					 "reason is longer than %d characters",
+					 CASVIP_REASON_MAX - 1);
+				return -1;
+			}
+			strcpy(srv->reason, argv[1]);
+			srv->given |= CV_REASON;
 		} else {
 			snprintf(err, CV_ERRLEN, "unknown keyword \"%s\"", k);
 			return -1;

@@ -94,6 +94,7 @@ static void json_server(struct jw *w, const struct cv_server *srv)
 	jw_u64(w, "weight", srv->weight);
 	jw_str(w, "admin", cv_admin_name(srv->admin));
 	jw_str(w, "health", cv_health_name(srv->health));
+	jw_str(w, "health_reason", srv->reason);
 	jw_u64(w, "active", srv->stats.active);
 	jw_str(w, "drained", drained(srv) ? "yes" : "no");
 	json_stats(w, &srv->stats);
@@ -192,6 +193,8 @@ static void text_service(const struct cv_service *svc, bool servers)
 			text_stats(&srv->stats);
 		else
 			printf("  %6" PRIu64, srv->stats.active);
+		if (srv->reason[0])
+			printf("  %s", srv->reason);
 		printf("\n");
 	}
 }
@@ -355,6 +358,7 @@ static void usage(FILE *f)
 	      "  casvipctl apply [--dry-run] [FILE|-]\n"
 	      "                               make the running state that of FILE\n"
 	      "  casvipctl lint [FILE]        check a config file\n"
+	      "  casvipctl healthd [FILE]     run FILE's checks, set servers up/down\n"
 	      "  casvipctl check-server ADDR CHECK... [timeout SECONDS]\n"
 	      "                               CHECK: tcp PORT | rpc IFACE@PORT |\n"
 	      "                               epm IFACE=PORT[,IFACE=PORT...]\n"
@@ -390,6 +394,7 @@ static const struct cv_cmd objects[] = {
 	{ "list", cmd_show, true },
 	{ "flush", cmd_flush, true },
 	{ "check-server", cv_check_server, false },
+	{ "healthd", cv_healthd, true },
 	{ "help", cmd_help, false },
 };
 

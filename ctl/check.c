@@ -75,6 +75,47 @@ int check_parse(const char *type, const char *arg, struct check *c,
 	return -1;
 }
 
+int cv_hcheck_parse(int argc, char **argv, struct cv_hcheck *h, char *err)
+{
+	if (argc < 2) {
+		snprintf(err, CV_ERRLEN,
+			 "a check needs a type and its argument: tcp PORT, rpc IFACE@PORT or epm IFACE=PORT");
+		return -1;
+	}
+	if (check_parse(argv[0], argv[1], &h->c, err))
+		return -1;
+	h->interval_ms = CHECK_INTERVAL_MS;
+	h->timeout_ms = CHECK_TIMEOUT_MS;
+	h->rise = CHECK_RISE;
+	h->fall = CHECK_FALL;
+	for (int i = 2; i < argc; i += 2) {
+		uint32_t v;
+		unsigned int *to = !strcmp(argv[i], "interval") ? &h->interval_ms :
+				   !strcmp(argv[i], "timeout")	? &h->timeout_ms :
+				   !strcmp(argv[i], "rise")	? &h->rise :
+				   !strcmp(argv[i], "fall")	? &h->fall :
+								  NULL;
+
+		if (!to) {
+			snprintf(err, CV_ERRLEN, "unknown check keyword \"%s\"",
+				 argv[i]);
+			return -1;
+		}
+		if (i + 1 == argc || cv_parse_u32(argv[i + 1], 3600, &v, err) ||
+		    !v) {
+			snprintf(err, CV_ERRLEN,
+				 "check %s needs a number from 1 to 3600", argv[i]);
+			return -1;
+		}
+		*to = to == &h->rise || to == &h->fall ? v : v * 1000;
+	}
+	if (h->timeout_ms > h->interval_ms) {
+		snprintf(err, CV_ERRLEN, "check timeout is longer than its interval");
+		return -1;
+	}
+	return 0;
+}
+
 static void lower(char *dst, const char *src, size_t len)
 {
 	size_t i;

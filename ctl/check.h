@@ -27,6 +27,22 @@ struct check {
 	uint16_t want[CHECK_MAX_IFACES]; /* epm: the port each must map to */
 };
 
+/* A check of a service's servers, as a config file states it. */
+struct cv_hcheck {
+	struct check c;
+	unsigned int interval_ms, timeout_ms, rise, fall;
+	int line;
+};
+
+/* Defaults that suit an Exchange CAS array. */
+#define CHECK_INTERVAL_MS 5000
+#define CHECK_TIMEOUT_MS 3000
+#define CHECK_RISE 2
+#define CHECK_FALL 3
+
+/* "check TYPE ARG [interval S] [timeout S] [rise N] [fall N]" */
+int cv_hcheck_parse(int argc, char **argv, struct cv_hcheck *h, char *err);
+
 /* Parse "tcp 135", "rpc emsmdb@60001", "epm emsmdb=60001,nspi=60002". */
 int check_parse(const char *type, const char *arg, struct check *c,
 		char *err);

@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 
+#include "check.h"
 #include "cmd.h"
 #include "config.h"
 
@@ -148,8 +149,28 @@ static int parse_line(int argc, char **argv, struct cv_config *cfg, int line,
 		svc->nsrv++;
 		return 0;
 	}
+	if (!strcmp(argv[0], "check")) {
+		if (cfg->broken)
+			return 0;
+		if (!cfg->n) {
+			snprintf(err, CV_ERRLEN,
+				 "a check line must follow a service line");
+			return -1;
+		}
+		svc = &cfg->svcs[cfg->n - 1];
+		p = grow(svc->checks, svc->nchecks, sizeof(*svc->checks));
+		if (!p)
+			return -1;
+		svc->checks = p;
+		svc->checks[svc->nchecks].line = line;
+		if (cv_hcheck_parse(argc - 1, argv + 1,
+				    &svc->checks[svc->nchecks], err))
+			return -1;
+		svc->nchecks++;
+		return 0;
+	}
 	snprintf(err, CV_ERRLEN,
-		 "unknown keyword \"%s\" (a line starts with service or server)",
+		 "unknown keyword \"%s\" (a line starts with service, server or check)",
 		 argv[0]);
 	return -1;
 }
@@ -319,7 +340,9 @@ void cv_format_server(FILE *f, const struct cv_server *srv,
 
 void cv_config_free(struct cv_config *cfg)
 {
-	for (size_t i = 0; i < cfg->n; i++)
+	for (size_t i = 0; i < cfg->n; i++) {
 		free(cfg->svcs[i].servers);
+		free(cfg->svcs[i].checks);
+	}
 	free(cfg->svcs);
 }

@@ -5,8 +5,10 @@
  *	# comment
  *	service NAME KEYWORDS...	the keywords of "service add"
  *		server ADDR KEYWORDS...	the keywords of "server add"
+ *		check TYPE ARG [interval S] [timeout S] [rise N] [fall N]
  *
- * A server line belongs to the service line above it.
+ * Server and check lines belong to the service line above them; healthd
+ * runs every check of a service against each of its servers.
  */
 #ifndef CASVIPCTL_CONFIG_H
 #define CASVIPCTL_CONFIG_H

@@ -41,6 +41,7 @@ enum {
 	CV_ADMIN = 1 << 9,
 	CV_HEALTH = 1 << 10,
 	CV_KEEP_CONNS = 1 << 11,
+	CV_REASON = 1 << 12,
 };
 
 struct cv_server {
@@ -48,9 +49,12 @@ struct cv_server {
 	struct cv_addr addr;
 	uint32_t weight;
 	uint8_t admin, health;
+	char reason[CASVIP_REASON_MAX]; /* of the health state */
 	unsigned int given;
 	struct cv_stats stats;
 };
+
+struct cv_hcheck;
 
 struct cv_service {
 	int line; /* in a config file; 0 if not from one */
@@ -70,6 +74,8 @@ struct cv_service {
 	struct cv_stats stats;
 	struct cv_server *servers;
 	size_t nsrv;
+	struct cv_hcheck *checks; /* from a config file: see check.h */
+	size_t nchecks;
 };
 
 /* A persistence entry. */

@@ -14,7 +14,7 @@
 #include "nl.h"
 
 /* Dumps interrupted by concurrent changes are retried this often. */
-#define DUMP_TRIES 10
+#define DUMP_TRIES 100
 
 struct cv_nl {
 	struct mnl_socket *sock;
@@ -289,6 +289,9 @@ void cv_put_server(struct nlmsghdr *nlh, const struct cv_server *srv)
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVER_ADMIN, srv->admin);
 	if (srv->given & CV_HEALTH)
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVER_HEALTH, srv->health);
+	if (srv->given & CV_REASON)
+		mnl_attr_put_strz(nlh, CASVIP_A_SERVER_HEALTH_REASON,
+				  srv->reason);
 	if (srv->given & CV_KEEP_CONNS)
 		mnl_attr_put(nlh, CASVIP_A_SERVER_KEEP_CONNS, 0, NULL);
 	mnl_attr_nest_end(nlh, nest);
@@ -471,6 +474,11 @@ static int servers_cb(const struct nlmsghdr *nlh, void *data)
 	srv->weight = u32_of(tb[CASVIP_A_SERVER_WEIGHT]);
 	srv->admin = u8_of(tb[CASVIP_A_SERVER_ADMIN]);
 	srv->health = u8_of(tb[CASVIP_A_SERVER_HEALTH]);
+	if (tb[CASVIP_A_SERVER_HEALTH_REASON] &&
+	    mnl_attr_validate(tb[CASVIP_A_SERVER_HEALTH_REASON],
+			      MNL_TYPE_NUL_STRING) == 0)
+		snprintf(srv->reason, sizeof(srv->reason), "%s",
+			 mnl_attr_get_str(tb[CASVIP_A_SERVER_HEALTH_REASON]));
 	srv->given = CV_WEIGHT | CV_ADMIN | CV_HEALTH;
 	get_stats(tb[CASVIP_A_SERVER_STATS], &srv->stats);
 	return MNL_CB_OK;
@@ -511,6 +519,10 @@ static int dump(struct cv_nl *nl, uint8_t cmd, const char *service,
 		v->n = 0;
 		ret = cv_nl_talk(nl, nlh, cb, v);
 	}
+	if (ret == -EINTR)
+		snprintf(nl->errmsg, sizeof(nl->errmsg),
+			 "the table kept changing during %d dumps: try again",
+			 DUMP_TRIES);
 	return ret;
 }
 

@@ -55,6 +55,7 @@ struct casvip_server {
 	u8 admin; /* enum casvip_admin */
 	u8 health; /* enum casvip_health */
 	bool dead; /* unlinked: the packet path must not keep it */
+	char reason[CASVIP_REASON_MAX]; /* of the health state; cn->lock */
 	atomic_t active; /* live connections, recounted by the GC */
 	unsigned int gc_active; /* the GC's running count */
 	struct casvip_stats_pcpu __percpu *stats;
@@ -134,7 +135,7 @@ struct casvip_net {
 	struct delayed_work gc; /* persistence and active counts */
 	struct list_head services;
 	unsigned int nservices;
-	u32 generation; /* bumped on every change, for dumps */
+	u32 generation; /* bumped when objects come or go, for dumps */
 	DECLARE_HASHTABLE(by_name, CASVIP_HASH_BITS);
 	DECLARE_HASHTABLE(by_vip, CASVIP_HASH_BITS); /* RCU */
 };
@@ -215,6 +216,7 @@ struct casvip_server_cfg {
 	u32 weight;
 	u8 admin;
 	u8 health;
+	const char *reason; /* NULL: unchanged */
 };
 
 struct casvip_service *casvip_service_find(struct casvip_net *cn,

@@ -112,6 +112,8 @@ static const struct nla_policy server_policy[CASVIP_A_SERVER_MAX + 1] = {
 	[CASVIP_A_SERVER_ADMIN] = NLA_POLICY_MAX(NLA_U8, CASVIP_ADMIN_MAX),
 	[CASVIP_A_SERVER_HEALTH] = NLA_POLICY_MAX(NLA_U8, CASVIP_HEALTH_MAX),
 	[CASVIP_A_SERVER_KEEP_CONNS] = { .type = NLA_FLAG },
+	[CASVIP_A_SERVER_HEALTH_REASON] = { .type = NLA_NUL_STRING,
+					    .len = CASVIP_REASON_MAX - 1 },
 };
 
 static const struct nla_policy server_addr_policy[CASVIP_A_SERVER_MAX + 1] = {
@@ -436,6 +438,8 @@ static int server_fill(struct sk_buff *skb, const struct casvip_server *srv)
 	    nla_put_u32(skb, CASVIP_A_SERVER_WEIGHT, srv->weight) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_ADMIN, srv->admin) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_HEALTH, srv->health) ||
+	    (srv->reason[0] &&
+	     nla_put_string(skb, CASVIP_A_SERVER_HEALTH_REASON, srv->reason)) ||
 	    stats_put(skb, CASVIP_A_SERVER_STATS, srv->stats,
 		      atomic_read(&srv->active)))
 		return -EMSGSIZE;
@@ -603,6 +607,8 @@ static void parse_server(struct nlattr **tb, struct casvip_server_cfg *cfg)
 		cfg->has_health = true;
 		cfg->health = nla_get_u8(tb[CASVIP_A_SERVER_HEALTH]);
 	}
+	if (tb[CASVIP_A_SERVER_HEALTH_REASON])
+		cfg->reason = nla_data(tb[CASVIP_A_SERVER_HEALTH_REASON]);
 }
 
 static int server_new_doit(struct sk_buff *skb, struct genl_info *info)

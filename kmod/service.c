@@ -243,7 +243,6 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 	} else {
 		service_apply(svc, cfg);
 	}
-	cn->generation++;
 	return 0;
 }
 
@@ -366,6 +365,8 @@ static void server_apply(struct casvip_server *srv,
 		WRITE_ONCE(srv->admin, cfg->admin);
 	if (cfg->has_health)
 		WRITE_ONCE(srv->health, cfg->health);
+	if (cfg->reason)
+		strscpy(srv->reason, cfg->reason, sizeof(srv->reason));
 }
 
 int casvip_server_new(struct casvip_net *cn, struct casvip_service *svc,
@@ -441,7 +442,6 @@ int casvip_server_set(struct casvip_net *cn, struct casvip_server *srv,
 	}
 	if (was_usable && !casvip_server_usable(srv))
 		server_retire(cn, srv, cfg->keep_conns);
-	cn->generation++;
 	return 0;
 }
 

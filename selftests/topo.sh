@@ -11,8 +11,10 @@
 #   to the balancer, whose
 #   own addresses they are
 #
-# Each server runs fakecas (TCP and UDP) on 135, 60001 and 60002, named
-# srv1..srv4.
+# Each server runs fakecas (TCP and UDP) on $FAKECAS_PORTS (by default 135,
+# 60001 and 60002), named srv1..srv4.
+
+FAKECAS_PORTS=${FAKECAS_PORTS:-135 60001 60002}
 
 cl() { $ip netns exec lab_cl "$@"; }
 lb() { $ip netns exec lab_lb "$@"; }
@@ -66,9 +68,9 @@ topo_up() {
 		$ip -n lab_s$i link set eth0 up
 		$ip -n lab_s$i route add default via 10.0.2.254
 		$ip -n lab_s$i -6 route add default via fd00:2::fe
-		$ip netns exec lab_s$i /tests/fakecas srv$i 135 60001 60002 &
+		$ip netns exec lab_s$i /tests/fakecas srv$i $FAKECAS_PORTS &
 		daemons="$daemons $!"
-		$ip netns exec lab_s$i /tests/fakecas -u srv$i 135 60001 60002 &
+		$ip netns exec lab_s$i /tests/fakecas -u srv$i $FAKECAS_PORTS &
 		daemons="$daemons $!"
 	done
 	sleep 0.5

@@ -68,6 +68,9 @@
  *       CASVIP_A_SERVER_ADMIN: NLA_U8, enum casvip_admin (default ENABLED)
  *       CASVIP_A_SERVER_HEALTH: NLA_U8, enum casvip_health (default UP);
  *                             what the health checker last decided
+ *       CASVIP_A_SERVER_HEALTH_REASON: NLA_NUL_STRING, at most
+ *                             CASVIP_REASON_MAX-1 bytes: why (the checker's
+ *                             last result); kept until the next one
  *       CASVIP_A_SERVER_KEEP_CONNS: NLA_FLAG, SET only: see below
  *
  *    New clients go to servers that are ENABLED, UP and of weight > 0. A
@@ -90,7 +93,7 @@
  *    CASVIP_A_SERVICE: NLA_NESTED
  *       CASVIP_A_SERVICE_NAME
  *    CASVIP_A_SERVER: NLA_NESTED
- *       CASVIP_A_SERVER_ADDR, _WEIGHT, _ADMIN, _HEALTH
+ *       CASVIP_A_SERVER_ADDR, _WEIGHT, _ADMIN, _HEALTH, _HEALTH_REASON
  *       CASVIP_A_SERVER_STATS: NLA_NESTED, see CASVIP_A_STATS_*
  *
  * CASVIP_CMD_PERSIST_GET (dump only)
@@ -127,9 +130,10 @@
  *    No attributes. Deletes every service of the namespace.
  *
  * Dumps. A dump is split over as many messages as it needs and resumes where
- * the previous part stopped. If the table changes while a dump is in progress
- * the rest of the dump carries NLM_F_DUMP_INTR (genl_dump_check_consistent):
- * the reader should discard what it has and dump again.
+ * the previous part stopped. If services or servers are added or removed
+ * while a dump is in progress, the rest of the dump carries NLM_F_DUMP_INTR
+ * (genl_dump_check_consistent): the reader should discard what it has and
+ * dump again. Changes to existing objects do not interrupt a dump.
  *
  * Statistics (CASVIP_A_SERVICE_STATS, CASVIP_A_SERVER_STATS), all NLA_U64:
  *    CASVIP_A_STATS_CONNS        connections scheduled
@@ -171,6 +175,7 @@
 #define CASVIP_PERSIST_TIMEOUT_MAX (30 * 24 * 3600) /* 30 days */
 #define CASVIP_PERSIST_TIMEOUT_DEFAULT 3600
 #define CASVIP_WEIGHT_DEFAULT 100
+#define CASVIP_REASON_MAX 128 /* including the NUL */
 
 struct casvip_port_range {
 	__u16 first;
@@ -273,6 +278,7 @@ enum casvip_server_attr {
 	CASVIP_A_SERVER_STATS,
 	CASVIP_A_SERVER_PAD,
 	CASVIP_A_SERVER_KEEP_CONNS,
+	CASVIP_A_SERVER_HEALTH_REASON,
 	__CASVIP_A_SERVER_MAX
 };
 

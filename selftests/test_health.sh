@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# healthd end to end: the lab of topo.sh, each CAS a fakerpc (endpoint
+# mapper on 135, EMSMDB on 60001, NSPI on 60002) plus a fakecas on 60003
+# that tells the clients which CAS they reached. A CAS whose services stop
+# goes down within fall x interval and its clients move; it comes back
+# after rise x interval; the static-port fault is reported as such; a
+# flapping CAS does not flap the kernel faster than rise/fall allow; 200
+# servers are checked at once.
+FAKECAS_PORTS=60003
+. /tests/lib.sh
+. /tests/topo.sh
+
+health() { # ADDR: up|down, then the reason
+	c -j show cas | jq -r ".[0].servers[] | select(.address == \"$1\") | \"\(.health) \(.health_reason)\""
+}
+wait_health() { # SECONDS ADDR STATE: seconds it took, or "never"
+	local start=${EPOCHREALTIME/./} end=$((SECONDS + $1))
+	while [ $SECONDS -le $end ]; do
+		if [ "$(health "$2" | cut -d' ' -f1)" = "$3" ]; then
+			echo $(((${EPOCHREALTIME/./} - start) / 1000))
+			return
+		fi
+		sleep 0.2
+	done
+	echo never
+}
+on_server() { cl /tests/vipclient $VIP 60003 "$@" | awk '{ print $1, $3 }'; }
+fakerpc() { # N ARGS: (re)start the fake CAS services on server N
+	local n=$1 pid=${rpc[$1]:-}
+	shift
+	[ -n "$pid" ] && kill "$pid" && wait "$pid" 2>/dev/null
+	$ip netns exec lab_s$n /tests/fakerpc "$@" &
+	rpc[$n]=$!
+	sleep 0.2
+}
+
+VIP=10.0.0.100
+modprobe casvip
+topo_up
+declare -a rpc
+for i in 1 2 3 4; do fakerpc $i emsmdb=60001 nspi=60002; done
+cat >/tmp/h.conf <<'CONF'
+service cas vip 10.0.0.100 ports 135,60001-60003 sched rr persist 300
+	server 10.0.2.11
+	server 10.0.2.12
+	server 10.0.2.13
+	check epm emsmdb=60001,nspi=60002 interval 1 timeout 1 rise 2 fall 3
+	check rpc emsmdb@60001 interval 1 timeout 1 rise 2 fall 3
+CONF
+c apply /tmp/h.conf >/dev/null
+$ip netns exec lab_lb casvipctl healthd /tmp/h.conf 2>/tmp/healthd.log &
+healthd=$!
+sleep 1.5
+check_eq "all up to begin with" "up up up" \
+	"$(for i in 1 2 3; do health 10.0.2.1$i | cut -d' ' -f1; done | xargs)"
+before=$(on_server $(clients 1 9))
+check_eq "clients spread over the three" "3 3 3" \
+	"$(awk '{ print $2 }' <<<"$before" | sort | uniq -c | awk '{ print $1 }' | xargs)"
+
+# CAS2's Exchange services stop; its endpoint mapper still answers.
+kill -USR1 ${rpc[2]}
+took=$(wait_health 10 10.0.2.12 down)
+echo "# CAS2 marked down after $took ms (fall 3 x interval 1 s)"
+check "services stopped: down within fall x interval (+ one interval)" \
+	test "$took" != never -a "${took:-0}" -le 5000
+check "... and not before fall results could have come in" \
+	test "$took" != never -a "${took:-0}" -ge 1500
+check "the reason says which interface is gone" \
+	grep -q "down epm emsmdb=60001,nspi=60002: EMSMDB is not registered with the endpoint mapper" \
+	<<<"$(health 10.0.2.12)"
+after=$(on_server $(clients 1 9))
+# Both lists hold clients 1..9 in order: "client before client after".
+check_eq "the clients of CAS1 and CAS3 stayed where they were" "" \
+	"$(paste -d ' ' <(echo "$before") <(echo "$after") | awk '$2 != "srv2" && $2 != $4')"
+check_eq "no client on CAS2 now" 0 "$(grep -c ' srv2$' <<<"$after")"
+
+kill -USR2 ${rpc[2]}
+took=$(wait_health 10 10.0.2.12 up)
+echo "# CAS2 back up after $took ms (rise 2 x interval 1 s)"
+check "services back: up within rise x interval (+ one interval)" \
+	test "$took" != never -a "${took:-0}" -le 4000
+check_eq "the reason says so" "up every check passes" "$(health 10.0.2.12)"
+
+# CAS3: the static port set in the registry, but the service not restarted.
+fakerpc 3 emsmdb=49161/60001 nspi=60002
+took=$(wait_health 10 10.0.2.13 down)
+check "static port not in effect: down" test "$took" != never
+check "... and reported as such" grep -qF \
+	"EMSMDB registered at 49161, service forwards 60001 — static port not in effect?" \
+	<<<"$(health 10.0.2.13)"
+check "healthd logs the transition with the reason" grep -qF \
+	"cas 10.0.2.13: epm emsmdb=60001,nspi=60002: EMSMDB registered at 49161" /tmp/healthd.log
+fakerpc 3 emsmdb=60001 nspi=60002
+wait_health 10 10.0.2.13 up >/dev/null
+
+# CAS1 flaps: its services stop and start every 0.7 s for 8 s.
+before=$(grep -c "cas 10.0.2.11 \(up\|down\)$" /tmp/healthd.log)
+for ((k = 0; k < 6; k++)); do
+	kill -USR1 ${rpc[1]}; sleep 0.7; kill -USR2 ${rpc[1]}; sleep 0.7
+done
+flips=$(($(grep -c "cas 10.0.2.11 \(up\|down\)$" /tmp/healthd.log) - before))
+echo "# CAS1 flapped 12 times in 8.4 s; the kernel saw $flips changes"
+check "a flapping server does not flap the kernel faster than rise/fall allow" \
+	test "$flips" -le 3
+
+# SIGHUP reads the file again; SIGTERM ends healthd.
+kill -HUP $healthd
+sleep 0.5
+check "SIGHUP: the file is read again" grep -q "reading /tmp/h.conf again" /tmp/healthd.log
+kill -TERM $healthd
+wait $healthd
+check_eq "SIGTERM: healthd exits cleanly" 0 $?
+
+# 200 servers, checked at once: they all time out within one interval.
+{
+	for i in $(seq 1 200); do echo "addr add 10.0.4.$i/32 dev lo"; done
+} | $ip -n lab_s4 -batch -
+$ip -n lab_lb route add 10.0.4.0/24 via 10.0.2.14
+fakerpc 4 -f slow emsmdb=60001
+{
+	echo "service big vip 10.0.0.100 ports 5000"
+	for i in $(seq 1 200); do echo "	server 10.0.4.$i"; done
+	echo "	check rpc emsmdb@60001 interval 2 timeout 1 rise 1 fall 1"
+} >/tmp/big.conf
+c apply /tmp/big.conf >/dev/null
+start=$SECONDS
+$ip netns exec lab_lb casvipctl healthd /tmp/big.conf 2>/tmp/big.log &
+healthd=$!
+down=0
+while [ $((SECONDS - start)) -lt 15 ]; do
+	down=$(c -j show big | jq '[.[0].servers[] | select(.health == "down")] | length')
+	[ "$down" = 200 ] && break
+	sleep 0.5
+done
+echo "# 200 slow servers marked down after $((SECONDS - start)) s (timeout 1 s, interval 2 s)"
+check_eq "200 servers checked at once: all down within a few seconds" 200 "$down"
+check "... far within the 200 s that 200 sequential timeouts would take" \
+	test $((SECONDS - start)) -le 20
+kill -TERM $healthd
+wait $healthd
+
+kill ${rpc[@]} 2>/dev/null
+wait ${rpc[@]} 2>/dev/null
+topo_down
+ktap_done
