@@ -27,6 +27,7 @@ struct server_state {
 	char service[CASVIP_NAME_MAX];
 	struct cv_addr addr;
 	bool up; /* as set in the kernel */
+	char reason[CASVIP_REASON_MAX]; /* as set in the kernel */
 };
 
 struct target {
@@ -85,7 +86,8 @@ static void push(struct healthd *h, struct server_state *s, bool up,
 	struct nlmsghdr *nlh;
 	int ret;
 
-	snprintf(srv.reason, sizeof(srv.reason), "%s", why);
+	/* The kernel keeps CASVIP_REASON_MAX - 1 bytes of it. */
+	memcpy(srv.reason, why, strnlen(why, sizeof(srv.reason) - 1));
 	nlh = cv_nl_req(h->nl, CASVIP_CMD_SERVER_SET, 0);
 	cv_put_service_name(nlh, s->service);
 	cv_put_server(nlh, &srv);
@@ -96,16 +98,19 @@ static void push(struct healthd *h, struct server_state *s, bool up,
 		    *cv_nl_errmsg(h->nl) ? cv_nl_errmsg(h->nl) : strerror(-ret));
 		return;
 	}
-	s->up = up;
-	say("%s %s %s", s->service, a, up ? "up" : "down");
-	say("%s %s: %s", s->service, a, why);
+	snprintf(s->reason, sizeof(s->reason), "%s", srv.reason);
+	if (up != s->up) {
+		s->up = up;
+		say("%s %s %s", s->service, a, up ? "up" : "down");
+		say("%s %s: %s", s->service, a, why);
+	}
 }
 
 /* A run finished: count it, and flip the server when rise/fall say so. */
 static void record(struct healthd *h, struct target *t)
 {
 	struct server_state *s = &h->servers[t->server];
-	char text[96], why[sizeof(t->run.why) + 100];
+	char text[96], why[512];
 	bool up = true;
 
 	t->running = false;
@@ -121,14 +126,25 @@ static void record(struct healthd *h, struct target *t)
 			t->up = false;
 	}
 	check_format(&t->hc.c, text, sizeof(text));
-	snprintf(why, sizeof(why), "%s: %s", text, t->run.why);
+	if (t->run.ok && t->up)
+		snprintf(why, sizeof(why), "every check passes");
+	else if (t->run.ok)
+		snprintf(why, sizeof(why), "%s: passed %u of %u to come up",
+			 text, t->oks, t->hc.rise);
+	else if (t->up)
+		snprintf(why, sizeof(why), "%s: %s (failed %u of %u)", text,
+			 t->run.why, t->fails, t->hc.fall);
+	else
+		snprintf(why, sizeof(why), "%s: %s", text, t->run.why);
 	for (size_t i = 0; i < h->ntargets; i++)
 		if (h->targets[i].server == t->server)
 			up &= h->targets[i].up;
-	if (up != s->up)
-		push(h, s, up, up ? "every check passes" : why);
-	else if (!up && !t->up && !t->run.ok && t->fails == t->hc.fall)
-		push(h, s, up, why); /* a second check failed: say so */
+	/* A passing check does not hide another one's failure. */
+	if (t->run.ok && t->up && !up)
+		return;
+	/* The kernel hears of every change of result, not of every result. */
+	if (up != s->up || strncmp(why, s->reason, sizeof(s->reason) - 1))
+		push(h, s, up, why);
 }
 
 static struct target *find_target(const struct healthd *h,
@@ -179,6 +195,8 @@ static int build(struct healthd *h, const struct cv_config *cfg)
 			snprintf(s->service, sizeof(s->service), "%s", svc->name);
 			s->addr = svc->servers[k].addr;
 			s->up = svc->servers[k].health == CASVIP_HEALTH_UP;
+			memcpy(s->reason, svc->servers[k].reason,
+			       sizeof(s->reason));
 			for (size_t c = 0; c < want->nchecks; c++) {
 				struct target *old = find_target(h, s,
 								 &want->checks[c].c);

@@ -434,6 +434,8 @@ int casvip_server_set(struct casvip_net *cn, struct casvip_server *srv,
 
 	lockdep_assert_held(&cn->lock);
 	server_apply(srv, cfg);
+	if (!cfg->has_weight && !cfg->has_admin && !cfg->has_health)
+		return 0; /* the reason alone: nothing to reschedule */
 	ret = casvip_sched_rebuild(srv->svc);
 	if (ret) {
 		server_apply(srv, &undo);

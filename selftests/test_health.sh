@@ -26,6 +26,13 @@ wait_health() { # SECONDS ADDR STATE: seconds it took, or "never"
 	done
 	echo never
 }
+wait_for_text() { # SECONDS ADDR TEXT: until health ADDR says TEXT
+	local end=$((SECONDS + $1))
+	until [ "$(health "$2")" = "$3" ]; do
+		[ $SECONDS -ge $end ] && { health "$2"; return 1; }
+		sleep 0.2
+	done
+}
 on_server() { cl /tests/vipclient $VIP 60003 "$@" | awk '{ print $1, $3 }'; }
 fakerpc() { # N ARGS: (re)start the fake CAS services on server N
 	local n=$1 pid=${rpc[$1]:-}
@@ -70,6 +77,8 @@ check "... and not before fall results could have come in" \
 check "the reason says which interface is gone" \
 	grep -q "down epm emsmdb=60001,nspi=60002: EMSMDB is not registered with the endpoint mapper" \
 	<<<"$(health 10.0.2.12)"
+check "show prints it" grep -q "10.0.2.12 .*down .*EMSMDB is not registered" \
+	<<<"$(c show cas)"
 after=$(on_server $(clients 1 9))
 # Both lists hold clients 1..9 in order: "client before client after".
 check_eq "the clients of CAS1 and CAS3 stayed where they were" "" \
@@ -94,6 +103,13 @@ check "healthd logs the transition with the reason" grep -qF \
 	"cas 10.0.2.13: epm emsmdb=60001,nspi=60002: EMSMDB registered at 49161" /tmp/healthd.log
 fakerpc 3 emsmdb=60001 nspi=60002
 wait_health 10 10.0.2.13 up >/dev/null
+
+# A single failed result shows, while the server stays up (fall 3).
+kill -USR1 ${rpc[1]}
+check "one failure: still up, the last result shows" wait_for_text 4 10.0.2.11 \
+	"up epm emsmdb=60001,nspi=60002: EMSMDB is not registered with the endpoint mapper (failed 1 of 3)"
+kill -USR2 ${rpc[1]}
+check "the next success clears it" wait_for_text 4 10.0.2.11 "up every check passes"
 
 # CAS1 flaps: its services stop and start every 0.7 s for 8 s.
 before=$(grep -c "cas 10.0.2.11 \(up\|down\)$" /tmp/healthd.log)
