@@ -196,14 +196,20 @@ struct rd {
 	bool le, bad;
 };
 
+/* Is there room for @size more bytes? Marks the reader bad if not. */
+static bool rd_room(struct rd *r, size_t size)
+{
+	if (r->bad || r->off > r->n || r->n - r->off < size)
+		r->bad = true;
+	return !r->bad;
+}
+
 static uint32_t rd_int(struct rd *r, size_t size)
 {
 	uint32_t v = 0;
 
-	if (r->bad || r->n - r->off < size) {
-		r->bad = true;
+	if (!rd_room(r, size))
 		return 0;
-	}
 	for (size_t i = 0; i < size; i++)
 		v |= (uint32_t)r->p[r->off + (r->le ? i : size - 1 - i)]
 		     << (8 * i);
@@ -213,14 +219,10 @@ static uint32_t rd_int(struct rd *r, size_t size)
 
 static const uint8_t *rd_bytes(struct rd *r, size_t size)
 {
-	const uint8_t *p = r->p + r->off;
-
-	if (r->bad || r->n - r->off < size) {
-		r->bad = true;
+	if (!rd_room(r, size))
 		return NULL;
-	}
 	r->off += size;
-	return p;
+	return r->p + r->off - size;
 }
 
 static void rd_align4(struct rd *r)

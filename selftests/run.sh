@@ -37,6 +37,15 @@ for t in selftests/build/unit/*; do
 done
 
 kver=$(scripts/kver.sh) || exit 1
+echo "# host: fuzzing the DCE/RPC answer parsers for 20 s"
+mkdir -p "$out/corpus"
+if selftests/build/fuzz/dcerpc_fuzz -max_total_time=20 -print_final_stats=1 \
+	"$out/corpus" selftests/fuzz/seeds >"$out/fuzz.log" 2>&1; then
+	result "ok" "host: libFuzzer: $(grep -o 'Done [0-9]* runs' "$out/fuzz.log"), no crash"
+else
+	result "not ok" "host: libFuzzer found a crash (see $out/fuzz.log)"
+	grep -A12 "ERROR" "$out/fuzz.log" | head -n 20
+fi
 echo "# host: DCE/RPC checks against fakerpc, impacket and tshark"
 count < <(selftests/host_dcerpc.sh 2>&1)
 echo "# host: make install into a staging root"

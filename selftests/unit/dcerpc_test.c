@@ -125,6 +125,13 @@ TEST(bind_answers)
 	n = bind_ack(p, 0, 0, 0);
 	EXPECT_EQ(-1, dce_bind_result(p, 34, 5, &dce_epm, why));
 	EXPECT_NE(NULL, strstr(why, "truncated"));
+	/* A whole PDU shorter than where the bind_ack's fields lie (found by
+	 * the fuzzer: the offset must not run past the end).
+	 */
+	p[8] = 20;
+	EXPECT_EQ(-1, dce_bind_result(p, 20, 5, &dce_epm, why));
+	EXPECT_NE(NULL, strstr(why, "truncated"));
+	p[8] = 60;
 	/* A secondary address longer than the PDU. */
 	p[24] = 0xff;
 	EXPECT_EQ(-1, dce_bind_result(p, n, 5, &dce_epm, why));
