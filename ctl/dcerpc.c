@@ -283,6 +283,7 @@ int dce_bind_result(const uint8_t *pdu, size_t n, uint32_t call_id,
 	struct rd r;
 	uint8_t ptype;
 	uint16_t result, reason;
+	uint32_t nresults;
 
 	if (pdu_open(&r, pdu, n, call_id, &ptype, why))
 		return -1;
@@ -298,13 +299,14 @@ int dce_bind_result(const uint8_t *pdu, size_t n, uint32_t call_id,
 	r.off = HDR + 8;
 	rd_bytes(&r, rd_int(&r, 2)); /* secondary address */
 	rd_align4(&r);
-	if (rd_int(&r, 1) < 1) /* n_results */
-		return why_set(why, "the bind_ack has no result");
+	nresults = rd_int(&r, 1);
 	rd_bytes(&r, 3);
 	result = (uint16_t)rd_int(&r, 2);
 	reason = (uint16_t)rd_int(&r, 2);
 	if (r.bad)
 		return why_set(why, "the bind_ack is truncated");
+	if (!nresults)
+		return why_set(why, "the bind_ack has no result");
 	if (result == 0)
 		return 0;
 	if (result == 1 || (result == 2 && reason == 1)) {
