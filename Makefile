@@ -21,7 +21,8 @@ INSTALLED = $(DESTDIR)$(PREFIX)/sbin/casvipctl \
 	$(DESTDIR)$(PREFIX)/share/man/man8/casvipctl.8 \
 	$(DESTDIR)$(PREFIX)/share/man/man5/casvip.conf.5 \
 	$(DESTDIR)$(PREFIX)/share/bash-completion/completions/casvipctl \
-	$(DESTDIR)/lib/systemd/system/casvip.service
+	$(DESTDIR)/lib/systemd/system/casvip.service \
+	$(DESTDIR)/lib/systemd/system/casvip-healthd.service
 BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc
 
@@ -66,7 +67,8 @@ install: ctl
 	install -D -m 644 doc/casvip.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/casvip.conf.5
 	install -D -m 644 dist/casvipctl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/casvipctl
-	install -D -m 644 dist/casvip.service $(DESTDIR)/lib/systemd/system/casvip.service
+	install -D -m 644 -t $(DESTDIR)/lib/systemd/system dist/casvip.service \
+		dist/casvip-healthd.service
 	[ -e $(DESTDIR)/etc/casvip/casvip.conf ] || \
 		install -D -m 644 dist/casvip.conf $(DESTDIR)/etc/casvip/casvip.conf
 	install -D -m 644 -t $(DKMS_SRC) dkms.conf Kbuild
@@ -83,7 +85,7 @@ endif
 uninstall:
 ifeq ($(DESTDIR),)
 	dkms remove casvip/$(VERSION) --all || true
-	systemctl disable casvip.service || true
+	systemctl disable casvip.service casvip-healthd.service || true
 endif
 	rm -f $(INSTALLED)
 	rm -rf $(DKMS_SRC)

@@ -13,7 +13,8 @@ check "make install DESTDIR=" make -s install DESTDIR="$stage"
 for f in usr/sbin/casvipctl usr/share/man/man8/casvipctl.8 \
 	usr/share/man/man5/casvip.conf.5 \
 	usr/share/bash-completion/completions/casvipctl \
-	lib/systemd/system/casvip.service etc/casvip/casvip.conf \
+	lib/systemd/system/casvip.service lib/systemd/system/casvip-healthd.service \
+	etc/casvip/casvip.conf \
 	usr/src/casvip-0.1/dkms.conf usr/src/casvip-0.1/kmod/nat.c \
 	usr/src/casvip-0.1/include/uapi/linux/casvip.h; do
 	check "installed: /$f" test -s "$stage/$f"

@@ -24,9 +24,25 @@ check "the module is loaded" grep -q '^casvip ' /proc/modules
 check_eq "the configuration is applied" "outlook 10.0.2.11 10.0.2.12" \
 	"$(casvipctl -j show | jq -r '[.[] | .name, .servers[].address] | join(" ")')"
 echo "	server 10.0.2.13" >>/etc/casvip/casvip.conf
+echo "	check tcp 135 interval 1 timeout 1 fall 1" >>/etc/casvip/casvip.conf
 check "ExecReload succeeds" run_unit ExecReload
 check_eq "the reload added the server" 3 "$(casvipctl -j show outlook | jq '.[0].num_servers')"
 check "ExecStart again (a restart) changes nothing" run_unit ExecStart
+unit=/stage/lib/systemd/system/casvip-healthd.service
+check "the staged healthd unit is here" test -s $unit
+# Its ExecStart runs until stopped: start it, let it mark the three
+# (absent) servers down, stop it as systemd would.
+$(sed -n 's/^ExecStart=//p' $unit) 2>/tmp/hd.log &
+hd=$!
+for _ in $(seq 1 30); do
+	[ "$(casvipctl -j show outlook | jq '[.[0].servers[] | select(.health == "down")] | length')" = 3 ] && break
+	sleep 0.2
+done
+check_eq "healthd under the unit's command line marks dead servers down" 3 \
+	"$(casvipctl -j show outlook | jq '[.[0].servers[] | select(.health == "down")] | length')"
+kill -TERM $hd
+wait $hd
+check_eq "and stops on SIGTERM" 0 $?
 check_eq "still three servers" 3 "$(casvipctl -j show outlook | jq '.[0].num_servers')"
 casvipctl flush
 ktap_done
