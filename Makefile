@@ -56,9 +56,10 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
-	selftests/run.sh bench_persist.sh
-	{ echo "kernel $$(scripts/kver.sh)"; echo "runs 1"; \
-	  grep -a '^persist\.' $(BUILD)/selftests/tests.log; } >$(BUILD)/bench.txt
+	selftests/run.sh bench_persist.sh bench_compare.sh
+	{ echo "kernel $$(scripts/kver.sh)"; echo "runs 5 (each figure the median)"; \
+	  grep -aE '^(persist|newconn|stream[14]|ratio)\.' \
+		$(BUILD)/selftests/tests.log; } >$(BUILD)/bench.txt
 	cat $(BUILD)/bench.txt
 
 install: ctl

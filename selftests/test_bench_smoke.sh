@@ -13,4 +13,18 @@ check "persist_bench: prints the bytes per entry" \
 check "persist_bench: prints the slab object size" \
 	grep -qE "^persist.slab_object_bytes [0-9]+$" <<<"$out"
 check_eq "the benchmark's service is gone" "[]" "$(casvipctl -j show)"
+
+# compare.sh, one short run of each: every figure is there, and positive.
+. /tests/topo.sh
+topo_up
+out=$(. /tests/compare.sh 1 1)
+echo "$out" | sed 's/^/# /'
+for what in newconn stream1 stream4; do
+	for mode in casvip ipvs jhash static; do
+		check "compare: $what through $mode" \
+			awk -v k="$what.$mode" '$1 == k && $2 > 0 { ok = 1 } END { exit !ok }' <<<"$out"
+	done
+done
+check_eq "compare: casvip's ratio to each of the others" 9 "$(grep -c '^ratio\.' <<<"$out")"
+topo_down
 ktap_done

@@ -61,7 +61,7 @@ chmod +x "$root/init"
 # Kernel modules: what the tests load, with their dependencies.
 mods="veth bridge dummy nf_conntrack nf_nat nf_conntrack_netlink nf_tables nft_chain_nat
 nft_nat nft_ct nft_hash nft_numgen nft_reject_inet nft_masq nf_conncount
-ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_mh
+ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_mh nft_hash nft_meta_bridge
 nf_reject_ipv4 nf_reject_ipv6"
 mdir=/lib/modules/$kver
 for m in $mods; do
