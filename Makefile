@@ -58,7 +58,7 @@ bench: deps
 	$(MAKE) -C selftests KSRC=$(KSRC)
 	selftests/run.sh bench_persist.sh bench_compare.sh
 	{ echo "kernel $$(scripts/kver.sh)"; echo "runs 5 (each figure the median)"; \
-	  grep -aE '^(persist|newconn|stream[14]|ratio)\.' \
+	  grep -aE '^(persist|newconn|stream[14]|ratio|apply|dump)\.' \
 		$(BUILD)/selftests/tests.log; } >$(BUILD)/bench.txt
 	cat $(BUILD)/bench.txt
 

@@ -26,5 +26,11 @@ for what in newconn stream1 stream4; do
 	done
 done
 check_eq "compare: casvip's ratio to each of the others" 9 "$(grep -c '^ratio\.' <<<"$out")"
+out=$(. /tests/scale.sh 50 20 1 1)
+echo "$out" | sed 's/^/# /'
+check "scale: apply and dump times" \
+	test "$(grep -cE '^(apply|dump)\.s [0-9.]+$' <<<"$out")" = 2
+check_eq "scale: 2 and 20 servers for mh, wrr, lc, and their ratios" 9 \
+	"$(grep -cE '^(newconn|ratio\.newconn)\.(mh|wrr|lc)\.[0-9_]+ [0-9.]+$' <<<"$out")"
 topo_down
 ktap_done
