@@ -6,7 +6,7 @@
 . /tests/topo.sh
 modprobe casvip
 topo_up
-out=$(. /tests/compare.sh 5 3; . /tests/scale.sh 1000 1000 3 3)
+out=$(. /tests/compare.sh 5 3; . /tests/scale.sh 1000 1000 1000000 3 3)
 echo "$out"
 ktap_result 0 "compare.sh and scale.sh printed $(wc -l <<<"$out") figures"
 topo_down

@@ -9,7 +9,9 @@
  *	persist.kernel_bytes_per_entry  growth of slab + vmalloc memory / N
  *	persist.insert_us_per_entry     wall time of one netlink insert
  *
- * usage: persist_bench N
+ * With "keep", the service stays (for a lookup benchmark through it).
+ *
+ * usage: persist_bench N [keep]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -76,8 +78,9 @@ int main(int argc, char **argv)
 	long n, before, after;
 	double us;
 
-	if (argc != 2 || (n = atol(argv[1])) <= 0) {
-		fprintf(stderr, "usage: persist_bench N\n");
+	if (argc < 2 || argc > 3 || (n = atol(argv[1])) <= 0 ||
+	    (argc == 3 && strcmp(argv[2], "keep"))) {
+		fprintf(stderr, "usage: persist_bench N [keep]\n");
 		return 2;
 	}
 	nl = cv_nl_open();
@@ -133,6 +136,10 @@ int main(int argc, char **argv)
 	printf("persist.kernel_bytes_per_entry %.0f\n",
 	       (after - before) * 1024.0 / n);
 	printf("persist.insert_us_per_entry %.1f\n", us);
+	if (argc == 3) {
+		cv_nl_close(nl);
+		return svc.npersist == n ? 0 : 1;
+	}
 	nlh = cv_nl_req(nl, CASVIP_CMD_SERVICE_DEL, 0);
 	cv_put_service_name(nlh, "bench");
 	if (talk(nl, nlh, "service del"))

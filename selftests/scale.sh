@@ -7,8 +7,11 @@
 #   newconn.SCHED.N      ... of NSRV servers (all of them answer: lab_s1
 #                        holds their addresses), for mh, wrr and lc
 #   ratio.newconn.SCHED.N_2
-# usage: scale.sh NSVC NSRV RUNS SECONDS
-NSVC=$1 NSRV=$2 RUNS=$3 SECS=$4
+#   newconn.table.1000, newconn.table.NPERSIST: new connections/s through a
+#                        service whose persistence table already holds that
+#                        many clients (lookups must not slow down)
+# usage: scale.sh NSVC NSRV NPERSIST RUNS SECONDS
+NSVC=$1 NSRV=$2 NPERSIST=$3 RUNS=$4 SECS=$5
 
 elapsed() { # CMD...: seconds it took
 	local t=${EPOCHREALTIME/./}
@@ -53,6 +56,18 @@ for sched in mh wrr lc; do
 		c flush
 	done
 done | tee /tmp/scale.out
+for n in 1000 $NPERSIST; do
+	lb /tests/persist_bench $n keep >/dev/null
+	for ((r = 0; r < RUNS; r++)); do
+		cl /tests/vipload conn $SECS 32 10.0.0.100 135 $(clients 1 40) |
+			awk '$1 == "conns_per_s" { print $2 }'
+		lb conntrack -F 2>/dev/null
+	done | median | sed "s/^/newconn.table.$n /"
+	c flush
+done | tee -a /tmp/scale.out
+awk -v n=$NPERSIST '$1 == "newconn.table.1000" { a = $2 }
+	$1 == "newconn.table." n { b = $2 }
+	END { if (a > 0) printf "ratio.newconn.table.%s_1000 %.2f\n", n, b / a }' /tmp/scale.out
 for sched in mh wrr lc; do
 	awk -v s=$sched -v n=$NSRV '$1 == "newconn." s ".2" { a = $2 }
 		$1 == "newconn." s "." n { b = $2 }

@@ -26,11 +26,13 @@ for what in newconn stream1 stream4; do
 	done
 done
 check_eq "compare: casvip's ratio to each of the others" 9 "$(grep -c '^ratio\.' <<<"$out")"
-out=$(. /tests/scale.sh 50 20 1 1)
+out=$(. /tests/scale.sh 50 20 5000 1 1)
 echo "$out" | sed 's/^/# /'
 check "scale: apply and dump times" \
 	test "$(grep -cE '^(apply|dump)\.s [0-9.]+$' <<<"$out")" = 2
 check_eq "scale: 2 and 20 servers for mh, wrr, lc, and their ratios" 9 \
 	"$(grep -cE '^(newconn|ratio\.newconn)\.(mh|wrr|lc)\.[0-9_]+ [0-9.]+$' <<<"$out")"
+check_eq "scale: through tables of 1000 and 5000 clients, and the ratio" 3 \
+	"$(grep -cE '^(newconn|ratio\.newconn)\.table\.[0-9_]+ [0-9.]+$' <<<"$out")"
 topo_down
 ktap_done
