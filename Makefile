@@ -57,10 +57,11 @@ bench: deps
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
 	selftests/run.sh bench_persist.sh bench_compare.sh
-	{ echo "kernel $$(scripts/kver.sh)"; echo "runs 5 (each figure the median)"; \
+	{ echo "kernel $$(scripts/kver.sh)"; \
+	  echo "runs 5 (newconn/stream.MODE), 3 (scale figures); each the median"; \
 	  grep -aE '^(persist|newconn|stream[14]|ratio|apply|dump)\.' \
 		$(BUILD)/selftests/tests.log; } >$(BUILD)/bench.txt
-	cat $(BUILD)/bench.txt
+	column -t $(BUILD)/bench.txt
 
 install: ctl
 	install -D -m 755 ctl/casvipctl $(DESTDIR)$(PREFIX)/sbin/casvipctl
