@@ -8,7 +8,7 @@ linux-headers-cloud-amd64 linux-image-cloud-amd64 linux-source-6.1
 qemu-system-x86 busybox-static kmod cpio xz-utils
 iproute2 nftables socat conntrack ipvsadm
 sparse perl clang-format jq man-db
-python3-impacket tshark clang libclang-rt-14-dev"
+python3-impacket tshark clang libclang-rt-14-dev bsdextrautils"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
