@@ -126,6 +126,8 @@ static unsigned int service_diff(const struct cv_service *want,
 		d |= CV_PERSIST;
 	if (want->netmask != have->netmask)
 		d |= CV_NETMASK;
+	if (want->persist_max != have->persist_max)
+		d |= CV_PERSIST_MAX;
 	if (want->snat != have->snat ||
 	    (want->snat == CASVIP_SNAT_ADDR &&
 	     !cv_addr_eq(&want->snat_addr, &have->snat_addr)))
@@ -249,7 +251,8 @@ static int sync_all(struct plan *p, const struct cv_config *want,
 		    const struct cv_config *have)
 {
 	const unsigned int all = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED |
-				 CV_PERSIST | CV_NETMASK | CV_SNAT;
+				 CV_PERSIST | CV_NETMASK | CV_SNAT |
+				 CV_PERSIST_MAX;
 	int ret = 0;
 
 	for (size_t i = 0; !ret && i < have->n; i++)

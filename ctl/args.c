@@ -55,6 +55,9 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 			ret = cv_parse_u32(v, CASVIP_PERSIST_TIMEOUT_MAX,
 					   &svc->timeout, err);
 			svc->given |= CV_PERSIST;
+		} else if (!strcmp(k, "persist-max")) {
+			ret = cv_parse_u32(v, UINT32_MAX, &svc->persist_max, err);
+			svc->given |= CV_PERSIST_MAX;
 		} else if (!strcmp(k, "netmask")) {
 			ret = parse_netmask(v, svc, err);
 		} else if (!strcmp(k, "snat")) {

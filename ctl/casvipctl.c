@@ -47,7 +47,7 @@ int cv_report(struct cv_nl *nl, int ret, const char *what, const char *name)
 
 static const char *const stat_names[] = {
 	"conns", "active", "pkts_in", "pkts_out", "bytes_in", "bytes_out",
-	"drop_noserver",
+	"drop_noserver", "evicted",
 };
 
 static void stats_values(const struct cv_stats *st, uint64_t *v)
@@ -59,6 +59,7 @@ static void stats_values(const struct cv_stats *st, uint64_t *v)
 	v[4] = st->bytes_in;
 	v[5] = st->bytes_out;
 	v[6] = st->drop_noserver;
+	v[7] = st->evicted;
 }
 
 #define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
@@ -114,6 +115,7 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 	jw_str(w, "ports", ports);
 	jw_str(w, "sched", cv_sched_name(svc->sched));
 	jw_u64(w, "persist", svc->timeout);
+	jw_u64(w, "persist_max", svc->persist_max);
 	jw_u64(w, "netmask", svc->netmask);
 	jw_str(w, "snat", svc->snat == CASVIP_SNAT_ADDR ?
 				  cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
@@ -154,12 +156,16 @@ static void text_service(const struct cv_service *svc, bool servers)
 	       cv_proto_name(svc->proto),
 	       cv_format_addr(&svc->vip, a, sizeof(a)), ports);
 	printf("  sched %s  persist %" PRIu32 "s  netmask /%u  snat %s  servers %" PRIu32
-	       "  clients %" PRIu32 "  active %" PRIu64 "\n",
+	       "  clients %" PRIu32 "  active %" PRIu64,
 	       cv_sched_name(svc->sched), svc->timeout, svc->netmask,
 	       svc->snat == CASVIP_SNAT_ADDR ?
 		       cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
 		       cv_snat_name(svc->snat),
 	       svc->nservers, svc->npersist, svc->stats.active);
+	if (svc->persist_max)
+		printf("  persist-max %" PRIu32 "  evicted %" PRIu64,
+		       svc->persist_max, svc->stats.evicted);
+	printf("\n");
 	if (cv_opts.stats) {
 		printf(" ");
 		text_stats_header();
@@ -341,6 +347,7 @@ static void usage(FILE *f)
 	      "  casvipctl service add NAME vip ADDR ports PORTS [proto tcp|udp]\n"
 	      "                        [sched rr|wrr|lc|wlc|sh|mh] [persist SECONDS]\n"
 	      "                        [netmask PREFIXLEN] [snat off|masquerade|ADDR]\n"
+	      "                        [persist-max ENTRIES]\n"
 	      "  casvipctl service set NAME [the same keywords]\n"
 	      "  casvipctl service del NAME\n"
 	      "  casvipctl service show [NAME]\n"

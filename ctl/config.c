@@ -57,7 +57,7 @@ void cv_service_defaults(struct cv_service *svc)
 	if (!(svc->given & CV_SNAT))
 		svc->snat = CASVIP_SNAT_OFF;
 	svc->given |= CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
-		      CV_NETMASK | CV_SNAT;
+		      CV_NETMASK | CV_SNAT | CV_PERSIST_MAX;
 }
 
 void cv_server_defaults(struct cv_server *srv)
@@ -320,6 +320,8 @@ void cv_format_service(FILE *f, const struct cv_service *svc,
 		fprintf(f, " persist %u", svc->timeout);
 	if (given & CV_NETMASK)
 		fprintf(f, " netmask %u", svc->netmask);
+	if ((given & CV_PERSIST_MAX) && svc->persist_max)
+		fprintf(f, " persist-max %u", svc->persist_max);
 	if (given & CV_SNAT)
 		fprintf(f, " snat %s",
 			svc->snat == CASVIP_SNAT_ADDR ?

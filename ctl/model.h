@@ -25,7 +25,7 @@ struct cv_addr {
 
 struct cv_stats {
 	uint64_t conns, active, pkts_in, pkts_out, bytes_in, bytes_out;
-	uint64_t drop_noserver;
+	uint64_t drop_noserver, evicted;
 };
 
 /* Which fields of a service or server were given. */
@@ -37,6 +37,7 @@ enum {
 	CV_PERSIST = 1 << 4,
 	CV_NETMASK = 1 << 5,
 	CV_SNAT = 1 << 6,
+	CV_PERSIST_MAX = 1 << 7,
 	CV_WEIGHT = 1 << 8,
 	CV_ADMIN = 1 << 9,
 	CV_HEALTH = 1 << 10,
@@ -65,6 +66,7 @@ struct cv_service {
 	struct casvip_port_range ranges[CASVIP_MAX_RANGES];
 	uint8_t sched;
 	uint32_t timeout;
+	uint32_t persist_max;
 	uint8_t netmask;
 	uint8_t snat;
 	struct cv_addr snat_addr;

@@ -269,6 +269,9 @@ void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc)
 	if (svc->given & CV_NETMASK)
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_PERSIST_NETMASK,
 				svc->netmask);
+	if (svc->given & CV_PERSIST_MAX)
+		mnl_attr_put_u32(nlh, CASVIP_A_SERVICE_PERSIST_MAX,
+				 svc->persist_max);
 	if (svc->given & CV_SNAT) {
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_SNAT, svc->snat);
 		if (svc->snat == CASVIP_SNAT_ADDR)
@@ -375,6 +378,7 @@ static void get_stats(const struct nlattr *nest, struct cv_stats *st)
 	st->bytes_in = u64_of(tb[CASVIP_A_STATS_BYTES_IN]);
 	st->bytes_out = u64_of(tb[CASVIP_A_STATS_BYTES_OUT]);
 	st->drop_noserver = u64_of(tb[CASVIP_A_STATS_DROP_NOSERVER]);
+	st->evicted = u64_of(tb[CASVIP_A_STATS_EVICTED]);
 }
 
 static void get_service(const struct nlmsghdr *nlh, struct cv_service *svc)
@@ -407,9 +411,10 @@ static void get_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 		get_addr(tb[CASVIP_A_SERVICE_SNAT_ADDR], &svc->snat_addr);
 	svc->nservers = u32_of(tb[CASVIP_A_SERVICE_NUM_SERVERS]);
 	svc->npersist = u32_of(tb[CASVIP_A_SERVICE_NUM_PERSIST]);
+	svc->persist_max = u32_of(tb[CASVIP_A_SERVICE_PERSIST_MAX]);
 	get_stats(tb[CASVIP_A_SERVICE_STATS], &svc->stats);
 	svc->given = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
-		     CV_NETMASK | CV_SNAT;
+		     CV_NETMASK | CV_SNAT | CV_PERSIST_MAX;
 }
 
 static int service_cb(const struct nlmsghdr *nlh, void *data)

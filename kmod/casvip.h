@@ -103,7 +103,10 @@ struct casvip_match {
 	struct casvip_port_range ranges[CASVIP_MAX_RANGES];
 };
 
+struct casvip_net;
+
 struct casvip_service {
+	struct casvip_net *cn;
 	struct list_head list; /* casvip_net.services, creation order */
 	struct hlist_node name_node; /* casvip_net.by_name */
 	struct hlist_node vip_node; /* casvip_net.by_vip, RCU */
@@ -122,6 +125,8 @@ struct casvip_service {
 	struct list_head persist_list; /* every entry, for the GC */
 	spinlock_t persist_lock; /* persist_list; removal also needs cn->lock */
 	atomic_t npersist;
+	u32 persist_max; /* 0: no limit */
+	u64 evicted; /* entries evicted at the limit; cn->lock */
 	struct casvip_stats_pcpu __percpu *stats;
 };
 
@@ -130,6 +135,7 @@ struct casvip_service {
 /* Per network namespace state. */
 struct casvip_net {
 	struct net *net;
+	struct work_struct evict; /* a service reached its persist_max */
 	struct mutex lock; /* serialises every change */
 	bool hooked; /* NAT hooks registered: there are services */
 	struct delayed_work gc; /* persistence and active counts */
@@ -203,6 +209,8 @@ struct casvip_service_cfg {
 	u32 timeout;
 	u8 netmask;
 	u8 snat;
+	bool has_persist_max;
+	u32 persist_max;
 	bool has_snat_addr;
 	u8 snat_family;
 	union nf_inet_addr snat_addr;
@@ -271,6 +279,7 @@ void casvip_persist_flush(struct casvip_service *svc,
 			  const union nf_inet_addr *client);
 void casvip_persist_gc(struct net *net, struct casvip_service *svc);
 void casvip_gc_work(struct work_struct *work);
+void casvip_evict_work(struct work_struct *work);
 int casvip_persist_cache_init(void);
 void casvip_persist_cache_exit(void);
 

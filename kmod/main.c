@@ -23,6 +23,7 @@ static int __net_init casvip_net_init(struct net *net)
 	cn->net = net;
 	mutex_init(&cn->lock);
 	INIT_DELAYED_WORK(&cn->gc, casvip_gc_work);
+	INIT_WORK(&cn->evict, casvip_evict_work);
 	INIT_LIST_HEAD(&cn->services);
 	hash_init(cn->by_name);
 	hash_init(cn->by_vip);
@@ -37,6 +38,7 @@ static void __net_exit casvip_net_exit(struct net *net)
 	casvip_flush(cn);
 	mutex_unlock(&cn->lock);
 	cancel_delayed_work_sync(&cn->gc);
+	cancel_work_sync(&cn->evict);
 }
 
 static struct pernet_operations casvip_net_ops = {

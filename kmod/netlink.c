@@ -94,6 +94,7 @@ static const struct nla_policy service_policy[CASVIP_A_SERVICE_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &timeout_range),
 	[CASVIP_A_SERVICE_PERSIST_NETMASK] = NLA_POLICY_MAX(NLA_U8, 128),
 	[CASVIP_A_SERVICE_SNAT] = NLA_POLICY_MAX(NLA_U8, CASVIP_SNAT_MAX),
+	[CASVIP_A_SERVICE_PERSIST_MAX] = { .type = NLA_U32 },
 	[CASVIP_A_SERVICE_SNAT_ADDR] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
 							      validate_addr),
 };
@@ -285,6 +286,10 @@ static int parse_service(struct genl_info *info, struct nlattr **tb,
 		cfg->has_netmask = true;
 		cfg->netmask = nla_get_u8(tb[CASVIP_A_SERVICE_PERSIST_NETMASK]);
 	}
+	if (tb[CASVIP_A_SERVICE_PERSIST_MAX]) {
+		cfg->has_persist_max = true;
+		cfg->persist_max = nla_get_u32(tb[CASVIP_A_SERVICE_PERSIST_MAX]);
+	}
 	if (tb[CASVIP_A_SERVICE_SNAT]) {
 		cfg->has_snat = true;
 		cfg->snat = nla_get_u8(tb[CASVIP_A_SERVICE_SNAT]);
@@ -359,7 +364,8 @@ static int service_del_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 static int stats_put(struct sk_buff *skb, int type,
-		     struct casvip_stats_pcpu __percpu *pcpu, u64 active)
+		     struct casvip_stats_pcpu __percpu *pcpu, u64 active,
+		     const u64 *evicted)
 {
 	struct casvip_stats st;
 	struct nlattr *nest;
@@ -381,7 +387,9 @@ static int stats_put(struct sk_buff *skb, int type,
 	    nla_put_u64_64bit(skb, CASVIP_A_STATS_BYTES_OUT, st.bytes_out,
 			      CASVIP_A_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, CASVIP_A_STATS_DROP_NOSERVER,
-			      st.drop_noserver, CASVIP_A_STATS_PAD)) {
+			      st.drop_noserver, CASVIP_A_STATS_PAD) ||
+	    (evicted && nla_put_u64_64bit(skb, CASVIP_A_STATS_EVICTED, *evicted,
+					  CASVIP_A_STATS_PAD))) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -412,8 +420,9 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_SERVERS, svc->nservers) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_PERSIST,
 			atomic_read(&svc->npersist)) ||
+	    nla_put_u32(skb, CASVIP_A_SERVICE_PERSIST_MAX, svc->persist_max) ||
 	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats,
-		      casvip_service_active(svc)))
+		      casvip_service_active(svc), &svc->evicted))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -441,7 +450,7 @@ static int server_fill(struct sk_buff *skb, const struct casvip_server *srv)
 	    (srv->reason[0] &&
 	     nla_put_string(skb, CASVIP_A_SERVER_HEALTH_REASON, srv->reason)) ||
 	    stats_put(skb, CASVIP_A_SERVER_STATS, srv->stats,
-		      atomic_read(&srv->active)))
+		      atomic_read(&srv->active), NULL))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

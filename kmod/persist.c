@@ -83,6 +83,7 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 	struct casvip_pkey key = { .addr = *client };
 	struct casvip_persist *e, *old;
 	struct casvip_server *cur;
+	u32 max;
 
 	if (!READ_ONCE(svc->timeout))
 		key.srv = srv;
@@ -92,6 +93,12 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 		if (cur != srv && !casvip_server_usable(cur))
 			cmpxchg(&e->srv, cur, srv);
 		return e;
+	}
+	max = READ_ONCE(svc->persist_max);
+	if (max && atomic_read(&svc->npersist) >= max) {
+		/* Full: the GC evicts idle entries; this client goes without. */
+		queue_work(system_power_efficient_wq, &svc->cn->evict);
+		return NULL;
 	}
 
 	e = kmem_cache_alloc(persist_cache, GFP_ATOMIC);
@@ -212,6 +219,43 @@ void casvip_persist_gc(struct net *net, struct casvip_service *svc)
 
 	list_for_each_entry(srv, &svc->servers, list)
 		atomic_set(&srv->active, srv->gc_active);
+}
+
+/*
+ * Evict idle entries, oldest first, until the table is 7/8 full. Never an
+ * entry with a live connection. Needs casvip_net.lock.
+ */
+static void persist_evict(struct net *net, struct casvip_service *svc)
+{
+	u32 max = READ_ONCE(svc->persist_max);
+	struct casvip_persist *e, *tmp;
+	unsigned int n = 0;
+
+	if (!max || atomic_read(&svc->npersist) < max)
+		return;
+	spin_lock_bh(&svc->persist_lock);
+	list_for_each_entry_safe(e, tmp, &svc->persist_list, list) {
+		if (atomic_read(&svc->npersist) <= max - max / 8)
+			break;
+		persist_relax(svc, &n);
+		nf_conncount_gc_list(net, &e->conns);
+		if (READ_ONCE(e->conns.count))
+			continue;
+		persist_unlink(svc, e);
+		svc->evicted++;
+	}
+	spin_unlock_bh(&svc->persist_lock);
+}
+
+void casvip_evict_work(struct work_struct *work)
+{
+	struct casvip_net *cn = container_of(work, struct casvip_net, evict);
+	struct casvip_service *svc;
+
+	mutex_lock(&cn->lock);
+	list_for_each_entry(svc, &cn->services, list)
+		persist_evict(cn->net, svc);
+	mutex_unlock(&cn->lock);
 }
 
 void casvip_gc_work(struct work_struct *work)

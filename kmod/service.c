@@ -96,6 +96,8 @@ static void service_apply(struct casvip_service *svc,
 		WRITE_ONCE(svc->snat, cfg->snat);
 	if (cfg->has_snat_addr)
 		svc->snat_addr = cfg->snat_addr;
+	if (cfg->has_persist_max)
+		WRITE_ONCE(svc->persist_max, cfg->persist_max);
 }
 
 static int service_check(struct casvip_net *cn, struct casvip_service *self,
@@ -165,6 +167,7 @@ int casvip_service_new(struct casvip_net *cn,
 	if (!svc)
 		return -ENOMEM;
 	atomic_inc(&casvip_objects);
+	svc->cn = cn;
 	strscpy(svc->name, cfg->name, sizeof(svc->name));
 	svc->sched = CASVIP_SCHED_MH;
 	svc->timeout = CASVIP_PERSIST_TIMEOUT_DEFAULT;

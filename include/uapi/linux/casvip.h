@@ -33,6 +33,12 @@
  *                               the client address to form the persistence
  *                               key: 0..32 for IPv4, 0..128 for IPv6
  *                               (default: the full address)
+ *       CASVIP_A_SERVICE_PERSIST_MAX: NLA_U32, the most persistence entries
+ *                               the service keeps (0, the default: no
+ *                               limit). At the limit new clients get no
+ *                               entry until the oldest idle ones (never one
+ *                               with a live connection) have been evicted,
+ *                               which happens at once, down to 7/8 of it.
  *       CASVIP_A_SERVICE_SNAT: NLA_U8, enum casvip_snat (default OFF)
  *       CASVIP_A_SERVICE_SNAT_ADDR: NLA_BINARY, 4 or 16 bytes, same family as
  *                               the VIP; required when SNAT is ADDR
@@ -144,6 +150,8 @@
  *    CASVIP_A_STATS_BYTES_IN     bytes client -> server
  *    CASVIP_A_STATS_BYTES_OUT    bytes server -> client
  *    CASVIP_A_STATS_DROP_NOSERVER new connections refused: no eligible server
+ *    CASVIP_A_STATS_EVICTED      persistence entries evicted at the limit
+ *                                (service only)
  *
  * Errors. Every rejected request leaves the state as it was and, where the
  * fault is in an attribute, carries an extended ACK message naming it:
@@ -264,6 +272,7 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_STATS,
 	CASVIP_A_SERVICE_PAD,
 	CASVIP_A_SERVICE_NUM_PERSIST,
+	CASVIP_A_SERVICE_PERSIST_MAX,
 	__CASVIP_A_SERVICE_MAX
 };
 
@@ -305,6 +314,7 @@ enum casvip_stats_attr {
 	CASVIP_A_STATS_BYTES_OUT,
 	CASVIP_A_STATS_DROP_NOSERVER,
 	CASVIP_A_STATS_PAD,
+	CASVIP_A_STATS_EVICTED,
 	__CASVIP_A_STATS_MAX
 };
 
