@@ -172,6 +172,16 @@ const char *cv_nl_errmsg(const struct cv_nl *nl)
 	return nl->errmsg;
 }
 
+struct mnl_socket *cv_nl_socket(const struct cv_nl *nl)
+{
+	return nl->sock;
+}
+
+uint16_t cv_nl_family(const struct cv_nl *nl)
+{
+	return nl->family;
+}
+
 static int family_cb(const struct nlattr *attr, void *data)
 {
 	uint16_t *id = data;

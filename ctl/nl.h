@@ -30,6 +30,10 @@ int cv_nl_talk(struct cv_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	       void *data);
 const char *cv_nl_errmsg(const struct cv_nl *nl);
 
+/* The socket and the family id, for callers that speak raw netlink. */
+struct mnl_socket *cv_nl_socket(const struct cv_nl *nl);
+uint16_t cv_nl_family(const struct cv_nl *nl);
+
 /* Encode the fields given in @svc / @srv. */
 void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc);
 void cv_put_service_name(struct nlmsghdr *nlh, const char *name);
