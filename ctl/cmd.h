@@ -55,10 +55,6 @@ int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 int cv_cmd_persist(struct cv_nl *nl, int argc, char **argv);
 int cv_check_server(struct cv_nl *nl, int argc, char **argv);
 int cv_healthd(struct cv_nl *nl, int argc, char **argv);
-struct check;
-struct check_run;
-void cv_run_checks(const struct check *checks, struct check_run *runs,
-		   size_t n, const struct cv_addr *addr, long timeout_ms);
 
 /* save, apply and lint. */
 extern const struct cv_cmd cv_config_cmds[3];

@@ -24,8 +24,8 @@ static long now_ms(void)
 }
 
 /* Run @n checks against @addr at once, each within @timeout_ms. */
-void cv_run_checks(const struct check *checks, struct check_run *runs,
-		   size_t n, const struct cv_addr *addr, long timeout_ms)
+static void run_checks(const struct check *checks, struct check_run *runs,
+		       size_t n, const struct cv_addr *addr, long timeout_ms)
 {
 	struct pollfd fds[MAX_CHECKS];
 	long deadline = now_ms() + timeout_ms;
@@ -93,7 +93,7 @@ int cv_check_server(struct cv_nl *nl, int argc, char **argv)
 			return cv_usage_error("help", "%s", err);
 		n++;
 	}
-	cv_run_checks(checks, runs, n, &addr, timeout_ms);
+	run_checks(checks, runs, n, &addr, timeout_ms);
 	if (cv_opts.json)
 		jw_begin(&w, NULL, '[');
 	for (size_t i = 0; i < n; i++) {

@@ -273,9 +273,7 @@ static int server_show(struct cv_nl *nl, int argc, char **argv)
 		size_t i;
 
 		for (i = 0; i < svc.nsrv; i++)
-			if (svc.servers[i].addr.family == srv.addr.family &&
-			    !memcmp(svc.servers[i].addr.bytes, srv.addr.bytes,
-				    16))
+			if (cv_addr_eq(&svc.servers[i].addr, &srv.addr))
 				break;
 		if (i == svc.nsrv) {
 			fprintf(stderr,

@@ -702,7 +702,8 @@ static int server_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /*
  * The service a dump names; on success cn->lock is held, for the dump to
- * release.
+ * release. The first part of a dump recounts the service's connections
+ * against conntrack, so that what it reports is current.
  */
 static struct casvip_service *dump_service(struct netlink_callback *cb,
 					   struct casvip_net *cn)
@@ -732,6 +733,8 @@ static struct casvip_service *dump_service(struct netlink_callback *cb,
 		NL_SET_ERR_MSG(cb->extack, "no service of that name");
 		return ERR_PTR(-ENOENT);
 	}
+	if (!cb->args[0])
+		casvip_persist_gc(cn->net, svc);
 	return svc;
 }
 
@@ -746,8 +749,6 @@ static int server_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	svc = dump_service(cb, cn);
 	if (IS_ERR(svc))
 		return PTR_ERR(svc);
-	if (!start)
-		casvip_persist_gc(cn->net, svc);
 	cb->seq = cn->generation;
 	list_for_each_entry(srv, &svc->servers, list) {
 		if (idx++ < start)
@@ -807,8 +808,6 @@ static int persist_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	svc = dump_service(cb, cn);
 	if (IS_ERR(svc))
 		return PTR_ERR(svc);
-	if (!start)
-		casvip_persist_gc(cn->net, svc);
 	/* Entries come and go with traffic: a dump is a snapshot in motion. */
 	spin_lock_bh(&svc->persist_lock);
 	list_for_each_entry(e, &svc->persist_list, list) {
