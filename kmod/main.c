@@ -2,6 +2,7 @@
 /*
  * casvip: module and network namespace set-up and teardown.
  */
+#include <linux/debugfs.h>
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <net/netfilter/nf_nat_masquerade.h>
@@ -10,6 +11,8 @@
 #include "casvip.h"
 
 static unsigned int casvip_net_id __read_mostly;
+/* casvip/objects: services and servers alive in all namespaces. */
+static struct dentry *casvip_debugfs;
 
 struct casvip_net *casvip_pernet(struct net *net)
 {
@@ -64,6 +67,9 @@ static int __init casvip_init(void)
 	ret = casvip_genl_init();
 	if (ret)
 		goto err_pernet;
+	casvip_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_atomic_t("objects", 0400, casvip_debugfs,
+				&casvip_objects);
 	pr_info("loaded\n");
 	return 0;
 
@@ -79,6 +85,7 @@ err_cache:
 
 static void __exit casvip_exit(void)
 {
+	debugfs_remove(casvip_debugfs);
 	casvip_genl_exit();
 	unregister_pernet_subsys(&casvip_net_ops);
 	nf_nat_masquerade_inet_unregister_notifiers();
