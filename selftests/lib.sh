@@ -6,6 +6,7 @@
 #   check_err DESC CODE TEXT CMD...   ok if CMD exits CODE and prints TEXT
 #                                     (a fixed string) on stderr
 #   check_eq DESC EXPECTED ACTUAL
+#   wait_for SECONDS CMD...           until CMD exits 0, or fail
 #   ktap_done                          print the plan, end the test
 #
 # Names of network namespaces: lab_* (deleted by ktap_done).
@@ -63,6 +64,15 @@ check_eq() {
 		echo "# want: $2" | head -n 20
 		echo "# got:  $3" | head -n 20
 	fi
+}
+
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.3
+	done
 }
 
 ktap_done() {

@@ -22,15 +22,6 @@ unsticky() { sort -u | awk '{ n[$1]++; if ($2 !~ /^srv/) bad[$1] = 1 }
 spread() { sort -u | awk '{ print $2 }' | sort | uniq -c |
 	awk '{ printf "%s%s=%s", sep, $2, $1; sep = " " }'; }
 server_of() { answers -t 3000 "$VIP" 135 "$1" | awk '{ print $2 }'; }
-conntrack_to() { lb conntrack -L 2>/dev/null | grep -c "src=$1 "; }
-wait_for() { # SECONDS CMD...: until CMD succeeds
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.3
-	done
-}
 
 modprobe casvip
 topo_up

@@ -19,6 +19,8 @@ FAKECAS_PORTS=${FAKECAS_PORTS:-135 60001 60002}
 cl() { $ip netns exec lab_cl "$@"; }
 lb() { $ip netns exec lab_lb "$@"; }
 c() { lb casvipctl "$@"; }
+# Connections in the balancer's conntrack table answered by ADDR.
+conntrack_to() { lb conntrack -L 2>/dev/null | grep -c "src=$1 "; }
 
 # Client addresses 10.0.1.FIRST .. 10.0.1.LAST (or fd00:1::N with -6).
 clients() {
