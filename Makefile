@@ -3,8 +3,13 @@
 #   make demo     a CAS array lab in the VM: clients stick, a server fails
 #   make          build kmod/casvip.ko and ctl/casvipctl
 #   make check    install what is missing, build, run every test
+#   make check-debug  the VM tests again on a debug kernel (KASAN, lockdep,
+#                 kmemleak, debugobjects) built from linux-source-6.1
 #   make install  casvipctl, man pages, completion, systemd unit, the module
 #                 through DKMS (DESTDIR= stages it instead); make uninstall
+#   make fuzz     the netlink fuzzer alone in the VM, FUZZ messages as root
+#                 and as many unprivileged (default 10,000,000; make check
+#                 sends 1,000,000)
 #   make bench    benchmarks in the VM (not part of check); figures in
 #                 build/bench.txt
 #   make style    checkpatch and sparse on the module
@@ -25,6 +30,7 @@ INSTALLED = $(DESTDIR)$(PREFIX)/sbin/casvipctl \
 	$(DESTDIR)/lib/systemd/system/casvip-healthd.service
 BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc
+DEBUG := $(BUILD)/debug
 
 all: module ctl
 
@@ -46,11 +52,31 @@ check: deps
 	$(MAKE) -C selftests KSRC=$(KSRC)
 	selftests/run.sh
 
+check-debug:
+	scripts/deps.sh debug
+	$(MAKE) ctl
+	$(MAKE) ksrc
+	$(MAKE) -C selftests KSRC=$(KSRC)
+	rm -rf $(BUILD)/stage
+	$(MAKE) install DESTDIR=$(BUILD)/stage
+	scripts/debug-kernel.sh $(DEBUG)
+	rm -rf $(DEBUG)/casvip
+	cp -r $(BUILD)/stage/usr/src/casvip-$(VERSION) $(DEBUG)/casvip
+	$(MAKE) -C $(DEBUG)/linux M=$(DEBUG)/casvip modules
+	selftests/run.sh --debug
+
 demo: deps
 	$(MAKE) all
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
 	selftests/demo-vm.sh
+
+FUZZ ?= 10000000
+fuzz: deps
+	$(MAKE) all
+	$(MAKE) ksrc
+	$(MAKE) -C selftests KSRC=$(KSRC)
+	selftests/run.sh --fuzz $(FUZZ)
 
 bench: deps
 	$(MAKE) all
@@ -106,4 +132,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf $(BUILD)
 
-.PHONY: all module ctl deps ksrc check demo bench install uninstall style clean
+.PHONY: all module ctl deps ksrc check check-debug fuzz demo bench install uninstall style clean

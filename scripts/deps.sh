@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Install, on Debian 12, every package the build, the tests and the VM lab
-# need. Does nothing when they are all there already.
+# need; with "debug", also what building the debug kernel needs. Does
+# nothing when they are all there already.
 set -e
 pkgs="make gcc libc6-dev pkg-config libmnl-dev
 linux-headers-cloud-amd64 linux-image-cloud-amd64 linux-source-6.1
@@ -9,6 +10,7 @@ qemu-system-x86 busybox-static kmod cpio xz-utils
 iproute2 nftables socat conntrack ipvsadm
 sparse perl clang-format jq man-db
 python3-impacket tshark clang libclang-rt-14-dev bsdextrautils"
+[ "${1:-}" = debug ] && pkgs="$pkgs bc bison flex libelf-dev libssl-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

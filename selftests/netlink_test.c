@@ -308,7 +308,8 @@ TEST_F(nl, server_limit)
 		     cv_nl_errmsg(self->nl));
 }
 
-TEST_F(nl, service_limit)
+/* 65536 services: slow on a debug kernel under TCG. */
+TEST_F_TIMEOUT(nl, service_limit, 600)
 {
 	char name[16];
 	int ret = 0;

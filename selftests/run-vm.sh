@@ -3,6 +3,12 @@
 # Runs inside the test VM (started by vm/init): each test named on the
 # kernel command line, between markers the host runner reads.
 tests=$(sed -n 's/.*casviptest=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+kmemleak=/sys/kernel/debug/kmemleak
+# A debug kernel: what leaked while booting is not the tests' doing.
+if [ -w $kmemleak ]; then
+	echo scan >$kmemleak
+	echo clear >$kmemleak
+fi
 printf '\n@@@ casvip begin\n'
 for t in $tests; do
 	echo "@@@ test $t"
@@ -17,6 +23,19 @@ if grep -q '^casvip ' /proc/modules; then
 	/usr/sbin/casvipctl flush
 	rmmod casvip || echo "@@@ exit rmmod-casvip 1"
 fi
+# Then every object the tests left unreferenced: scan twice, as kmemleak's
+# documentation advises, after its minimum age of 5 s.
+if [ -w $kmemleak ]; then
+	sleep 6
+	echo scan >$kmemleak
+	echo scan >$kmemleak
+	echo "@@@ kmemleak begin"
+	cat $kmemleak
+	echo "@@@ kmemleak end"
+fi
+# Lockdep turns itself off after its first report: say whether it is on.
+[ -r /proc/lockdep_stats ] &&
+	echo "@@@ lockdep $(grep -o 'debug_locks: *[0-9]*' /proc/lockdep_stats)"
 echo "@@@ dmesg begin"
 dmesg
 echo "@@@ dmesg end"

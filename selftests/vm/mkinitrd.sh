@@ -6,12 +6,16 @@
 # they drive (iproute2, nftables, socat, conntrack, ipvsadm) with their
 # libraries.
 #
-# usage: mkinitrd.sh KVER TOP OUT.cpio
+# usage: mkinitrd.sh KVER TOP OUT.cpio [MODROOT [CASVIP_KO]]
+# MODROOT holds lib/modules/KVER (default /); CASVIP_KO defaults to the
+# module in TOP/kmod.
 set -euo pipefail
 
 kver=$1
 top=$2
 out=$3
+modroot=${4:-}
+ko=${5:-$top/kmod/casvip.ko}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 chmod 755 "$root"
@@ -65,14 +69,16 @@ ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_mh nft_hash nft_meta_
 nf_reject_ipv4 nf_reject_ipv6"
 mdir=/lib/modules/$kver
 for m in $mods; do
-	modprobe -S "$kver" --show-depends "$m" | awk '/^insmod/ { print $2 }'
-done | sort -u | while read -r ko; do
-	mkdir -p "$root$(dirname "$ko")"
-	cp "$ko" "$root$ko"
+	modprobe -d "$modroot/" -S "$kver" --show-depends "$m" |
+		awk '/^insmod/ { print $2 }'
+done | sort -u | while read -r dep; do
+	dep=${dep#"$modroot"}
+	mkdir -p "$root$(dirname "$dep")"
+	cp "$modroot$dep" "$root$dep"
 done
 mkdir -p "$root$mdir/extra"
-cp "$top/kmod/casvip.ko" "$root$mdir/extra/"
-cp "$mdir"/modules.order "$mdir"/modules.builtin* "$root$mdir/"
+cp "$ko" "$root$mdir/extra/"
+cp "$modroot$mdir"/modules.order "$modroot$mdir"/modules.builtin* "$root$mdir/"
 depmod -b "$root" "$kver"
 
 (cd "$root" && find . | cpio -o -H newc --quiet) >"$out"
