@@ -211,7 +211,9 @@ int casvip_sched_rebuild(struct casvip_service *svc)
 	if (svc->sched == CASVIP_SCHED_MH)
 		sort(tmp, n, sizeof(*tmp), cmp_addr, NULL);
 	len = table_len(svc, tmp, n);
-	s = kvzalloc(struct_size(s, srv, n) + len * sizeof(u16), GFP_KERNEL);
+	/* Lives with the service: charged to its creator's cgroup, as it is. */
+	s = kvzalloc(struct_size(s, srv, n) + len * sizeof(u16),
+		     GFP_KERNEL_ACCOUNT);
 	if (!s) {
 		kfree(tmp);
 		return -ENOMEM;
