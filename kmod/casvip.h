@@ -77,10 +77,16 @@ struct casvip_persist {
 	struct rhash_head node; /* casvip_service.persist */
 	struct casvip_pkey key;
 	struct casvip_server *srv; /* cmpxchg()ed when rescheduled */
-	struct list_head list; /* casvip_service.persist_list */
 	unsigned long idle_since; /* jiffies when seen idle; 0 while busy */
 	struct nf_conncount_list conns; /* the client's live connections */
-	struct rcu_head rcu;
+	/*
+	 * The list is walked only under persist_lock, which unlinking holds:
+	 * off it, the entry's memory serves for its RCU free.
+	 */
+	union {
+		struct list_head list; /* casvip_service.persist_list */
+		struct rcu_head rcu;
+	};
 };
 
 /* What the schedulers choose from; rebuilt on every change, RCU. */
