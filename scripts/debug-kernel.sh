@@ -27,12 +27,12 @@ bad=0
 while IFS= read -r line; do
 	case $line in
 	CONFIG_*=*)
-		grep -qxF "$line" .config || { echo "debug.config: $line not taken" >&2; bad=1; } ;;
+		grep -qxF "$line" .config ;;
 	"# CONFIG_"*" is not set")
 		sym=${line#\# }
-		sym=${sym%% *}
-		! grep -q "^$sym=" .config || { echo "debug.config: $line not taken" >&2; bad=1; } ;;
-	esac
+		! grep -q "^${sym%% *}=" .config ;;
+	*) continue ;;
+	esac || { echo "debug.config: $line not taken" >&2; bad=1; }
 done <"$frag"
 [ "$bad" = 0 ]
 

@@ -108,8 +108,8 @@ check_eq "... and gets no new one" 0 "$(conntrack_to 10.0.2.13)"
 kill $sticky $dumper
 wait $sticky $dumper $flow1 $flow2 2>/dev/null
 for v in 100 101; do
-	check "VIP .$v: untouched servers had clients ($(untouched /tmp/sticky.$v))" \
-		test "$(untouched /tmp/sticky.$v)" -ge 4
+	n=$(untouched /tmp/sticky.$v)
+	check "VIP .$v: untouched servers had clients ($n)" test "$n" -ge 4
 	check_eq "VIP .$v: their clients kept their server on every connection" "" \
 		"$(moved /tmp/sticky.$v)"
 	echo "# VIP .$v: $(wc -l </tmp/sticky.$v) logged connections;" \
