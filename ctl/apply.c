@@ -160,10 +160,10 @@ struct plan {
 	int changes;
 };
 
-/* Print one change as the command that makes it, and make it. */
-static int change(struct plan *p, uint8_t cmd, const struct cv_service *svc,
-		  unsigned int sgiven, const struct cv_server *srv,
-		  unsigned int vgiven)
+/* Say one change, as the command that makes it. */
+static void describe(struct plan *p, uint8_t cmd, const struct cv_service *svc,
+		     unsigned int sgiven, const struct cv_server *srv,
+		     unsigned int vgiven)
 {
 	static const char *const verbs[] = {
 		[CASVIP_CMD_SERVICE_NEW] = "service add",
@@ -176,13 +176,10 @@ static int change(struct plan *p, uint8_t cmd, const struct cv_service *svc,
 	char a[INET6_ADDRSTRLEN], *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	struct cv_service s = *svc;
-	struct cv_server v;
-	struct nlmsghdr *nlh;
-	int ret = 0;
 
+	p->changes++;
 	if (!f)
-		return -ENOMEM;
+		return;
 	fprintf(f, "%s %s", verbs[cmd], svc->name);
 	cv_format_service(f, svc, sgiven);
 	if (srv) {
@@ -190,47 +187,108 @@ static int change(struct plan *p, uint8_t cmd, const struct cv_service *svc,
 		cv_format_server(f, srv, vgiven);
 	}
 	fclose(f);
-	p->changes++;
 	if (cv_opts.json)
 		jw_str(&p->w, NULL, text);
 	else if (p->dry_run)
 		printf("%s\n", text);
-	if (!p->dry_run) {
-		nlh = cv_nl_req(p->nl, cmd, 0);
-		s.given = sgiven;
-		if (srv) {
-			v = *srv;
-			v.given = vgiven;
-			cv_put_service_name(nlh, svc->name);
-			cv_put_server(nlh, &v);
-		} else {
-			cv_put_service(nlh, &s);
-		}
-		ret = cv_nl_talk(p->nl, nlh, NULL, NULL);
-		if (ret)
-			cv_report(p->nl, ret, text, svc->name);
-	}
 	free(text);
+}
+
+/* Send a request made of one service; report its failure. */
+static int send_service(struct plan *p, uint8_t cmd,
+			const struct cv_service *svc, unsigned int given,
+			const struct cv_server *srvs, size_t n)
+{
+	struct cv_service s = *svc;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (p->dry_run)
+		return 0;
+	s.given = given;
+	nlh = cv_nl_req(p->nl, cmd, 0);
+	cv_put_service(nlh, &s);
+	if (cv_put_servers(nlh, srvs, n) < n) {
+		fprintf(stderr,
+			"Error: service \"%s\": too many servers for one request\n",
+			svc->name);
+		return -E2BIG;
+	}
+	ret = cv_nl_talk(p->nl, nlh, NULL, NULL);
+	if (ret)
+		cv_report(p->nl, ret,
+			  cmd == CASVIP_CMD_SERVICE_NEW ? "cannot add service" :
+			  cmd == CASVIP_CMD_SERVICE_SET ? "cannot change service" :
+							  "cannot delete service",
+			  svc->name);
 	return ret;
 }
 
-static int servers_sync(struct plan *p, const struct cv_service *want,
-			const struct cv_service *have)
+/* The server changes of one service, of one kind, sent together. */
+struct batch {
+	uint8_t cmd;
+	struct cv_server *srvs;
+	size_t n;
+};
+
+static void batch_add(struct plan *p, struct batch *b,
+		      const struct cv_service *svc, const struct cv_server *srv,
+		      unsigned int given)
+{
+	describe(p, b->cmd, svc, 0, srv, given);
+	b->srvs[b->n] = *srv;
+	b->srvs[b->n].given = given;
+	b->n++;
+}
+
+static int batch_send(struct plan *p, struct batch *b, const char *name)
 {
 	int ret = 0;
 
-	for (size_t i = 0; !ret && have && i < have->nsrv; i++)
+	if (!p->dry_run && b->n)
+		ret = cv_servers_talk(p->nl, b->cmd, name, b->srvs, b->n);
+	if (ret)
+		cv_report(p->nl, ret,
+			  b->cmd == CASVIP_CMD_SERVER_NEW ? "cannot add servers to" :
+			  b->cmd == CASVIP_CMD_SERVER_SET ?
+							  "cannot change servers of" :
+							  "cannot delete servers of",
+			  name);
+	return ret;
+}
+
+/*
+ * The server changes that make @have's servers @want's: deletions, then
+ * changes, then additions, each kind in one request (or as few as hold
+ * it), so that servers leaving together share one grace period.
+ */
+static int servers_sync(struct plan *p, const struct cv_service *want,
+			const struct cv_service *have)
+{
+	struct batch del = { .cmd = CASVIP_CMD_SERVER_DEL };
+	struct batch set = { .cmd = CASVIP_CMD_SERVER_SET };
+	struct batch add = { .cmd = CASVIP_CMD_SERVER_NEW };
+	int ret;
+
+	del.srvs = calloc(have->nsrv + 1, sizeof(*del.srvs));
+	set.srvs = calloc(want->nsrv + 1, sizeof(*set.srvs));
+	add.srvs = calloc(want->nsrv + 1, sizeof(*add.srvs));
+	if (!del.srvs || !set.srvs || !add.srvs) {
+		free(del.srvs);
+		free(set.srvs);
+		free(add.srvs);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < have->nsrv; i++)
 		if (!find_server(want, &have->servers[i].addr))
-			ret = change(p, CASVIP_CMD_SERVER_DEL, have, 0,
-				     &have->servers[i], 0);
-	for (size_t i = 0; !ret && i < want->nsrv; i++) {
+			batch_add(p, &del, have, &have->servers[i], 0);
+	for (size_t i = 0; i < want->nsrv; i++) {
 		const struct cv_server *w = &want->servers[i];
 		const struct cv_server *h = find_server(have, &w->addr);
 		unsigned int d = 0;
 
 		if (!h) {
-			ret = change(p, CASVIP_CMD_SERVER_NEW, want, 0, w,
-				     CV_WEIGHT | CV_ADMIN);
+			batch_add(p, &add, want, w, CV_WEIGHT | CV_ADMIN);
 			continue;
 		}
 		if (w->weight != h->weight)
@@ -238,14 +296,23 @@ static int servers_sync(struct plan *p, const struct cv_service *want,
 		if (w->admin != h->admin)
 			d |= CV_ADMIN;
 		if (d)
-			ret = change(p, CASVIP_CMD_SERVER_SET, want, 0, w, d);
+			batch_add(p, &set, want, w, d);
 	}
+	ret = batch_send(p, &del, have->name);
+	if (!ret)
+		ret = batch_send(p, &set, want->name);
+	if (!ret)
+		ret = batch_send(p, &add, want->name);
+	free(del.srvs);
+	free(set.srvs);
+	free(add.srvs);
 	return ret;
 }
 
 /*
  * Deletions first, then changes, then additions: a port that moves from
- * one service to another is free before it is claimed.
+ * one service to another is free before it is claimed. A new service
+ * comes with its servers in one request: its first clients see them all.
  */
 static int sync_all(struct plan *p, const struct cv_config *want,
 		    const struct cv_config *have)
@@ -255,28 +322,45 @@ static int sync_all(struct plan *p, const struct cv_config *want,
 				 CV_PERSIST_MAX;
 	int ret = 0;
 
-	for (size_t i = 0; !ret && i < have->n; i++)
-		if (!find_service(want, have->svcs[i].name))
-			ret = change(p, CASVIP_CMD_SERVICE_DEL, &have->svcs[i],
-				     0, NULL, 0);
+	for (size_t i = 0; !ret && i < have->n; i++) {
+		if (find_service(want, have->svcs[i].name))
+			continue;
+		describe(p, CASVIP_CMD_SERVICE_DEL, &have->svcs[i], 0, NULL, 0);
+		ret = send_service(p, CASVIP_CMD_SERVICE_DEL, &have->svcs[i], 0,
+				   NULL, 0);
+	}
 	for (size_t i = 0; !ret && i < want->n; i++) {
 		const struct cv_service *w = &want->svcs[i];
 		const struct cv_service *h = find_service(have, w->name);
 		unsigned int d = h ? service_diff(w, h) : 0;
 
-		if (d)
-			ret = change(p, CASVIP_CMD_SERVICE_SET, w, d, NULL, 0);
+		if (d) {
+			describe(p, CASVIP_CMD_SERVICE_SET, w, d, NULL, 0);
+			ret = send_service(p, CASVIP_CMD_SERVICE_SET, w, d, NULL,
+					   0);
+		}
 		if (!ret && h)
 			ret = servers_sync(p, w, h);
 	}
 	for (size_t i = 0; !ret && i < want->n; i++) {
 		const struct cv_service *w = &want->svcs[i];
+		struct cv_server *srvs;
 
 		if (find_service(have, w->name))
 			continue;
-		ret = change(p, CASVIP_CMD_SERVICE_NEW, w, all, NULL, 0);
-		if (!ret)
-			ret = servers_sync(p, w, NULL);
+		srvs = calloc(w->nsrv + 1, sizeof(*srvs));
+		if (!srvs)
+			return -ENOMEM;
+		describe(p, CASVIP_CMD_SERVICE_NEW, w, all, NULL, 0);
+		for (size_t j = 0; j < w->nsrv; j++) {
+			describe(p, CASVIP_CMD_SERVER_NEW, w, 0, &w->servers[j],
+				 CV_WEIGHT | CV_ADMIN);
+			srvs[j] = w->servers[j];
+			srvs[j].given = CV_WEIGHT | CV_ADMIN;
+		}
+		ret = send_service(p, CASVIP_CMD_SERVICE_NEW, w, all, srvs,
+				   w->nsrv);
+		free(srvs);
 	}
 	return ret;
 }

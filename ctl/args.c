@@ -56,7 +56,12 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 					   &svc->timeout, err);
 			svc->given |= CV_PERSIST;
 		} else if (!strcmp(k, "persist-max")) {
-			ret = cv_parse_u32(v, UINT32_MAX, &svc->persist_max, err);
+			/* auto: as many as the conntrack table holds. */
+			svc->persist_max = 0;
+			ret = strcmp(v, "auto") ?
+				      cv_parse_u32(v, UINT32_MAX,
+						   &svc->persist_max, err) :
+				      0;
 			svc->given |= CV_PERSIST_MAX;
 		} else if (!strcmp(k, "netmask")) {
 			ret = parse_netmask(v, svc, err);

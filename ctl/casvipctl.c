@@ -35,7 +35,7 @@ int cv_report(struct cv_nl *nl, int ret, const char *what, const char *name)
 	fprintf(stderr, "Error: %s \"%s\": ", what, name);
 	if (ret == -EPERM)
 		fprintf(stderr,
-			"permission denied: changing casvip needs CAP_NET_ADMIN\n");
+			"permission denied: casvip needs CAP_NET_ADMIN, to read it as to change it\n");
 	else if (*msg)
 		fprintf(stderr, "%s\n", msg);
 	else
@@ -116,6 +116,7 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 	jw_str(w, "sched", cv_sched_name(svc->sched));
 	jw_u64(w, "persist", svc->timeout);
 	jw_u64(w, "persist_max", svc->persist_max);
+	jw_u64(w, "persist_limit", svc->persist_limit);
 	jw_u64(w, "netmask", svc->netmask);
 	jw_str(w, "snat", svc->snat == CASVIP_SNAT_ADDR ?
 				  cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
@@ -162,9 +163,10 @@ static void text_service(const struct cv_service *svc, bool servers)
 		       cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
 		       cv_snat_name(svc->snat),
 	       svc->nservers, svc->npersist, svc->stats.active);
-	if (svc->persist_max)
-		printf("  persist-max %" PRIu32 "  evicted %" PRIu64,
-		       svc->persist_max, svc->stats.evicted);
+	if (svc->persist_limit)
+		printf("  persist-max %" PRIu32 "%s  evicted %" PRIu64,
+		       svc->persist_limit, svc->persist_max ? "" : " (auto)",
+		       svc->stats.evicted);
 	printf("\n");
 	if (cv_opts.stats) {
 		printf(" ");
@@ -252,16 +254,26 @@ static void print_entry(struct jw *w, const char *service,
 		jw_u64(w, "conns", e->conns);
 		if (e->idle)
 			jw_u64(w, "expires", e->expires);
+		jw_bool(w, "proven", !e->unproven);
 		jw_end(w, '}');
 		return;
 	}
 	printf("%-16s %-39s %-39s %5" PRIu32, service, c, s, e->conns);
 	if (e->idle)
-		printf(" %7" PRIu32 "s\n", e->expires);
+		printf(" %7" PRIu32 "s", e->expires);
 	else
-		printf("       -\n");
+		printf("       -");
+	printf("%s\n", e->unproven ? "  unproven" : "");
 }
 
+static int cmp_client(const void *a, const void *b)
+{
+	const struct cv_persist *x = a, *y = b;
+
+	return memcmp(x->client.bytes, y->client.bytes, sizeof(x->client.bytes));
+}
+
+/* Each service's entries by client address: the kernel's order is its hash's. */
 int cv_print_persist(struct cv_nl *nl, const struct cv_service *svcs,
 		     size_t n, const struct cv_addr *client)
 {
@@ -284,6 +296,7 @@ int cv_print_persist(struct cv_nl *nl, const struct cv_service *svcs,
 					svcs[i].name);
 			break;
 		}
+		qsort(es, ne, sizeof(*es), cmp_client);
 		if (client)
 			key = cv_addr_mask(client, svcs[i].netmask);
 		for (size_t j = 0; j < ne; j++)
@@ -347,9 +360,9 @@ static void usage(FILE *f)
 	      "  casvipctl service add NAME vip ADDR ports PORTS [proto tcp|udp]\n"
 	      "                        [sched rr|wrr|lc|wlc|sh|mh] [persist SECONDS]\n"
 	      "                        [netmask PREFIXLEN] [snat off|masquerade|ADDR]\n"
-	      "                        [persist-max ENTRIES]\n"
+	      "                        [persist-max ENTRIES|auto]\n"
 	      "  casvipctl service set NAME [the same keywords]\n"
-	      "  casvipctl service del NAME\n"
+	      "  casvipctl service del NAME [keep-conns]\n"
 	      "  casvipctl service show [NAME]\n"
 	      "  casvipctl server add SERVICE ADDR [weight W] [enable|drain|disable]\n"
 	      "  casvipctl server set SERVICE ADDR [weight W] [enable|drain|disable]\n"

@@ -320,8 +320,11 @@ void cv_format_service(FILE *f, const struct cv_service *svc,
 		fprintf(f, " persist %u", svc->timeout);
 	if (given & CV_NETMASK)
 		fprintf(f, " netmask %u", svc->netmask);
+	/* A whole service leaves the default out; a change says it. */
 	if ((given & CV_PERSIST_MAX) && svc->persist_max)
 		fprintf(f, " persist-max %u", svc->persist_max);
+	else if ((given & CV_PERSIST_MAX) && !(given & CV_VIP))
+		fprintf(f, " persist-max auto");
 	if (given & CV_SNAT)
 		fprintf(f, " snat %s",
 			svc->snat == CASVIP_SNAT_ADDR ?

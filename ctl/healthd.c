@@ -28,6 +28,9 @@ struct server_state {
 	struct cv_addr addr;
 	bool up; /* as set in the kernel */
 	char reason[CASVIP_REASON_MAX]; /* as set in the kernel */
+	bool pending; /* to be set: want_up, want_reason */
+	bool want_up;
+	char want_reason[CASVIP_REASON_MAX];
 };
 
 struct target {
@@ -74,36 +77,80 @@ static void say(const char *fmt, const char *a, const char *b, const char *c)
 	fputc('\n', stderr);
 }
 
-/* Tell the kernel: the server's health and why. */
-static void push(struct healthd *h, struct server_state *s, bool up,
-		 const char *why)
+/* The kernel is to hear of the server's health, and why. */
+static void push(struct server_state *s, bool up, const char *why)
 {
-	struct cv_server srv = { .addr = s->addr,
-				 .health = up ? CASVIP_HEALTH_UP :
-						CASVIP_HEALTH_DOWN,
-				 .given = CV_HEALTH | CV_REASON };
-	char a[INET6_ADDRSTRLEN];
-	struct nlmsghdr *nlh;
-	int ret;
-
+	s->pending = true;
+	s->want_up = up;
 	/* The kernel keeps CASVIP_REASON_MAX - 1 bytes of it. */
-	memcpy(srv.reason, why, strnlen(why, sizeof(srv.reason) - 1));
-	nlh = cv_nl_req(h->nl, CASVIP_CMD_SERVER_SET, 0);
-	cv_put_service_name(nlh, s->service);
-	cv_put_server(nlh, &srv);
-	ret = cv_nl_talk(h->nl, nlh, NULL, NULL);
-	cv_format_addr(&s->addr, a, sizeof(a));
-	if (ret) {
-		say("%s %s: cannot set its health: %s", s->service, a,
-		    *cv_nl_errmsg(h->nl) ? cv_nl_errmsg(h->nl) : strerror(-ret));
+	memset(s->want_reason, 0, sizeof(s->want_reason));
+	memcpy(s->want_reason, why, strnlen(why, sizeof(s->want_reason) - 1));
+}
+
+/*
+ * Tell the kernel what changed since the last time: the servers of one
+ * service in one request, so that those that go down together share one
+ * grace period. Servers are grouped by service (see build()).
+ */
+static void flush(struct healthd *h)
+{
+	struct cv_server *batch = calloc(h->nservers + 1, sizeof(*batch));
+	char a[INET6_ADDRSTRLEN];
+	size_t i = 0;
+
+	if (!batch) {
+		perror("casvipctl healthd: cannot set health");
 		return;
 	}
-	snprintf(s->reason, sizeof(s->reason), "%s", srv.reason);
-	if (up != s->up) {
-		s->up = up;
-		say("%s %s %s", s->service, a, up ? "up" : "down");
-		say("%s %s: %s", s->service, a, why);
+	while (i < h->nservers) {
+		const char *service = h->servers[i].service;
+		size_t first = i, n = 0;
+		int ret;
+
+		for (; i < h->nservers && !strcmp(h->servers[i].service, service);
+		     i++) {
+			struct server_state *s = &h->servers[i];
+
+			if (!s->pending)
+				continue;
+			batch[n++] = (struct cv_server){
+				.addr = s->addr,
+				.health = s->want_up ? CASVIP_HEALTH_UP :
+						       CASVIP_HEALTH_DOWN,
+				.given = CV_HEALTH | CV_REASON,
+			};
+			memcpy(batch[n - 1].reason, s->want_reason,
+			       sizeof(s->want_reason));
+		}
+		if (!n)
+			continue;
+		ret = cv_servers_talk(h->nl, CASVIP_CMD_SERVER_SET, service,
+				      batch, n);
+		for (size_t k = first; k < i; k++) {
+			struct server_state *s = &h->servers[k];
+
+			if (!s->pending)
+				continue;
+			s->pending = false;
+			cv_format_addr(&s->addr, a, sizeof(a));
+			if (ret) {
+				/* Left as it was: the next result tries again. */
+				say("%s %s: cannot set its health: %s", service,
+				    a,
+				    *cv_nl_errmsg(h->nl) ? cv_nl_errmsg(h->nl) :
+							   strerror(-ret));
+				continue;
+			}
+			memcpy(s->reason, s->want_reason, sizeof(s->reason));
+			if (s->want_up != s->up) {
+				s->up = s->want_up;
+				say("%s %s %s", service, a,
+				    s->up ? "up" : "down");
+				say("%s %s: %s", service, a, s->reason);
+			}
+		}
 	}
+	free(batch);
 }
 
 /* A run finished: count it, and flip the server when rise/fall say so. */
@@ -144,7 +191,7 @@ static void record(struct healthd *h, struct target *t)
 		return;
 	/* The kernel hears of every change of result, not of every result. */
 	if (up != s->up || strncmp(why, s->reason, sizeof(s->reason) - 1))
-		push(h, s, up, why);
+		push(s, up, why);
 }
 
 static struct target *find_target(const struct healthd *h,
@@ -313,6 +360,7 @@ int cv_healthd(struct cv_nl *nl, int argc, char **argv)
 			ev.events = (uint32_t)check_events(&t->run);
 			epoll_ctl(h.epfd, EPOLL_CTL_MOD, t->run.fd, &ev);
 		}
+		flush(&h);
 		if (reload) {
 			struct cv_config fresh;
 

@@ -57,3 +57,9 @@ void jw_u64(struct jw *w, const char *k, uint64_t val)
 	key(w, k);
 	fprintf(w->f, "%" PRIu64, val);
 }
+
+void jw_bool(struct jw *w, const char *k, bool val)
+{
+	key(w, k);
+	fputs(val ? "true" : "false", w->f);
+}

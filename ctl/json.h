@@ -20,5 +20,6 @@ void jw_begin(struct jw *w, const char *key, char open);
 void jw_end(struct jw *w, char close);
 void jw_str(struct jw *w, const char *key, const char *val);
 void jw_u64(struct jw *w, const char *key, uint64_t val);
+void jw_bool(struct jw *w, const char *key, bool val);
 
 #endif

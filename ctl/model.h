@@ -66,7 +66,8 @@ struct cv_service {
 	struct casvip_port_range ranges[CASVIP_MAX_RANGES];
 	uint8_t sched;
 	uint32_t timeout;
-	uint32_t persist_max;
+	uint32_t persist_max; /* 0: follows nf_conntrack_max */
+	uint32_t persist_limit; /* in effect, as the kernel reports it */
 	uint8_t netmask;
 	uint8_t snat;
 	struct cv_addr snat_addr;
@@ -85,6 +86,7 @@ struct cv_persist {
 	struct cv_addr client, server;
 	uint32_t conns;
 	bool idle;
+	bool unproven; /* its first connection has not completed */
 	uint32_t expires; /* seconds, when idle */
 };
 

@@ -3,6 +3,7 @@
  * casvipctl: the generic netlink client of the casvip family (libmnl).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,9 @@ struct cv_nl {
 	struct mnl_socket *sock;
 	uint16_t family;
 	uint32_t seq;
+	uint32_t erroff; /* of the attribute the kernel blamed; 0: none */
 	char errmsg[256];
-	char req[8192];
+	char req[CV_NL_REQ_MAX];
 	char resp[65536]; /* the largest part of a dump the kernel sends */
 };
 
@@ -39,6 +41,9 @@ static int extack_cb(const struct nlattr *attr, void *data)
 	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 		snprintf(nl->errmsg, sizeof(nl->errmsg), "%s",
 			 mnl_attr_get_str(attr));
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_OFFS &&
+	    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+		nl->erroff = mnl_attr_get_u32(attr);
 	return MNL_CB_OK;
 }
 
@@ -150,6 +155,7 @@ int cv_nl_talk(struct cv_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 	int ret;
 
 	nl->errmsg[0] = '\0';
+	nl->erroff = 0;
 	nlh->nlmsg_seq = ++nl->seq;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
@@ -293,7 +299,13 @@ void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc)
 
 void cv_put_server(struct nlmsghdr *nlh, const struct cv_server *srv)
 {
-	struct nlattr *nest = mnl_attr_nest_start(nlh, CASVIP_A_SERVER);
+	cv_put_server_as(nlh, CASVIP_A_SERVER, srv);
+}
+
+void cv_put_server_as(struct nlmsghdr *nlh, uint16_t type,
+		      const struct cv_server *srv)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
 
 	put_addr(nlh, CASVIP_A_SERVER_ADDR, &srv->addr);
 	if (srv->given & CV_WEIGHT)
@@ -308,6 +320,105 @@ void cv_put_server(struct nlmsghdr *nlh, const struct cv_server *srv)
 	if (srv->given & CV_KEEP_CONNS)
 		mnl_attr_put(nlh, CASVIP_A_SERVER_KEEP_CONNS, 0, NULL);
 	mnl_attr_nest_end(nlh, nest);
+}
+
+/* The bytes cv_put_server_as() takes for @srv. */
+static size_t server_nest_len(const struct cv_server *srv)
+{
+	size_t len = MNL_ATTR_HDRLEN + MNL_ALIGN(MNL_ATTR_HDRLEN +
+						 (srv->addr.family == AF_INET ?
+							  4 : 16));
+
+	if (srv->given & CV_WEIGHT)
+		len += MNL_ALIGN(MNL_ATTR_HDRLEN + 4);
+	if (srv->given & CV_ADMIN)
+		len += MNL_ALIGN(MNL_ATTR_HDRLEN + 1);
+	if (srv->given & CV_HEALTH)
+		len += MNL_ALIGN(MNL_ATTR_HDRLEN + 1);
+	if (srv->given & CV_REASON)
+		len += MNL_ALIGN(MNL_ATTR_HDRLEN + strlen(srv->reason) + 1);
+	if (srv->given & CV_KEEP_CONNS)
+		len += MNL_ATTR_HDRLEN;
+	return len;
+}
+
+size_t cv_put_servers(struct nlmsghdr *nlh, const struct cv_server *srvs,
+		      size_t n)
+{
+	struct nlattr *nest = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		size_t len = server_nest_len(&srvs[i]);
+
+		if (nlh->nlmsg_len + len + MNL_ATTR_HDRLEN > CV_NL_REQ_MAX)
+			break;
+		/* An attribute's length is 16 bits: one nest holds 64 KiB. */
+		if (nest && (size_t)((char *)mnl_nlmsg_get_payload_tail(nlh) -
+				     (char *)nest) + len > UINT16_MAX) {
+			mnl_attr_nest_end(nlh, nest);
+			nest = NULL;
+		}
+		if (!nest)
+			nest = mnl_attr_nest_start(nlh, CASVIP_A_SERVERS);
+		cv_put_server_as(nlh, CASVIP_A_SERVER, &srvs[i]);
+	}
+	if (nest)
+		mnl_attr_nest_end(nlh, nest);
+	return i;
+}
+
+/* The server of @srvs whose nest in @nlh holds the byte @off, or NULL. */
+static const struct cv_server *server_at(const struct nlmsghdr *nlh,
+					 const struct cv_server *srvs,
+					 uint32_t off)
+{
+	const char *base = (const char *)nlh;
+	const struct nlattr *a, *e;
+	size_t i = 0;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(a) != CASVIP_A_SERVERS)
+			continue;
+		mnl_attr_for_each_nested(e, a) {
+			if (off >= (const char *)e - base &&
+			    off < (const char *)e - base + e->nla_len)
+				return &srvs[i];
+			i++;
+		}
+	}
+	return NULL;
+}
+
+int cv_servers_talk(struct cv_nl *nl, uint8_t cmd, const char *name,
+		    const struct cv_server *srvs, size_t n)
+{
+	while (n) {
+		struct nlmsghdr *nlh = cv_nl_req(nl, cmd, 0);
+		const struct cv_server *bad;
+		char a[INET6_ADDRSTRLEN], msg[sizeof(nl->errmsg)];
+		size_t k;
+		int ret;
+
+		cv_put_service_name(nlh, name);
+		k = cv_put_servers(nlh, srvs, n);
+		ret = cv_nl_talk(nl, nlh, NULL, NULL);
+		if (ret) {
+			/* Name the server the kernel blamed. */
+			bad = nl->erroff ? server_at(nlh, srvs, nl->erroff) :
+					   NULL;
+			if (bad) {
+				snprintf(msg, sizeof(msg), "server %s: %.200s",
+					 cv_format_addr(&bad->addr, a, sizeof(a)),
+					 nl->errmsg);
+				memcpy(nl->errmsg, msg, sizeof(msg));
+			}
+			return ret;
+		}
+		srvs += k;
+		n -= k;
+	}
+	return 0;
 }
 
 /* Collect the attributes of a nest into @tb[0..max]. */
@@ -422,6 +533,7 @@ static void get_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 	svc->nservers = u32_of(tb[CASVIP_A_SERVICE_NUM_SERVERS]);
 	svc->npersist = u32_of(tb[CASVIP_A_SERVICE_NUM_PERSIST]);
 	svc->persist_max = u32_of(tb[CASVIP_A_SERVICE_PERSIST_MAX]);
+	svc->persist_limit = u32_of(tb[CASVIP_A_SERVICE_PERSIST_LIMIT]);
 	get_stats(tb[CASVIP_A_SERVICE_STATS], &svc->stats);
 	svc->given = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
 		     CV_NETMASK | CV_SNAT | CV_PERSIST_MAX;
@@ -517,6 +629,7 @@ static int persist_cb(const struct nlmsghdr *nlh, void *data)
 	e->conns = u32_of(tb[CASVIP_A_PERSIST_CONNS]);
 	e->idle = tb[CASVIP_A_PERSIST_EXPIRES] != NULL;
 	e->expires = u32_of(tb[CASVIP_A_PERSIST_EXPIRES]);
+	e->unproven = tb[CASVIP_A_PERSIST_UNPROVEN] != NULL;
 	return MNL_CB_OK;
 }
 

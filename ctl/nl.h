@@ -18,6 +18,12 @@ struct cv_nl;
 struct cv_nl *cv_nl_open(void);
 void cv_nl_close(struct cv_nl *nl);
 
+/*
+ * The largest request: room for a service's CASVIP_MAX_SERVERS servers
+ * (each nest at most 40 bytes), below the default socket send buffer.
+ */
+#define CV_NL_REQ_MAX (192 * 1024)
+
 /* Start a request for @cmd in the socket's buffer. */
 struct nlmsghdr *cv_nl_req(struct cv_nl *nl, uint8_t cmd, uint16_t flags);
 
@@ -38,6 +44,24 @@ uint16_t cv_nl_family(const struct cv_nl *nl);
 void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc);
 void cv_put_service_name(struct nlmsghdr *nlh, const char *name);
 void cv_put_server(struct nlmsghdr *nlh, const struct cv_server *srv);
+/* The same as a nest of another @type: an element of CASVIP_A_SERVERS. */
+void cv_put_server_as(struct nlmsghdr *nlh, uint16_t type,
+		      const struct cv_server *srv);
+
+/*
+ * Put as many of @srvs[0..n) as the request holds, in CASVIP_A_SERVERS
+ * nests (repeated, since a nest holds 64 KiB); returns how many.
+ */
+size_t cv_put_servers(struct nlmsghdr *nlh, const struct cv_server *srvs,
+		      size_t n);
+/*
+ * @cmd (CASVIP_CMD_SERVER_NEW, _SET or _DEL) for @srvs[0..n) of service
+ * @name, each with its ->given fields: in as few requests as hold them,
+ * each of which the kernel does whole or not at all. 0, or the first
+ * request's error (those before it are done).
+ */
+int cv_servers_talk(struct cv_nl *nl, uint8_t cmd, const char *name,
+		    const struct cv_server *srvs, size_t n);
 
 /* Whole objects from the kernel. */
 int cv_get_service(struct cv_nl *nl, const char *name, struct cv_service *svc);

@@ -17,12 +17,15 @@ static void service_usage(FILE *f)
 	fputs("Usage: casvipctl service add NAME vip ADDR ports PORTS [proto tcp|udp]\n"
 	      "                              [sched rr|wrr|lc|wlc|sh|mh] [persist SECONDS]\n"
 	      "                              [netmask PREFIXLEN] [snat off|masquerade|ADDR]\n"
+	      "                              [persist-max ENTRIES|auto]\n"
 	      "       casvipctl service set NAME [the keywords of add]\n"
-	      "       casvipctl service del NAME\n"
+	      "       casvipctl service del NAME [keep-conns]\n"
 	      "       casvipctl service show [NAME]\n"
 	      "\n"
 	      "Defaults: proto tcp, sched mh, persist 3600, netmask the whole address,\n"
-	      "snat off. Example, an Exchange CAS array:\n"
+	      "snat off, persist-max auto (net.netfilter.nf_conntrack_max). Deleting a\n"
+	      "service ends its connections, unless keep-conns. Example, an Exchange\n"
+	      "CAS array:\n"
 	      "  casvipctl service add outlook vip 10.0.0.100 ports 135,60001-60002\n",
 	      f);
 }
@@ -118,16 +121,24 @@ static int service_del(struct cv_nl *nl, int argc, char **argv)
 {
 	char name[CASVIP_NAME_MAX];
 	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	bool keep;
 	int ret;
 
 	ret = take_name(argc, argv, name, "service help");
 	if (ret)
 		return ret;
-	if (argc > 1)
+	keep = argc > 1 && !strcmp(argv[1], "keep-conns");
+	if (argc > 1 + keep)
 		return cv_usage_error("service help",
-				      "unexpected argument \"%s\"", argv[1]);
+				      "unexpected argument \"%s\"",
+				      argv[1 + keep]);
 	nlh = cv_nl_req(nl, CASVIP_CMD_SERVICE_DEL, 0);
-	cv_put_service_name(nlh, name);
+	nest = mnl_attr_nest_start(nlh, CASVIP_A_SERVICE);
+	mnl_attr_put_strz(nlh, CASVIP_A_SERVICE_NAME, name);
+	if (keep)
+		mnl_attr_put(nlh, CASVIP_A_SERVICE_KEEP_CONNS, 0, NULL);
+	mnl_attr_nest_end(nlh, nest);
 	return cv_report(nl, cv_nl_talk(nl, nlh, NULL, NULL),
 			 "cannot delete service", name);
 }

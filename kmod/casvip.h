@@ -2,8 +2,9 @@
 /*
  * casvip: objects shared by the control plane and the datapath.
  *
- * Writers hold casvip_net.lock; the packet path reads under RCU.
- * Objects are unlinked, then freed after a grace period (kfree_rcu).
+ * Writers hold casvip_net.lock; the packet path reads under RCU. An object
+ * a packet can reach is unlinked from every path that leads to it, then
+ * freed after a grace period.
  */
 #ifndef _CASVIP_H
 #define _CASVIP_H
@@ -14,13 +15,17 @@
 #include <linux/mutex.h>
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
+#include <linux/sched/mm.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include <net/netfilter/nf_conntrack_count.h>
+#include <net/netfilter/nf_conntrack_tuple.h>
 #include <uapi/linux/casvip.h>
 
+struct mem_cgroup;
 struct netlink_ext_ack;
+struct nf_conn;
 
 struct casvip_stats_pcpu {
 	u64_stats_t conns;
@@ -49,12 +54,14 @@ struct casvip_service;
 struct casvip_server {
 	struct list_head list; /* casvip_service.servers, RCU */
 	struct hlist_node addr_node; /* casvip_service.by_addr, RCU */
+	struct list_head retire; /* a batch leaving service; cn->lock */
 	struct casvip_service *svc;
 	union nf_inet_addr addr;
 	u32 weight;
 	u8 admin; /* enum casvip_admin */
 	u8 health; /* enum casvip_health */
-	bool dead; /* unlinked: the packet path must not keep it */
+	bool dead; /* being deleted: the packet path must not keep it */
+	bool flush_conns; /* retiring: its connections go too; cn->lock */
 	char reason[CASVIP_REASON_MAX]; /* of the health state; cn->lock */
 	atomic_t active; /* live connections, recounted by the GC */
 	unsigned int gc_active; /* the GC's running count */
@@ -72,21 +79,45 @@ struct casvip_pkey {
 	struct casvip_server *srv; /* NULL when the service persists */
 };
 
-/* A persistence entry: this client goes to that server. */
+/*
+ * What proves a new client real: its first connection, looked up in the
+ * conntrack table by the GC until it is ASSURED (a client behind a spoofed
+ * source never completes a handshake), or it is gone.
+ */
+struct casvip_probe {
+	struct nf_conntrack_tuple tuple;
+	struct nf_conntrack_zone zone;
+	u32 born; /* jiffies, 32 bits */
+};
+
+/* The probe of an entry whose first connection died unproven. */
+#define CASVIP_PROBE_LOST ((struct casvip_probe *)1UL)
+
+/*
+ * A persistence entry: this client goes to that server. It is on one of
+ * its service's three lists: new (unproven: it lives only as long as its
+ * connections), live (proven, with connections) or idle (proven, none
+ * since @idle; expires @timeout seconds later). Only holders of
+ * casvip_net.lock move or remove entries; the packet path adds new ones and
+ * clears @idle when a connection comes.
+ */
 struct casvip_persist {
 	struct rhash_head node; /* casvip_service.persist */
 	struct casvip_pkey key;
 	struct casvip_server *srv; /* cmpxchg()ed when rescheduled */
-	unsigned long idle_since; /* jiffies when seen idle; 0 while busy */
+	struct casvip_probe *probe; /* NULL once proven; cn->lock */
 	struct nf_conncount_list conns; /* the client's live connections */
 	/*
-	 * The list is walked only under persist_lock, which unlinking holds:
-	 * off it, the entry's memory serves for its RCU free.
+	 * The lists are changed only under persist_lock and walked only by
+	 * holders of casvip_net.lock: off them, the entry's memory serves
+	 * for its RCU free.
 	 */
 	union {
-		struct list_head list; /* casvip_service.persist_list */
+		struct list_head list;
 		struct rcu_head rcu;
 	};
+	u32 idle; /* 0 while busy; else ktime_get_seconds() + 1 when idle */
+	bool gone; /* removed: a connection added now is lost with it */
 };
 
 /* What the schedulers choose from; rebuilt on every change, RCU. */
@@ -100,7 +131,6 @@ struct casvip_sched_state {
 	struct casvip_server *srv[];
 };
 
-/* What a packet is matched against; replaced only while unhashed. */
 struct casvip_match {
 	u8 family; /* NFPROTO_IPV4 or NFPROTO_IPV6 */
 	u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
@@ -109,30 +139,55 @@ struct casvip_match {
 	struct casvip_port_range ranges[CASVIP_MAX_RANGES];
 };
 
+/*
+ * What the packet path needs of a service to match a connection and NAT
+ * it: replaced whole, never changed in place, so that a change opens no
+ * window in which a connection matches nothing.
+ */
+struct casvip_vnode {
+	struct hlist_node node; /* casvip_net.by_vip, RCU */
+	struct casvip_service *svc;
+	struct casvip_match match;
+	u8 snat; /* enum casvip_snat */
+	bool dying; /* its service is being deleted: match no new packet */
+	bool keep_conns; /* ... and its connections stay */
+	union nf_inet_addr snat_addr;
+	struct rcu_head rcu;
+};
+
 struct casvip_net;
+
+/* A persistence dump in progress: it ends when its service goes. */
+struct casvip_persist_dump {
+	struct list_head list; /* casvip_service.dumps */
+	struct rhashtable_iter iter;
+	struct casvip_service *svc; /* until it ends */
+	bool ended;
+};
 
 struct casvip_service {
 	struct casvip_net *cn;
 	struct list_head list; /* casvip_net.services, creation order */
 	struct hlist_node name_node; /* casvip_net.by_name */
-	struct hlist_node vip_node; /* casvip_net.by_vip, RCU */
+	struct casvip_vnode __rcu *vnode;
 	char name[CASVIP_NAME_MAX];
-	struct casvip_match match;
+	u8 family; /* of the VIP: NFPROTO_IPV4 or NFPROTO_IPV6, for good */
 	u8 sched; /* enum casvip_sched */
 	u8 netmask; /* persistence prefix length */
-	u8 snat; /* enum casvip_snat */
-	union nf_inet_addr snat_addr;
 	u32 timeout; /* persistence, seconds */
 	struct list_head servers; /* RCU */
 	unsigned int nservers;
 	DECLARE_HASHTABLE(by_addr, 6); /* servers by address, RCU */
 	struct casvip_sched_state __rcu *sched_state;
+	struct mem_cgroup *memcg; /* its creator's: pays for its memory */
 	struct rhashtable persist; /* casvip_persist by key */
-	struct list_head persist_list; /* every entry, for the GC */
-	spinlock_t persist_lock; /* persist_list; removal also needs cn->lock */
+	struct list_head persist_new, persist_live, persist_idle;
+	spinlock_t persist_lock; /* the three lists */
 	atomic_t npersist;
-	u32 persist_max; /* 0: no limit */
+	u32 persist_max; /* 0: nf_conntrack_max */
+	unsigned long evict_next; /* jiffies: no eviction asked before */
 	u64 evicted; /* entries evicted at the limit; cn->lock */
+	struct list_head dumps; /* persistence dumps in progress; cn->lock */
 	struct casvip_stats_pcpu __percpu *stats;
 };
 
@@ -141,15 +196,15 @@ struct casvip_service {
 /* Per network namespace state. */
 struct casvip_net {
 	struct net *net;
-	struct work_struct evict; /* a service reached its persist_max */
+	struct work_struct evict; /* a service reached its persistence limit */
 	struct mutex lock; /* serialises every change */
-	bool hooked; /* NAT hooks registered: there are services */
+	bool hooked; /* NAT hooks registered */
 	struct delayed_work gc; /* persistence and active counts */
 	struct list_head services;
 	unsigned int nservices;
 	u32 generation; /* bumped when objects come or go, for dumps */
 	DECLARE_HASHTABLE(by_name, CASVIP_HASH_BITS);
-	DECLARE_HASHTABLE(by_vip, CASVIP_HASH_BITS); /* RCU */
+	DECLARE_HASHTABLE(by_vip, CASVIP_HASH_BITS); /* casvip_vnode, RCU */
 };
 
 struct casvip_net *casvip_pernet(struct net *net);
@@ -171,6 +226,14 @@ static inline bool casvip_match_port(const struct casvip_match *m, u16 port)
 			return true;
 	}
 	return false;
+}
+
+/* The service's current vnode, for holders of casvip_net.lock. */
+static inline struct casvip_vnode *
+casvip_vnode(const struct casvip_service *svc)
+{
+	return rcu_dereference_protected(svc->vnode,
+					 lockdep_is_held(&svc->cn->lock));
 }
 
 static inline void casvip_stats_conn(struct casvip_stats_pcpu __percpu *pcpu)
@@ -206,6 +269,21 @@ static inline void casvip_stats_packet(struct casvip_stats_pcpu __percpu *pcpu,
 	put_cpu_ptr(pcpu);
 }
 
+/*
+ * Allocations for @svc (GFP_KERNEL_ACCOUNT) are charged to its creator,
+ * whoever asks for them: healthd's changes, for one.
+ */
+static inline struct mem_cgroup *
+casvip_charge_begin(const struct casvip_service *svc)
+{
+	return set_active_memcg(svc->memcg);
+}
+
+static inline void casvip_charge_end(struct mem_cgroup *old)
+{
+	set_active_memcg(old);
+}
+
 /* service.c: object lifetime; all but the lookups need cn->lock. */
 struct casvip_service_cfg {
 	const char *name;
@@ -220,8 +298,10 @@ struct casvip_service_cfg {
 	bool has_snat_addr;
 	u8 snat_family;
 	union nf_inet_addr snat_addr;
+	bool keep_conns; /* on deletion, leave its connections alone */
 };
 
+/* One server of a request; a request may carry many. */
 struct casvip_server_cfg {
 	u8 family;
 	union nf_inet_addr addr;
@@ -231,31 +311,36 @@ struct casvip_server_cfg {
 	u8 admin;
 	u8 health;
 	const char *reason; /* NULL: unchanged */
+	const struct nlattr *attr; /* where it came from, for errors */
+	struct casvip_server *srv; /* set and del: the server it names */
 };
 
 struct casvip_service *casvip_service_find(struct casvip_net *cn,
 					   const char *name);
 int casvip_service_new(struct casvip_net *cn,
 		       const struct casvip_service_cfg *cfg,
+		       struct casvip_server_cfg *servers, unsigned int n,
 		       struct netlink_ext_ack *extack);
 int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		       const struct casvip_service_cfg *cfg,
 		       struct netlink_ext_ack *extack);
-void casvip_service_del(struct casvip_net *cn, struct casvip_service *svc);
-void casvip_flush(struct casvip_net *cn);
+void casvip_service_del(struct casvip_net *cn, struct casvip_service *svc,
+			bool keep_conns);
+void casvip_flush(struct casvip_net *cn, bool flush_conns);
 
 struct casvip_server *casvip_server_find(const struct casvip_service *svc,
 					 const union nf_inet_addr *addr);
 struct casvip_server *casvip_server_lookup(const struct casvip_service *svc,
 					   const union nf_inet_addr *addr);
-int casvip_server_new(struct casvip_net *cn, struct casvip_service *svc,
-		      const struct casvip_server_cfg *cfg,
-		      struct netlink_ext_ack *extack);
-int casvip_server_set(struct casvip_net *cn, struct casvip_server *srv,
-		      const struct casvip_server_cfg *cfg,
-		      struct netlink_ext_ack *extack);
-int casvip_server_del(struct casvip_net *cn, struct casvip_server *srv,
-		      bool keep_conns, struct netlink_ext_ack *extack);
+int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
+		       struct casvip_server_cfg *cfgs, unsigned int n,
+		       struct netlink_ext_ack *extack);
+int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
+		       struct casvip_server_cfg *cfgs, unsigned int n,
+		       struct netlink_ext_ack *extack);
+int casvip_servers_del(struct casvip_net *cn, struct casvip_service *svc,
+		       struct casvip_server_cfg *cfgs, unsigned int n,
+		       struct netlink_ext_ack *extack);
 bool casvip_server_usable(const struct casvip_server *srv);
 u64 casvip_service_active(const struct casvip_service *svc);
 
@@ -268,6 +353,7 @@ void casvip_sched_free(struct casvip_service *svc);
 /* persist.c */
 int casvip_persist_init(struct casvip_service *svc);
 void casvip_persist_destroy(struct casvip_service *svc);
+u32 casvip_persist_limit(const struct casvip_service *svc);
 void casvip_persist_mask(const struct casvip_service *svc,
 			 const union nf_inet_addr *addr,
 			 union nf_inet_addr *key);
@@ -276,27 +362,39 @@ struct casvip_server *casvip_persist_lookup(struct casvip_service *svc,
 					    struct casvip_persist **ep);
 struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 					   const union nf_inet_addr *client,
-					   struct casvip_server *srv);
+					   struct casvip_server *srv,
+					   const struct nf_conn *ct);
+bool casvip_persist_track(struct casvip_persist *e, struct net *net,
+			  const struct sk_buff *skb, u8 pf);
 int casvip_persist_pin(struct casvip_service *svc,
 		       const union nf_inet_addr *client,
 		       struct casvip_server *srv);
 void casvip_persist_flush(struct casvip_service *svc,
-			  const struct casvip_server *srv,
 			  const union nf_inet_addr *client);
+void casvip_persist_flush_retired(struct casvip_service *svc);
 void casvip_persist_gc(struct net *net, struct casvip_service *svc);
 void casvip_gc_work(struct work_struct *work);
+void casvip_persist_dump_begin(struct casvip_service *svc,
+			       struct casvip_persist_dump *d);
+void casvip_persist_dump_end(struct casvip_persist_dump *d);
+struct casvip_persist *casvip_persist_dump_cur(struct casvip_persist_dump *d,
+					       bool *resized);
+struct casvip_persist *casvip_persist_dump_next(struct casvip_persist_dump *d,
+						bool *resized);
 void casvip_evict_work(struct work_struct *work);
 int casvip_persist_cache_init(void);
 void casvip_persist_cache_exit(void);
 
 /* nat.c */
-struct casvip_service *casvip_service_match(struct casvip_net *cn, u8 family,
-					    u8 proto,
-					    const union nf_inet_addr *vip,
-					    u16 port);
+struct casvip_vnode *casvip_vnode_match(struct casvip_net *cn, u8 family,
+					u8 proto,
+					const union nf_inet_addr *vip,
+					u16 port, bool dying);
 int casvip_hooks_register(struct casvip_net *cn);
 void casvip_hooks_unregister(struct casvip_net *cn);
-void casvip_conns_flush(struct casvip_net *cn, struct casvip_server *srv);
+void casvip_conns_flush_retired(struct casvip_net *cn,
+				struct casvip_service *svc);
+void casvip_conns_flush_dying(struct casvip_net *cn);
 
 extern atomic_t casvip_objects;
 

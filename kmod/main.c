@@ -37,8 +37,13 @@ static void __net_exit casvip_net_exit(struct net *net)
 {
 	struct casvip_net *cn = casvip_pernet(net);
 
+	/*
+	 * A namespace going away takes its connections with it; on module
+	 * unload a live one keeps them, and they lose their NAT: flush them,
+	 * as deleting the services would, so that clients reconnect at once.
+	 */
 	mutex_lock(&cn->lock);
-	casvip_flush(cn);
+	casvip_flush(cn, check_net(net));
 	mutex_unlock(&cn->lock);
 	cancel_delayed_work_sync(&cn->gc);
 	cancel_work_sync(&cn->evict);

@@ -10,6 +10,9 @@
  * here, so other NAT users still see them.
  *
  * casvip_count_fn() counts the packets and bytes of our connections.
+ *
+ * Services are found through their vnodes (casvip_net.by_vip), which are
+ * replaced whole when a service changes, under RCU.
  */
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
@@ -21,42 +24,47 @@
 
 #include "casvip.h"
 
-struct casvip_service *casvip_service_match(struct casvip_net *cn, u8 family,
-					    u8 proto,
-					    const union nf_inet_addr *vip,
-					    u16 port)
+/*
+ * The vnode a connection to @vip:@port is for: a live service's, or with
+ * @dying, that of a service being deleted.
+ */
+struct casvip_vnode *casvip_vnode_match(struct casvip_net *cn, u8 family,
+					u8 proto,
+					const union nf_inet_addr *vip,
+					u16 port, bool dying)
 {
-	struct casvip_service *svc;
+	struct casvip_vnode *v;
 
-	hash_for_each_possible_rcu(cn->by_vip, svc, vip_node,
+	hash_for_each_possible_rcu(cn->by_vip, v, node,
 				   casvip_vip_hash(family, proto, vip)) {
-		const struct casvip_match *m = &svc->match;
+		const struct casvip_match *m = &v->match;
 
 		if (m->family == family && m->proto == proto &&
+		    READ_ONCE(v->dying) == dying &&
 		    nf_inet_addr_cmp(&m->vip, vip) &&
 		    casvip_match_port(m, port))
-			return svc;
+			return v;
 	}
 	return NULL;
 }
 
-static struct casvip_service *
-ct_service(struct casvip_net *cn, const struct nf_conn *ct)
+static struct casvip_vnode *ct_vnode(struct casvip_net *cn,
+				     const struct nf_conn *ct, bool dying)
 {
 	const struct nf_conntrack_tuple *t =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 
 	if (t->dst.protonum != IPPROTO_TCP && t->dst.protonum != IPPROTO_UDP)
 		return NULL;
-	return casvip_service_match(cn, nf_ct_l3num(ct), t->dst.protonum,
-				    &t->dst.u3, ntohs(t->dst.u.all));
+	return casvip_vnode_match(cn, nf_ct_l3num(ct), t->dst.protonum,
+				  &t->dst.u3, ntohs(t->dst.u.all), dying);
 }
 
-static unsigned int reject(struct casvip_service *svc, struct sk_buff *skb,
+static unsigned int reject(const struct casvip_vnode *v, struct sk_buff *skb,
 			   const struct nf_hook_state *state)
 {
-	casvip_stats_drop(svc->stats);
-	if (svc->match.proto == IPPROTO_TCP) {
+	casvip_stats_drop(v->svc->stats);
+	if (v->match.proto == IPPROTO_TCP) {
 		if (state->pf == NFPROTO_IPV4)
 			nf_send_reset(state->net, state->sk, skb, state->hook);
 		else
@@ -71,13 +79,14 @@ static unsigned int reject(struct casvip_service *svc, struct sk_buff *skb,
 	return NF_DROP;
 }
 
-static unsigned int dnat(struct casvip_service *svc, struct nf_conn *ct,
+static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 			 struct sk_buff *skb,
 			 const struct nf_hook_state *state)
 {
 	const struct nf_conntrack_tuple *t =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	struct nf_nat_range2 range = { .flags = NF_NAT_RANGE_MAP_IPS };
+	struct casvip_service *svc = v->svc;
 	struct casvip_persist *e = NULL;
 	struct casvip_server *srv = NULL;
 	union nf_inet_addr client;
@@ -91,14 +100,18 @@ static unsigned int dnat(struct casvip_service *svc, struct nf_conn *ct,
 	if (!srv) {
 		srv = casvip_schedule(svc, &client);
 		if (!srv)
-			return reject(svc, skb, state);
-		e = casvip_persist_bind(svc, &client, srv);
+			return reject(v, skb, state);
+		e = casvip_persist_bind(svc, &client, srv, ct);
 		/* Another CPU may have bound this client first. */
 		if (e && casvip_server_usable(READ_ONCE(e->srv)))
 			srv = READ_ONCE(e->srv);
 	}
-	if (e && !nf_conncount_add_skb(state->net, skb, state->pf, &e->conns))
-		WRITE_ONCE(e->idle_since, 0);
+	/* The entry went (expired) as the connection came: make it again. */
+	if (e && !casvip_persist_track(e, state->net, skb, state->pf)) {
+		e = casvip_persist_bind(svc, &client, srv, ct);
+		if (e)
+			casvip_persist_track(e, state->net, skb, state->pf);
+	}
 	atomic_inc(&srv->active);
 	casvip_stats_conn(svc->stats);
 	casvip_stats_conn(srv->stats);
@@ -108,21 +121,21 @@ static unsigned int dnat(struct casvip_service *svc, struct nf_conn *ct,
 	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
 }
 
-static unsigned int snat(struct casvip_service *svc, struct nf_conn *ct,
+static unsigned int snat(const struct casvip_vnode *v, struct nf_conn *ct,
 			 struct sk_buff *skb,
 			 const struct nf_hook_state *state)
 {
 	struct nf_nat_range2 range = { .flags = NF_NAT_RANGE_MAP_IPS };
 
-	switch (READ_ONCE(svc->snat)) {
+	switch (v->snat) {
 	case CASVIP_SNAT_MASQUERADE:
 		if (state->pf == NFPROTO_IPV4)
 			return nf_nat_masquerade_ipv4(skb, state->hook, &range,
 						      state->out);
 		return nf_nat_masquerade_ipv6(skb, &range, state->out);
 	case CASVIP_SNAT_ADDR:
-		range.min_addr = svc->snat_addr;
-		range.max_addr = svc->snat_addr;
+		range.min_addr = v->snat_addr;
+		range.max_addr = v->snat_addr;
 		return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_SRC);
 	default:
 		return NF_ACCEPT;
@@ -134,19 +147,19 @@ static unsigned int casvip_nat_fn(void *priv, struct sk_buff *skb,
 {
 	struct casvip_net *cn = casvip_pernet(state->net);
 	enum ip_conntrack_info ctinfo;
-	struct casvip_service *svc;
+	struct casvip_vnode *v;
 	struct nf_conn *ct;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || ctinfo != IP_CT_NEW)
 		return NF_ACCEPT;
-	svc = ct_service(cn, ct);
-	if (!svc)
+	v = ct_vnode(cn, ct, false);
+	if (!v)
 		return NF_ACCEPT;
 	if (state->hook != NF_INET_POST_ROUTING)
-		return dnat(svc, ct, skb, state);
+		return dnat(v, ct, skb, state);
 	if (test_bit(IPS_DST_NAT_BIT, &ct->status))
-		return snat(svc, ct, skb, state);
+		return snat(v, ct, skb, state);
 	return NF_ACCEPT;
 }
 
@@ -155,21 +168,21 @@ static unsigned int casvip_count_fn(void *priv, struct sk_buff *skb,
 {
 	struct casvip_net *cn = casvip_pernet(state->net);
 	enum ip_conntrack_info ctinfo;
-	struct casvip_service *svc;
 	struct casvip_server *srv;
+	struct casvip_vnode *v;
 	struct nf_conn *ct;
 	bool in;
 
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || !test_bit(IPS_DST_NAT_BIT, &ct->status))
 		return NF_ACCEPT;
-	svc = ct_service(cn, ct);
-	if (!svc)
+	v = ct_vnode(cn, ct, false);
+	if (!v)
 		return NF_ACCEPT;
-	srv = casvip_server_lookup(svc,
+	srv = casvip_server_lookup(v->svc,
 				   &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
 	in = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL;
-	casvip_stats_packet(svc->stats, in, skb->len);
+	casvip_stats_packet(v->svc->stats, in, skb->len);
 	if (srv)
 		casvip_stats_packet(srv->stats, in, skb->len);
 	return NF_ACCEPT;
@@ -262,32 +275,55 @@ void casvip_hooks_unregister(struct casvip_net *cn)
 	cn->hooked = false;
 }
 
-struct flush_ctx {
-	const struct casvip_service *svc;
-	const struct casvip_server *srv;
-};
-
-/* A connection of this service to this real server? */
-static int flush_iter(struct nf_conn *ct, void *data)
+static bool ct_matches(const struct nf_conn *ct, const struct casvip_match *m)
 {
 	const struct nf_conntrack_tuple *o =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	const struct nf_conntrack_tuple *r =
-		&ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	const struct flush_ctx *f = data;
-	const struct casvip_match *m = &f->svc->match;
 
 	return nf_ct_l3num(ct) == m->family && o->dst.protonum == m->proto &&
 	       nf_inet_addr_cmp(&o->dst.u3, &m->vip) &&
-	       casvip_match_port(m, ntohs(o->dst.u.all)) &&
-	       nf_inet_addr_cmp(&r->src.u3, &f->srv->addr);
+	       casvip_match_port(m, ntohs(o->dst.u.all));
 }
 
-/* What `conntrack -D` would do: the server's clients reconnect at once. */
-void casvip_conns_flush(struct casvip_net *cn, struct casvip_server *srv)
+/* A connection of @data's service to one of its retiring servers? */
+static int retired_iter(struct nf_conn *ct, void *data)
 {
-	struct flush_ctx ctx = { .svc = srv->svc, .srv = srv };
-	struct nf_ct_iter_data d = { .net = cn->net, .data = &ctx };
+	const struct casvip_service *svc = data;
+	const struct casvip_server *srv;
 
-	nf_ct_iterate_cleanup_net(flush_iter, &d);
+	if (!ct_matches(ct, &casvip_vnode(svc)->match))
+		return 0;
+	srv = casvip_server_find(svc,
+				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
+	return srv && srv->flush_conns;
+}
+
+/*
+ * What `conntrack -D` would do: the clients of the servers of @svc that
+ * are retiring (and flush_conns) reconnect at once. One walk for them all.
+ */
+void casvip_conns_flush_retired(struct casvip_net *cn,
+				struct casvip_service *svc)
+{
+	struct nf_ct_iter_data d = { .net = cn->net, .data = svc };
+
+	lockdep_assert_held(&cn->lock);
+	nf_ct_iterate_cleanup_net(retired_iter, &d);
+}
+
+/* A connection to a service being deleted, not with keep_conns? */
+static int dying_iter(struct nf_conn *ct, void *data)
+{
+	const struct casvip_vnode *v = ct_vnode(data, ct, true);
+
+	return v && !v->keep_conns;
+}
+
+/* The connections of the services being deleted: one walk for them all. */
+void casvip_conns_flush_dying(struct casvip_net *cn)
+{
+	struct nf_ct_iter_data d = { .net = cn->net, .data = cn };
+
+	lockdep_assert_held(&cn->lock);
+	nf_ct_iterate_cleanup_net(dying_iter, &d);
 }

@@ -5,11 +5,13 @@
  */
 #include <linux/ctype.h>
 #include <linux/in.h>
+#include <linux/rhashtable.h>
 #include <net/genetlink.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
 
 #include "casvip.h"
+#include "compat.h"
 
 static struct genl_family casvip_family;
 
@@ -99,6 +101,13 @@ static const struct nla_policy service_policy[CASVIP_A_SERVICE_MAX + 1] = {
 							      validate_addr),
 };
 
+static const struct nla_policy service_del_policy[CASVIP_A_SERVICE_MAX + 1] = {
+	[CASVIP_A_SERVICE_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
+							 validate_name,
+							 CASVIP_NAME_MAX - 1),
+	[CASVIP_A_SERVICE_KEEP_CONNS] = { .type = NLA_FLAG },
+};
+
 static const struct nla_policy service_name_policy[CASVIP_A_SERVICE_MAX + 1] = {
 	[CASVIP_A_SERVICE_NAME] = NLA_POLICY_VALIDATE_FN(NLA_NUL_STRING,
 							 validate_name,
@@ -143,15 +152,21 @@ static const struct nla_policy persist_new_policy[CASVIP_A_PERSIST_MAX + 1] = {
 /* Top-level policies, one per kind of request. */
 static const struct nla_policy service_cfg_req[CASVIP_A_MAX + 1] = {
 	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_policy),
+	[CASVIP_A_SERVERS] = NLA_POLICY_NESTED_ARRAY(server_policy),
 };
 
 static const struct nla_policy service_name_req[CASVIP_A_MAX + 1] = {
 	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
 };
 
+static const struct nla_policy service_del_req[CASVIP_A_MAX + 1] = {
+	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_del_policy),
+};
+
 static const struct nla_policy server_cfg_req[CASVIP_A_MAX + 1] = {
 	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
 	[CASVIP_A_SERVER] = NLA_POLICY_NESTED(server_policy),
+	[CASVIP_A_SERVERS] = NLA_POLICY_NESTED_ARRAY(server_policy),
 };
 
 static const struct nla_policy server_addr_req[CASVIP_A_MAX + 1] = {
@@ -162,6 +177,7 @@ static const struct nla_policy server_addr_req[CASVIP_A_MAX + 1] = {
 static const struct nla_policy server_del_req[CASVIP_A_MAX + 1] = {
 	[CASVIP_A_SERVICE] = NLA_POLICY_NESTED(service_name_policy),
 	[CASVIP_A_SERVER] = NLA_POLICY_NESTED(server_del_policy),
+	[CASVIP_A_SERVERS] = NLA_POLICY_NESTED_ARRAY(server_del_policy),
 };
 
 static const struct nla_policy persist_req[CASVIP_A_MAX + 1] = {
@@ -209,12 +225,12 @@ static const char *service_name(struct genl_info *info, struct nlattr **tb)
 	return nla_data(tb[CASVIP_A_SERVICE_NAME]);
 }
 
-/* Find the service named in @info; needs cn->lock. */
+/* Find the service named in @info, its nest parsed into @tb; cn->lock. */
 static struct casvip_service *lookup_service(struct casvip_net *cn,
 					     struct genl_info *info,
-					     const struct nla_policy *policy)
+					     const struct nla_policy *policy,
+					     struct nlattr **tb)
 {
-	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
 	struct casvip_service *svc;
 	const char *name;
 	int ret;
@@ -302,11 +318,141 @@ static int parse_service(struct genl_info *info, struct nlattr **tb,
 	return 0;
 }
 
+/* One server nest of a request, parsed with @policy into @cfg. */
+static int parse_server(const struct nlattr *nest,
+			const struct nla_policy *policy,
+			struct casvip_server_cfg *cfg,
+			struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
+	int ret;
+
+	ret = nla_parse_nested(tb, CASVIP_A_SERVER_MAX, nest, policy, extack);
+	if (ret)
+		return ret;
+	if (NL_REQ_ATTR_CHECK(extack, nest, tb, CASVIP_A_SERVER_ADDR))
+		return -EINVAL;
+	cfg->attr = nest;
+	cfg->family = addr_get(tb[CASVIP_A_SERVER_ADDR], &cfg->addr);
+	cfg->keep_conns = nla_get_flag(tb[CASVIP_A_SERVER_KEEP_CONNS]);
+	if (tb[CASVIP_A_SERVER_WEIGHT]) {
+		cfg->has_weight = true;
+		cfg->weight = nla_get_u32(tb[CASVIP_A_SERVER_WEIGHT]);
+	}
+	if (tb[CASVIP_A_SERVER_ADMIN]) {
+		cfg->has_admin = true;
+		cfg->admin = nla_get_u8(tb[CASVIP_A_SERVER_ADMIN]);
+	}
+	if (tb[CASVIP_A_SERVER_HEALTH]) {
+		cfg->has_health = true;
+		cfg->health = nla_get_u8(tb[CASVIP_A_SERVER_HEALTH]);
+	}
+	if (tb[CASVIP_A_SERVER_HEALTH_REASON])
+		cfg->reason = nla_data(tb[CASVIP_A_SERVER_HEALTH_REASON]);
+	return 0;
+}
+
+/*
+ * Count the server nests of every CASVIP_A_SERVERS of the request (it may
+ * come more than once: a nest holds at most 64 KiB), and parse them into
+ * @cfgs unless it is NULL. The core validated every attribute.
+ */
+static int servers_walk(struct genl_info *info, const struct nla_policy *policy,
+			struct casvip_server_cfg *cfgs, unsigned int *count)
+{
+	const struct nlattr *a, *elem;
+	int rem, erem, ret;
+
+	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(a) != CASVIP_A_SERVERS)
+			continue;
+		nla_for_each_nested(elem, a, erem) {
+			if (cfgs) {
+				ret = parse_server(elem, policy, &cfgs[*count],
+						   info->extack);
+				if (ret)
+					return ret;
+			}
+			(*count)++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The servers a request names: CASVIP_A_SERVER, or those of its
+ * CASVIP_A_SERVERS. A kvcalloc()ed array of *@n, or an ERR_PTR.
+ */
+static struct casvip_server_cfg *parse_servers(struct genl_info *info,
+					       const struct nla_policy *policy,
+					       bool required, unsigned int *n)
+{
+	struct nlattr *one = info->attrs[CASVIP_A_SERVER];
+	struct nlattr *list = info->attrs[CASVIP_A_SERVERS];
+	struct netlink_ext_ack *extack = info->extack;
+	struct casvip_server_cfg *cfgs;
+	unsigned int count = 0;
+	int ret;
+
+	if (one && list) {
+		NL_SET_ERR_MSG_ATTR(extack, list,
+				    "give one server or a list of servers, not both");
+		return ERR_PTR(-EINVAL);
+	}
+	if (one)
+		count = 1;
+	else
+		servers_walk(info, policy, NULL, &count);
+	if (!count && required) {
+		NL_SET_ERR_MSG(extack, "the request names no server");
+		return ERR_PTR(-EINVAL);
+	}
+	if (count > CASVIP_MAX_SERVERS) {
+		NL_SET_ERR_MSG_ATTR(extack, list,
+				    "more servers than a service may have");
+		return ERR_PTR(-ENOSPC);
+	}
+	cfgs = kvcalloc(max(count, 1U), sizeof(*cfgs), GFP_KERNEL);
+	if (!cfgs)
+		return ERR_PTR(-ENOMEM);
+	if (one) {
+		ret = parse_server(one, policy, cfgs, extack);
+	} else {
+		count = 0;
+		ret = servers_walk(info, policy, cfgs, &count);
+	}
+	if (ret) {
+		kvfree(cfgs);
+		return ERR_PTR(ret);
+	}
+	*n = count;
+	return cfgs;
+}
+
+/* New servers take no keep_conns: it is of their removal. */
+static int servers_check_new(const struct casvip_server_cfg *cfgs,
+			     unsigned int n, struct netlink_ext_ack *extack)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (cfgs[i].keep_conns) {
+			NL_SET_ERR_MSG_ATTR(extack, cfgs[i].attr,
+					    "keeping connections applies to set and del");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
 	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	struct casvip_server_cfg *servers;
 	struct casvip_service_cfg cfg;
+	unsigned int n;
 	int ret;
 
 	ret = parse_nest(info, CASVIP_A_SERVICE, CASVIP_A_SERVICE_MAX,
@@ -316,9 +462,21 @@ static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = parse_service(info, tb, &cfg, true);
 	if (ret)
 		return ret;
-	mutex_lock(&cn->lock);
-	ret = casvip_service_new(cn, &cfg, info->extack);
-	mutex_unlock(&cn->lock);
+	if (info->attrs[CASVIP_A_SERVER]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CASVIP_A_SERVER],
+				    "a new service's servers come in a list");
+		return -EINVAL;
+	}
+	servers = parse_servers(info, server_policy, false, &n);
+	if (IS_ERR(servers))
+		return PTR_ERR(servers);
+	ret = servers_check_new(servers, n, info->extack);
+	if (!ret) {
+		mutex_lock(&cn->lock);
+		ret = casvip_service_new(cn, &cfg, servers, n, info->extack);
+		mutex_unlock(&cn->lock);
+	}
+	kvfree(servers);
 	return ret;
 }
 
@@ -330,6 +488,11 @@ static int service_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct casvip_service *svc;
 	int ret;
 
+	if (info->attrs[CASVIP_A_SERVERS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CASVIP_A_SERVERS],
+				    "servers are changed with the server commands");
+		return -EINVAL;
+	}
 	ret = parse_nest(info, CASVIP_A_SERVICE, CASVIP_A_SERVICE_MAX,
 			 service_policy, tb);
 	if (ret)
@@ -353,12 +516,14 @@ static int service_set_doit(struct sk_buff *skb, struct genl_info *info)
 static int service_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
 	struct casvip_service *svc;
 
 	mutex_lock(&cn->lock);
-	svc = lookup_service(cn, info, service_name_policy);
+	svc = lookup_service(cn, info, service_del_policy, tb);
 	if (!IS_ERR(svc))
-		casvip_service_del(cn, svc);
+		casvip_service_del(cn, svc,
+				   nla_get_flag(tb[CASVIP_A_SERVICE_KEEP_CONNS]));
 	mutex_unlock(&cn->lock);
 	return PTR_ERR_OR_ZERO(svc);
 }
@@ -399,7 +564,8 @@ static int stats_put(struct sk_buff *skb, int type,
 
 static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 {
-	const struct casvip_match *m = &svc->match;
+	const struct casvip_vnode *v = casvip_vnode(svc);
+	const struct casvip_match *m = &v->match;
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, CASVIP_A_SERVICE);
@@ -413,14 +579,16 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    nla_put_u8(skb, CASVIP_A_SERVICE_SCHED, svc->sched) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_PERSIST_TIMEOUT, svc->timeout) ||
 	    nla_put_u8(skb, CASVIP_A_SERVICE_PERSIST_NETMASK, svc->netmask) ||
-	    nla_put_u8(skb, CASVIP_A_SERVICE_SNAT, svc->snat) ||
-	    (svc->snat == CASVIP_SNAT_ADDR &&
+	    nla_put_u8(skb, CASVIP_A_SERVICE_SNAT, v->snat) ||
+	    (v->snat == CASVIP_SNAT_ADDR &&
 	     addr_put(skb, CASVIP_A_SERVICE_SNAT_ADDR, m->family,
-		      &svc->snat_addr)) ||
+		      &v->snat_addr)) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_SERVERS, svc->nservers) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_PERSIST,
 			atomic_read(&svc->npersist)) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_PERSIST_MAX, svc->persist_max) ||
+	    nla_put_u32(skb, CASVIP_A_SERVICE_PERSIST_LIMIT,
+			casvip_persist_limit(svc)) ||
 	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats,
 		      casvip_service_active(svc), &svc->evicted))
 		goto cancel;
@@ -442,8 +610,7 @@ static int server_fill(struct sk_buff *skb, const struct casvip_server *srv)
 	nest = nla_nest_start(skb, CASVIP_A_SERVER);
 	if (!nest)
 		return -EMSGSIZE;
-	if (addr_put(skb, CASVIP_A_SERVER_ADDR, srv->svc->match.family,
-		     &srv->addr) ||
+	if (addr_put(skb, CASVIP_A_SERVER_ADDR, srv->svc->family, &srv->addr) ||
 	    nla_put_u32(skb, CASVIP_A_SERVER_WEIGHT, srv->weight) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_ADMIN, srv->admin) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_HEALTH, srv->health) ||
@@ -493,16 +660,19 @@ static int server_fill_any(struct sk_buff *skb, const void *obj)
 	return server_fill(skb, obj);
 }
 
+/*
+ * GETs report what the GC last counted (it runs every second): a read
+ * costs the box nothing but the copy.
+ */
 static int service_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
 	struct casvip_service *svc;
 	int ret;
 
 	mutex_lock(&cn->lock);
-	svc = lookup_service(cn, info, service_name_policy);
-	if (!IS_ERR(svc))
-		casvip_persist_gc(cn->net, svc);
+	svc = lookup_service(cn, info, service_name_policy, tb);
 	ret = IS_ERR(svc) ? PTR_ERR(svc) :
 			    reply_one(info, CASVIP_CMD_SERVICE_GET,
 				      service_fill_any, svc);
@@ -511,11 +681,12 @@ static int service_get_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * Dumps: cb->args[0] is the index of the next object to send. An object
- * that does not fit ends this part of the dump; the next part starts there.
+ * Dumps of services and servers: cb->args[0] is the index of the next
+ * object to send. An object that does not fit ends this part of the dump;
+ * the next part starts there.
  */
 static void *dump_begin(struct sk_buff *skb, struct netlink_callback *cb,
-			struct casvip_net *cn, u8 cmd)
+			u8 cmd)
 {
 	void *hdr;
 
@@ -539,10 +710,9 @@ static int service_get_dumpit(struct sk_buff *skb,
 	list_for_each_entry(svc, &cn->services, list) {
 		if (idx++ < start)
 			continue;
-		hdr = dump_begin(skb, cb, cn, CASVIP_CMD_SERVICE_GET);
+		hdr = dump_begin(skb, cb, CASVIP_CMD_SERVICE_GET);
 		if (!hdr)
 			break;
-		casvip_persist_gc(cn->net, svc);
 		if (service_fill(skb, svc)) {
 			genlmsg_cancel(skb, hdr);
 			break;
@@ -554,145 +724,126 @@ static int service_get_dumpit(struct sk_buff *skb,
 	return skb->len;
 }
 
-static int server_lookup(struct casvip_net *cn, struct genl_info *info,
-			 const struct nla_policy *policy,
-			 struct nlattr **tb,
-			 struct casvip_service **svcp,
-			 struct casvip_server_cfg *cfg)
-{
-	struct casvip_service *svc;
-	int ret;
-
-	svc = lookup_service(cn, info, service_name_policy);
-	if (IS_ERR(svc))
-		return PTR_ERR(svc);
-	ret = parse_nest(info, CASVIP_A_SERVER, CASVIP_A_SERVER_MAX, policy,
-			 tb);
-	if (ret)
-		return ret;
-	if (NL_REQ_ATTR_CHECK(info->extack, info->attrs[CASVIP_A_SERVER], tb,
-			      CASVIP_A_SERVER_ADDR))
-		return -EINVAL;
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->family = addr_get(tb[CASVIP_A_SERVER_ADDR], &cfg->addr);
-	*svcp = svc;
-	return 0;
-}
-
 static struct casvip_server *server_get(struct casvip_net *cn,
 					struct genl_info *info,
 					const struct nla_policy *policy,
-					struct nlattr **tb,
 					struct casvip_server_cfg *cfg)
 {
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
 	struct casvip_service *svc;
 	struct casvip_server *srv;
 	int ret;
 
-	ret = server_lookup(cn, info, policy, tb, &svc, cfg);
+	svc = lookup_service(cn, info, service_name_policy, tb);
+	if (IS_ERR(svc))
+		return ERR_CAST(svc);
+	if (GENL_REQ_ATTR_CHECK(info, CASVIP_A_SERVER))
+		return ERR_PTR(-EINVAL);
+	ret = parse_server(info->attrs[CASVIP_A_SERVER], policy, cfg,
+			   info->extack);
 	if (ret)
 		return ERR_PTR(ret);
 	srv = casvip_server_find(svc, &cfg->addr);
 	if (!srv) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_SERVER_ADDR],
+		NL_SET_ERR_MSG_ATTR(info->extack, cfg->attr,
 				    "the service has no server of that address");
 		return ERR_PTR(-ENOENT);
 	}
 	return srv;
 }
 
-static void parse_server(struct nlattr **tb, struct casvip_server_cfg *cfg)
+/* Find the server each of @cfgs names. */
+static int servers_resolve(struct casvip_service *svc,
+			   struct casvip_server_cfg *cfgs, unsigned int n,
+			   struct netlink_ext_ack *extack)
 {
-	cfg->keep_conns = nla_get_flag(tb[CASVIP_A_SERVER_KEEP_CONNS]);
-	if (tb[CASVIP_A_SERVER_WEIGHT]) {
-		cfg->has_weight = true;
-		cfg->weight = nla_get_u32(tb[CASVIP_A_SERVER_WEIGHT]);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		cfgs[i].srv = casvip_server_find(svc, &cfgs[i].addr);
+		if (!cfgs[i].srv) {
+			NL_SET_ERR_MSG_ATTR(extack, cfgs[i].attr,
+					    "the service has no server of that address");
+			return -ENOENT;
+		}
 	}
-	if (tb[CASVIP_A_SERVER_ADMIN]) {
-		cfg->has_admin = true;
-		cfg->admin = nla_get_u8(tb[CASVIP_A_SERVER_ADMIN]);
+	return 0;
+}
+
+enum servers_op { SERVERS_NEW, SERVERS_SET, SERVERS_DEL };
+
+/* SERVER_NEW, _SET and _DEL: one server, or a list in one go. */
+static int servers_doit(struct genl_info *info, enum servers_op op)
+{
+	static const struct nla_policy *const policies[] = {
+		[SERVERS_NEW] = server_policy,
+		[SERVERS_SET] = server_policy,
+		[SERVERS_DEL] = server_del_policy,
+	};
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	struct casvip_server_cfg *cfgs;
+	struct casvip_service *svc;
+	unsigned int n;
+	int ret;
+
+	cfgs = parse_servers(info, policies[op], true, &n);
+	if (IS_ERR(cfgs))
+		return PTR_ERR(cfgs);
+	ret = op == SERVERS_NEW ? servers_check_new(cfgs, n, info->extack) : 0;
+	if (ret)
+		goto out;
+	mutex_lock(&cn->lock);
+	svc = lookup_service(cn, info, service_name_policy, tb);
+	ret = PTR_ERR_OR_ZERO(svc);
+	if (!ret && op != SERVERS_NEW)
+		ret = servers_resolve(svc, cfgs, n, info->extack);
+	if (!ret) {
+		switch (op) {
+		case SERVERS_NEW:
+			ret = casvip_servers_new(cn, svc, cfgs, n,
+						 info->extack);
+			break;
+		case SERVERS_SET:
+			ret = casvip_servers_set(cn, svc, cfgs, n,
+						 info->extack);
+			break;
+		case SERVERS_DEL:
+			ret = casvip_servers_del(cn, svc, cfgs, n,
+						 info->extack);
+			break;
+		}
 	}
-	if (tb[CASVIP_A_SERVER_HEALTH]) {
-		cfg->has_health = true;
-		cfg->health = nla_get_u8(tb[CASVIP_A_SERVER_HEALTH]);
-	}
-	if (tb[CASVIP_A_SERVER_HEALTH_REASON])
-		cfg->reason = nla_data(tb[CASVIP_A_SERVER_HEALTH_REASON]);
+	mutex_unlock(&cn->lock);
+out:
+	kvfree(cfgs);
+	return ret;
 }
 
 static int server_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
-	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
-	struct casvip_server_cfg cfg;
-	struct casvip_service *svc;
-	int ret;
-
-	mutex_lock(&cn->lock);
-	ret = server_lookup(cn, info, server_policy, tb, &svc, &cfg);
-	if (!ret && tb[CASVIP_A_SERVER_KEEP_CONNS]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_SERVER_KEEP_CONNS],
-				    "keeping connections applies to set and del");
-		ret = -EINVAL;
-	}
-	if (!ret) {
-		parse_server(tb, &cfg);
-		ret = casvip_server_new(cn, svc, &cfg, info->extack);
-	}
-	mutex_unlock(&cn->lock);
-	return ret;
+	return servers_doit(info, SERVERS_NEW);
 }
 
 static int server_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
-	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
-	struct casvip_server_cfg cfg;
-	struct casvip_server *srv;
-	int ret;
-
-	mutex_lock(&cn->lock);
-	srv = server_get(cn, info, server_policy, tb, &cfg);
-	if (IS_ERR(srv)) {
-		ret = PTR_ERR(srv);
-	} else {
-		parse_server(tb, &cfg);
-		ret = casvip_server_set(cn, srv, &cfg, info->extack);
-	}
-	mutex_unlock(&cn->lock);
-	return ret;
+	return servers_doit(info, SERVERS_SET);
 }
 
 static int server_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
-	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
-	struct casvip_server_cfg cfg;
-	struct casvip_server *srv;
-	int ret;
-
-	mutex_lock(&cn->lock);
-	srv = server_get(cn, info, server_del_policy, tb, &cfg);
-	ret = IS_ERR(srv) ? PTR_ERR(srv) :
-			    casvip_server_del(cn, srv,
-					      nla_get_flag(tb[CASVIP_A_SERVER_KEEP_CONNS]),
-					      info->extack);
-	mutex_unlock(&cn->lock);
-	return ret;
+	return servers_doit(info, SERVERS_DEL);
 }
 
 static int server_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
-	struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
-	struct casvip_server_cfg cfg;
+	struct casvip_server_cfg cfg = {};
 	struct casvip_server *srv;
 	int ret;
 
 	mutex_lock(&cn->lock);
-	srv = server_get(cn, info, server_addr_policy, tb, &cfg);
-	if (!IS_ERR(srv))
-		casvip_persist_gc(cn->net, srv->svc);
+	srv = server_get(cn, info, server_addr_policy, &cfg);
 	ret = IS_ERR(srv) ? PTR_ERR(srv) :
 			    reply_one(info, CASVIP_CMD_SERVER_GET,
 				      server_fill_any, srv);
@@ -700,41 +851,34 @@ static int server_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-/*
- * The service a dump names; on success cn->lock is held, for the dump to
- * release. The first part of a dump recounts the service's connections
- * against conntrack, so that what it reports is current.
- */
+/* The service a dump names; needs cn->lock. */
 static struct casvip_service *dump_service(struct netlink_callback *cb,
 					   struct casvip_net *cn)
 {
-	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	const struct nlattr *const *attrs = casvip_dump_attrs(cb);
 	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
 	struct casvip_service *svc;
 	int ret;
 
-	if (!di->attrs[CASVIP_A_SERVICE]) {
+	lockdep_assert_held(&cn->lock);
+	if (!attrs[CASVIP_A_SERVICE]) {
 		NL_SET_ERR_MSG(cb->extack, "this dump needs a service name");
 		return ERR_PTR(-EINVAL);
 	}
 	ret = nla_parse_nested(tb, CASVIP_A_SERVICE_MAX,
-			       di->attrs[CASVIP_A_SERVICE],
-			       service_name_policy, cb->extack);
+			       attrs[CASVIP_A_SERVICE], service_name_policy,
+			       cb->extack);
 	if (ret)
 		return ERR_PTR(ret);
 	if (!tb[CASVIP_A_SERVICE_NAME]) {
 		NL_SET_ERR_MSG(cb->extack, "this dump needs a service name");
 		return ERR_PTR(-EINVAL);
 	}
-	mutex_lock(&cn->lock);
 	svc = casvip_service_find(cn, nla_data(tb[CASVIP_A_SERVICE_NAME]));
 	if (!svc) {
-		mutex_unlock(&cn->lock);
 		NL_SET_ERR_MSG(cb->extack, "no service of that name");
 		return ERR_PTR(-ENOENT);
 	}
-	if (!cb->args[0])
-		casvip_persist_gc(cn->net, svc);
 	return svc;
 }
 
@@ -746,14 +890,17 @@ static int server_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct casvip_server *srv;
 	void *hdr;
 
+	mutex_lock(&cn->lock);
 	svc = dump_service(cb, cn);
-	if (IS_ERR(svc))
+	if (IS_ERR(svc)) {
+		mutex_unlock(&cn->lock);
 		return PTR_ERR(svc);
+	}
 	cb->seq = cn->generation;
 	list_for_each_entry(srv, &svc->servers, list) {
 		if (idx++ < start)
 			continue;
-		hdr = dump_begin(skb, cb, cn, CASVIP_CMD_SERVER_GET);
+		hdr = dump_begin(skb, cb, CASVIP_CMD_SERVER_GET);
 		if (!hdr)
 			break;
 		if (server_fill(skb, srv)) {
@@ -768,13 +915,11 @@ static int server_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 }
 
 static int persist_fill(struct sk_buff *skb, const struct casvip_service *svc,
-			const struct casvip_persist *e)
+			const struct casvip_persist *e, u32 now)
 {
 	const struct casvip_server *srv = READ_ONCE(e->srv);
-	unsigned long idle = READ_ONCE(e->idle_since);
-	u8 family = svc->match.family;
+	u32 idle = READ_ONCE(e->idle);
 	struct nlattr *nest;
-	long left;
 
 	nest = nla_nest_start(skb, CASVIP_A_SERVICE);
 	if (!nest || nla_put_string(skb, CASVIP_A_SERVICE_NAME, svc->name))
@@ -782,58 +927,115 @@ static int persist_fill(struct sk_buff *skb, const struct casvip_service *svc,
 	nla_nest_end(skb, nest);
 	nest = nla_nest_start(skb, CASVIP_A_PERSIST);
 	if (!nest ||
-	    addr_put(skb, CASVIP_A_PERSIST_CLIENT, family, &e->key.addr) ||
-	    addr_put(skb, CASVIP_A_PERSIST_SERVER, family, &srv->addr) ||
+	    addr_put(skb, CASVIP_A_PERSIST_CLIENT, svc->family, &e->key.addr) ||
+	    addr_put(skb, CASVIP_A_PERSIST_SERVER, svc->family, &srv->addr) ||
 	    nla_put_u32(skb, CASVIP_A_PERSIST_CONNS,
-			READ_ONCE(e->conns.count)))
+			READ_ONCE(e->conns.count)) ||
+	    (idle && nla_put_u32(skb, CASVIP_A_PERSIST_EXPIRES,
+				 (u32)max_t(s64, (s64)idle - 1 +
+						 READ_ONCE(svc->timeout) - now,
+					    0))) ||
+	    (e->probe && nla_put_flag(skb, CASVIP_A_PERSIST_UNPROVEN)))
 		return -EMSGSIZE;
-	if (idle) {
-		left = (long)(idle + READ_ONCE(svc->timeout) * HZ - jiffies);
-		if (nla_put_u32(skb, CASVIP_A_PERSIST_EXPIRES,
-				left > 0 ? DIV_ROUND_UP(left, HZ) : 0))
-			return -EMSGSIZE;
-	}
 	nla_nest_end(skb, nest);
 	return 0;
 }
 
+/* cb->args[0] of a persistence dump. */
+struct persist_dump {
+	struct casvip_persist_dump d;
+	struct casvip_net *cn;
+};
+
+static int persist_dump_start(struct netlink_callback *cb)
+{
+	struct casvip_net *cn = casvip_pernet(sock_net(cb->skb->sk));
+	struct casvip_service *svc;
+	struct persist_dump *pd;
+
+	pd = kzalloc(sizeof(*pd), GFP_KERNEL);
+	if (!pd)
+		return -ENOMEM;
+	pd->cn = cn;
+	mutex_lock(&cn->lock);
+	svc = dump_service(cb, cn);
+	if (!IS_ERR(svc))
+		casvip_persist_dump_begin(svc, &pd->d);
+	mutex_unlock(&cn->lock);
+	if (IS_ERR(svc)) {
+		kfree(pd);
+		return PTR_ERR(svc);
+	}
+	cb->args[0] = (long)pd;
+	/* Changes to dump_seq mark the rest of the dump interrupted. */
+	cb->seq = 1;
+	return 0;
+}
+
+/*
+ * One part of a persistence dump. Entries come and go with traffic: a
+ * dump is a snapshot in motion. It is interrupted (NLM_F_DUMP_INTR) if the
+ * table is resized, so that an entry may be seen twice, or if the service
+ * is deleted; it never goes on with another service of the same name.
+ */
 static int persist_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
-	struct casvip_net *cn = casvip_pernet(sock_net(skb->sk));
-	long idx = 0, start = cb->args[0];
+	struct persist_dump *pd = (struct persist_dump *)cb->args[0];
+	u32 now = (u32)ktime_get_seconds();
 	struct casvip_service *svc;
 	struct casvip_persist *e;
+	bool resized = false;
 	void *hdr;
 
-	svc = dump_service(cb, cn);
-	if (IS_ERR(svc))
-		return PTR_ERR(svc);
-	/* Entries come and go with traffic: a dump is a snapshot in motion. */
-	spin_lock_bh(&svc->persist_lock);
-	list_for_each_entry(e, &svc->persist_list, list) {
-		if (idx++ < start)
-			continue;
-		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				  cb->nlh->nlmsg_seq, &casvip_family,
-				  NLM_F_MULTI, CASVIP_CMD_PERSIST_GET);
+	mutex_lock(&pd->cn->lock);
+	if (pd->d.ended) {
+		cb->seq++;
+		mutex_unlock(&pd->cn->lock);
+		return 0;
+	}
+	svc = pd->d.svc;
+	if (rhashtable_walk_start_check(&pd->d.iter) == -EAGAIN)
+		resized = true;
+	for (e = casvip_persist_dump_cur(&pd->d, &resized); e;
+	     e = casvip_persist_dump_next(&pd->d, &resized)) {
+		if (resized) {
+			cb->seq++;
+			resized = false;
+		}
+		hdr = dump_begin(skb, cb, CASVIP_CMD_PERSIST_GET);
 		if (!hdr)
 			break;
-		if (persist_fill(skb, svc, e)) {
+		if (persist_fill(skb, svc, e, now)) {
 			genlmsg_cancel(skb, hdr);
 			break;
 		}
 		genlmsg_end(skb, hdr);
-		cb->args[0] = idx;
 	}
-	spin_unlock_bh(&svc->persist_lock);
-	mutex_unlock(&cn->lock);
+	if (resized)
+		cb->seq++;
+	rhashtable_walk_stop(&pd->d.iter);
+	mutex_unlock(&pd->cn->lock);
 	return skb->len;
+}
+
+static int persist_dump_done(struct netlink_callback *cb)
+{
+	struct persist_dump *pd = (struct persist_dump *)cb->args[0];
+
+	if (!pd)
+		return 0;
+	mutex_lock(&pd->cn->lock);
+	casvip_persist_dump_end(&pd->d);
+	mutex_unlock(&pd->cn->lock);
+	kfree(pd);
+	return 0;
 }
 
 static int persist_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
 	struct nlattr *tb[CASVIP_A_PERSIST_MAX + 1];
+	struct nlattr *stb[CASVIP_A_SERVICE_MAX + 1];
 	union nf_inet_addr client, key;
 	struct casvip_service *svc;
 	bool one = false;
@@ -851,17 +1053,17 @@ static int persist_del_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 	mutex_lock(&cn->lock);
-	svc = lookup_service(cn, info, service_name_policy);
+	svc = lookup_service(cn, info, service_name_policy, stb);
 	if (IS_ERR(svc)) {
 		ret = PTR_ERR(svc);
-	} else if (one && ret != svc->match.family) {
+	} else if (one && ret != svc->family) {
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_PERSIST_CLIENT],
 				    "client address is not of the VIP's family");
 		ret = -EAFNOSUPPORT;
 	} else {
 		if (one)
 			casvip_persist_mask(svc, &client, &key);
-		casvip_persist_flush(svc, NULL, one ? &key : NULL);
+		casvip_persist_flush(svc, one ? &key : NULL);
 		ret = 0;
 	}
 	mutex_unlock(&cn->lock);
@@ -872,6 +1074,7 @@ static int persist_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
 	struct nlattr *tb[CASVIP_A_PERSIST_MAX + 1];
+	struct nlattr *stb[CASVIP_A_SERVICE_MAX + 1];
 	struct nlattr *nest = info->attrs[CASVIP_A_PERSIST];
 	union nf_inet_addr client, key, addr;
 	struct casvip_service *svc;
@@ -890,13 +1093,13 @@ static int persist_new_doit(struct sk_buff *skb, struct genl_info *info)
 	sfam = addr_get(tb[CASVIP_A_PERSIST_SERVER], &addr);
 
 	mutex_lock(&cn->lock);
-	svc = lookup_service(cn, info, service_name_policy);
+	svc = lookup_service(cn, info, service_name_policy, stb);
 	if (IS_ERR(svc)) {
 		ret = PTR_ERR(svc);
 		goto out;
 	}
 	ret = -EAFNOSUPPORT;
-	if (cfam != svc->match.family || sfam != svc->match.family) {
+	if (cfam != svc->family || sfam != svc->family) {
 		NL_SET_ERR_MSG_ATTR(info->extack, nest,
 				    "address is not of the VIP's family");
 		goto out;
@@ -915,6 +1118,9 @@ static int persist_new_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	casvip_persist_mask(svc, &client, &key);
 	ret = casvip_persist_pin(svc, &key, srv);
+	if (ret)
+		NL_SET_ERR_MSG(info->extack,
+			       "the persistence table is full, or memory short");
 out:
 	mutex_unlock(&cn->lock);
 	return ret;
@@ -925,42 +1131,46 @@ static int flush_doit(struct sk_buff *skb, struct genl_info *info)
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
 
 	mutex_lock(&cn->lock);
-	casvip_flush(cn);
+	casvip_flush(cn, true);
 	mutex_unlock(&cn->lock);
 	return 0;
 }
 
-#define OP(_cmd, _doit, _dumpit, _policy, _flags) {	\
+/*
+ * Every command needs CAP_NET_ADMIN, reads too: persistence lists every
+ * client address on the network (IPVS does the same).
+ */
+#define OP(_cmd, _doit, _dumpit, _policy) {		\
 	.cmd = _cmd,					\
 	.doit = _doit,					\
 	.dumpit = _dumpit,				\
 	.policy = _policy,				\
 	.maxattr = CASVIP_A_MAX,			\
-	.flags = _flags,				\
+	.flags = GENL_ADMIN_PERM,			\
 }
 
 static const struct genl_ops casvip_ops[] = {
-	OP(CASVIP_CMD_SERVICE_NEW, service_new_doit, NULL, service_cfg_req,
-	   GENL_ADMIN_PERM),
-	OP(CASVIP_CMD_SERVICE_SET, service_set_doit, NULL, service_cfg_req,
-	   GENL_ADMIN_PERM),
-	OP(CASVIP_CMD_SERVICE_DEL, service_del_doit, NULL, service_name_req,
-	   GENL_ADMIN_PERM),
+	OP(CASVIP_CMD_SERVICE_NEW, service_new_doit, NULL, service_cfg_req),
+	OP(CASVIP_CMD_SERVICE_SET, service_set_doit, NULL, service_cfg_req),
+	OP(CASVIP_CMD_SERVICE_DEL, service_del_doit, NULL, service_del_req),
 	OP(CASVIP_CMD_SERVICE_GET, service_get_doit, service_get_dumpit,
-	   service_name_req, 0),
-	OP(CASVIP_CMD_SERVER_NEW, server_new_doit, NULL, server_cfg_req,
-	   GENL_ADMIN_PERM),
-	OP(CASVIP_CMD_SERVER_SET, server_set_doit, NULL, server_cfg_req,
-	   GENL_ADMIN_PERM),
-	OP(CASVIP_CMD_SERVER_DEL, server_del_doit, NULL, server_del_req,
-	   GENL_ADMIN_PERM),
+	   service_name_req),
+	OP(CASVIP_CMD_SERVER_NEW, server_new_doit, NULL, server_cfg_req),
+	OP(CASVIP_CMD_SERVER_SET, server_set_doit, NULL, server_cfg_req),
+	OP(CASVIP_CMD_SERVER_DEL, server_del_doit, NULL, server_del_req),
 	OP(CASVIP_CMD_SERVER_GET, server_get_doit, server_get_dumpit,
-	   server_addr_req, 0),
-	OP(CASVIP_CMD_PERSIST_GET, NULL, persist_get_dumpit, persist_req, 0),
-	OP(CASVIP_CMD_PERSIST_DEL, persist_del_doit, NULL, persist_req,
-	   GENL_ADMIN_PERM),
-	OP(CASVIP_CMD_PERSIST_NEW, persist_new_doit, NULL, persist_new_req,
-	   GENL_ADMIN_PERM),
+	   server_addr_req),
+	{
+		.cmd = CASVIP_CMD_PERSIST_GET,
+		.start = persist_dump_start,
+		.dumpit = persist_get_dumpit,
+		.done = persist_dump_done,
+		.policy = persist_req,
+		.maxattr = CASVIP_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	OP(CASVIP_CMD_PERSIST_DEL, persist_del_doit, NULL, persist_req),
+	OP(CASVIP_CMD_PERSIST_NEW, persist_new_doit, NULL, persist_new_req),
 	{
 		/* No policy: the core refuses any attribute. */
 		.cmd = CASVIP_CMD_FLUSH,

@@ -5,25 +5,45 @@
  * An entry maps a client (its address under the service's netmask) to a
  * real server and lists the client's live connections with nf_conncount,
  * which checks them lazily against the conntrack table. The packet path
- * looks entries up and adds them under RCU; they are removed only with
- * casvip_net.lock held: by the GC once a client has had no connection for
- * the persistence timeout, or when a server or the service goes away.
+ * looks entries up and adds new ones under RCU; they are moved and removed
+ * only with casvip_net.lock held: by the GC once a client has had no
+ * connection for the persistence timeout, or when a server or the service
+ * goes away.
+ *
+ * A new entry is unproven until its first connection is ASSURED in
+ * conntrack (the handshake completed: no spoofed source gets there), and
+ * until then it lives only as long as its connections. Proven entries live
+ * the timeout after their last connection. At the table's limit the
+ * eviction removes idle entries, oldest first, then unproven ones; never a
+ * proven client with a live connection.
  *
  * The same walk recounts each server's live connections, which lc and wlc
  * schedule by.
  */
+#include <linux/inetdevice.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <net/ipv6.h>
-#include <linux/inetdevice.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_core.h>
 
 #include "casvip.h"
+#include "compat.h"
 
 #define CASVIP_GC_INTERVAL HZ
-/* Entries the GC handles before it lets the packet path in again. */
-#define CASVIP_GC_BATCH 256
+/* Entries walked between two chances to reschedule. */
+#define CASVIP_GC_BATCH 64
+/*
+ * The most connections of one key that an entry tracks. Adding one makes
+ * nf_conncount look each of them up (with bottom halves off) once a jiffy:
+ * this bounds that work for a client behind a big NAT, or a /24 netmask.
+ * Such a key counts as this many live connections, for lc and wlc.
+ */
+#define CASVIP_PERSIST_CONNS_MAX 256
 
 static struct kmem_cache *persist_cache __read_mostly;
+static struct kmem_cache *probe_cache __read_mostly;
 
 static const struct rhashtable_params persist_params = {
 	.key_len = sizeof(struct casvip_pkey),
@@ -34,21 +54,32 @@ static const struct rhashtable_params persist_params = {
 
 int casvip_persist_init(struct casvip_service *svc)
 {
-	INIT_LIST_HEAD(&svc->persist_list);
+	INIT_LIST_HEAD(&svc->persist_new);
+	INIT_LIST_HEAD(&svc->persist_live);
+	INIT_LIST_HEAD(&svc->persist_idle);
+	INIT_LIST_HEAD(&svc->dumps);
 	spin_lock_init(&svc->persist_lock);
 	atomic_set(&svc->npersist, 0);
 	return rhashtable_init(&svc->persist, &persist_params);
+}
+
+/* The most entries @svc keeps: its persist-max, or nf_conntrack_max. */
+u32 casvip_persist_limit(const struct casvip_service *svc)
+{
+	return READ_ONCE(svc->persist_max) ?: READ_ONCE(nf_conntrack_max);
 }
 
 void casvip_persist_mask(const struct casvip_service *svc,
 			 const union nf_inet_addr *addr,
 			 union nf_inet_addr *key)
 {
+	u8 netmask = READ_ONCE(svc->netmask);
+
 	memset(key, 0, sizeof(*key));
-	if (svc->match.family == NFPROTO_IPV4)
-		key->ip = addr->ip & inet_make_mask(svc->netmask);
+	if (svc->family == NFPROTO_IPV4)
+		key->ip = addr->ip & inet_make_mask(netmask);
 	else
-		ipv6_addr_prefix(&key->in6, &addr->in6, svc->netmask);
+		ipv6_addr_prefix(&key->in6, &addr->in6, netmask);
 }
 
 struct casvip_server *casvip_persist_lookup(struct casvip_service *svc,
@@ -63,6 +94,12 @@ struct casvip_server *casvip_persist_lookup(struct casvip_service *svc,
 	return e ? READ_ONCE(e->srv) : NULL;
 }
 
+static void probe_free(struct casvip_probe *p)
+{
+	if (p != CASVIP_PROBE_LOST)
+		kmem_cache_free(probe_cache, p);
+}
+
 static void persist_free_rcu(struct rcu_head *head)
 {
 	struct casvip_persist *e = container_of(head, struct casvip_persist,
@@ -72,13 +109,26 @@ static void persist_free_rcu(struct rcu_head *head)
 	kmem_cache_free(persist_cache, e);
 }
 
+/* At the limit: ask for an eviction, at most ten times a second. */
+static void persist_full(struct casvip_service *svc)
+{
+	unsigned long next = READ_ONCE(svc->evict_next);
+
+	if (time_before(jiffies, next) ||
+	    cmpxchg(&svc->evict_next, next, jiffies + HZ / 10) != next)
+		return;
+	queue_work(system_power_efficient_wq, &svc->cn->evict);
+}
+
 /*
  * The entry for @client, bound to @srv: found, rebound from a server that
- * can no longer take it, or created. NULL if memory is short. RCU.
+ * can no longer take it, or created, unproven if @ct is its first
+ * connection. NULL if memory is short or the table full. RCU.
  */
 struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 					   const union nf_inet_addr *client,
-					   struct casvip_server *srv)
+					   struct casvip_server *srv,
+					   const struct nf_conn *ct)
 {
 	struct casvip_pkey key = { .addr = *client };
 	struct casvip_persist *e, *old;
@@ -94,10 +144,9 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 			cmpxchg(&e->srv, cur, srv);
 		return e;
 	}
-	max = READ_ONCE(svc->persist_max);
+	max = casvip_persist_limit(svc);
 	if (max && atomic_read(&svc->npersist) >= max) {
-		/* Full: the GC evicts idle entries; this client goes without. */
-		queue_work(system_power_efficient_wq, &svc->cn->evict);
+		persist_full(svc);
 		return NULL;
 	}
 
@@ -106,20 +155,58 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 		return NULL;
 	e->key = key;
 	e->srv = srv;
-	e->idle_since = 0;
+	e->idle = 0;
+	e->gone = false;
+	e->probe = NULL;
+	if (ct) {
+		/* Without a probe it cannot be proven: it dies unproven. */
+		e->probe = kmem_cache_alloc(probe_cache, GFP_ATOMIC) ?:
+			   CASVIP_PROBE_LOST;
+		if (e->probe != CASVIP_PROBE_LOST) {
+			e->probe->tuple = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+			e->probe->zone = *nf_ct_zone(ct);
+			e->probe->born = (u32)jiffies;
+		}
+	}
 	nf_conncount_list_init(&e->conns);
 	old = rhashtable_lookup_get_insert_fast(&svc->persist, &e->node,
 						persist_params);
 	if (old) {
 		/* Another CPU was first, or the table is full. */
+		if (e->probe)
+			probe_free(e->probe);
 		kmem_cache_free(persist_cache, e);
 		return IS_ERR(old) ? NULL : old;
 	}
+	/* The GC walks the list without the lock: publish the entry whole. */
 	spin_lock_bh(&svc->persist_lock);
-	list_add_tail(&e->list, &svc->persist_list);
+	list_add_tail_rcu(&e->list, e->probe ? &svc->persist_new :
+					       &svc->persist_live);
 	spin_unlock_bh(&svc->persist_lock);
 	atomic_inc(&svc->npersist);
 	return e;
+}
+
+/*
+ * Count the new connection of @skb in @e. False if the entry was removed
+ * meanwhile: the caller binds the client again. RCU.
+ */
+bool casvip_persist_track(struct casvip_persist *e, struct net *net,
+			  const struct sk_buff *skb, u8 pf)
+{
+	int ret = -ENOSPC;
+
+	if (READ_ONCE(e->conns.count) < CASVIP_PERSIST_CONNS_MAX)
+		ret = casvip_conncount_add(net, skb, pf, &e->conns);
+	/*
+	 * A remover marks the entry gone under the list's lock, after it saw
+	 * no connection: having taken that lock since, we see the mark.
+	 */
+	if (READ_ONCE(e->gone))
+		return false;
+	if (!ret && READ_ONCE(e->idle))
+		WRITE_ONCE(e->idle, 0);
+	return true;
 }
 
 /* Bind @client to @srv whatever it was bound to. Needs casvip_net.lock. */
@@ -130,121 +217,332 @@ int casvip_persist_pin(struct casvip_service *svc,
 	struct casvip_persist *e;
 
 	rcu_read_lock();
-	e = casvip_persist_bind(svc, client, srv);
-	if (e)
+	e = casvip_persist_bind(svc, client, srv, NULL);
+	if (e) {
 		WRITE_ONCE(e->srv, srv);
+		/* The admin vouches for the client. */
+		if (e->probe) {
+			spin_lock_bh(&svc->persist_lock);
+			list_move_tail(&e->list, &svc->persist_live);
+			spin_unlock_bh(&svc->persist_lock);
+			probe_free(e->probe);
+			e->probe = NULL;
+		}
+	}
 	rcu_read_unlock();
 	return e ? 0 : -ENOMEM;
 }
 
-/* Needs casvip_net.lock and svc->persist_lock. */
-static void persist_unlink(struct casvip_service *svc, struct casvip_persist *e)
+/*
+ * Remove @e, unless it has a connection and @force is false. Needs
+ * casvip_net.lock.
+ */
+static bool persist_unlink(struct casvip_service *svc, struct casvip_persist *e,
+			   bool force)
 {
+	spin_lock_bh(&svc->persist_lock);
+	spin_lock(&e->conns.list_lock);
+	if (!force && e->conns.count) {
+		spin_unlock(&e->conns.list_lock);
+		spin_unlock_bh(&svc->persist_lock);
+		return false;
+	}
+	/*
+	 * Out of the table before it is marked: a packet that sees the mark
+	 * binds its client again, and must not find the entry.
+	 */
 	rhashtable_remove_fast(&svc->persist, &e->node, persist_params);
+	WRITE_ONCE(e->gone, true);
+	spin_unlock(&e->conns.list_lock);
 	list_del(&e->list);
+	spin_unlock_bh(&svc->persist_lock);
 	atomic_dec(&svc->npersist);
+	if (e->probe)
+		probe_free(e->probe);
 	call_rcu(&e->rcu, persist_free_rcu);
+	return true;
 }
+
+static void persist_move(struct casvip_service *svc, struct casvip_persist *e,
+			 struct list_head *to)
+{
+	spin_lock_bh(&svc->persist_lock);
+	list_move_tail(&e->list, to);
+	spin_unlock_bh(&svc->persist_lock);
+}
+
+/* Onto the idle list, if no connection came meanwhile. */
+static bool persist_go_idle(struct casvip_service *svc,
+			    struct casvip_persist *e, u32 now)
+{
+	bool idle;
+
+	spin_lock_bh(&svc->persist_lock);
+	spin_lock(&e->conns.list_lock);
+	idle = !e->conns.count;
+	if (idle) {
+		WRITE_ONCE(e->idle, now + 1);
+		list_move_tail(&e->list, &svc->persist_idle);
+	}
+	spin_unlock(&e->conns.list_lock);
+	spin_unlock_bh(&svc->persist_lock);
+	return idle;
+}
+
+/* What a walk does to each entry; false ends the walk. */
+typedef bool (*persist_fn)(struct casvip_service *svc,
+			   struct casvip_persist *e, void *arg);
 
 /*
- * Entries are walked with persist_lock held, which keeps the packet path
- * from adding any. Let it in after every batch: only holders of
- * casvip_net.lock remove entries, so the walk's cursor stays valid.
+ * Call @fn for each entry on @head when the walk starts, without holding
+ * persist_lock (nor bottom halves off) in between. @fn may move or remove
+ * the entry it is given. Only holders of casvip_net.lock move or remove
+ * entries, so the walk's cursor stays valid; the packet path appends new
+ * entries under persist_lock with list_add_tail_rcu(), and those are left
+ * for the next walk.
  */
-static void persist_relax(struct casvip_service *svc, unsigned int *n)
+static void persist_walk(struct casvip_service *svc, struct list_head *head,
+			 persist_fn fn, void *arg)
 {
-	if (++*n % CASVIP_GC_BATCH)
-		return;
-	spin_unlock_bh(&svc->persist_lock);
-	cond_resched();
+	struct list_head *pos, *next, *last;
+	unsigned int n = 0;
+	bool end;
+
+	lockdep_assert_held(&svc->cn->lock);
 	spin_lock_bh(&svc->persist_lock);
+	pos = head->next;
+	last = head->prev;
+	spin_unlock_bh(&svc->persist_lock);
+	if (pos == head)
+		return;
+	do {
+		end = pos == last;
+		next = READ_ONCE(pos->next);
+		if (!fn(svc, list_entry(pos, struct casvip_persist, list), arg))
+			return;
+		pos = next;
+		if (!(++n % CASVIP_GC_BATCH))
+			cond_resched();
+	} while (!end);
 }
 
-/* Remove the entries of @srv, or of @client, or all (both NULL). */
+static void persist_walk_all(struct casvip_service *svc, persist_fn fn,
+			     void *arg)
+{
+	persist_walk(svc, &svc->persist_new, fn, arg);
+	persist_walk(svc, &svc->persist_live, fn, arg);
+	persist_walk(svc, &svc->persist_idle, fn, arg);
+}
+
+static bool flush_client(struct casvip_service *svc, struct casvip_persist *e,
+			 void *client)
+{
+	if (!client || nf_inet_addr_cmp(&e->key.addr, client))
+		persist_unlink(svc, e, true);
+	return true;
+}
+
+/* Remove the entries of @client, or all (NULL). Needs casvip_net.lock. */
 void casvip_persist_flush(struct casvip_service *svc,
-			  const struct casvip_server *srv,
 			  const union nf_inet_addr *client)
 {
-	struct casvip_persist *e, *tmp;
-	unsigned int n = 0;
+	persist_walk_all(svc, flush_client, (void *)client);
+}
 
-	spin_lock_bh(&svc->persist_lock);
-	list_for_each_entry_safe(e, tmp, &svc->persist_list, list) {
-		persist_relax(svc, &n);
-		if (srv && e->srv != srv && e->key.srv != srv)
-			continue;
-		if (client && !nf_inet_addr_cmp(&e->key.addr, client))
-			continue;
-		persist_unlink(svc, e);
-	}
-	spin_unlock_bh(&svc->persist_lock);
+static bool flush_retired(struct casvip_service *svc, struct casvip_persist *e,
+			  void *arg)
+{
+	const struct casvip_server *srv = e->key.srv ?: READ_ONCE(e->srv);
+
+	if (!list_empty(&srv->retire))
+		persist_unlink(svc, e, true);
+	return true;
+}
+
+/* Remove the entries of the servers that are retiring. */
+void casvip_persist_flush_retired(struct casvip_service *svc)
+{
+	persist_walk_all(svc, flush_retired, NULL);
+}
+
+/* Persistence dumps in progress on @svc end with it. */
+static void persist_dumps_end(struct casvip_service *svc)
+{
+	struct casvip_persist_dump *d, *tmp;
+
+	list_for_each_entry_safe(d, tmp, &svc->dumps, list)
+		casvip_persist_dump_end(d);
 }
 
 void casvip_persist_destroy(struct casvip_service *svc)
 {
-	casvip_persist_flush(svc, NULL, NULL);
+	persist_dumps_end(svc);
+	casvip_persist_flush(svc, NULL);
 	rhashtable_destroy(&svc->persist);
 }
 
+enum probe_state { PROBE_PENDING, PROBE_PROVEN, PROBE_DEAD };
+
+/* Has the entry's first connection completed its handshake? */
+static enum probe_state probe_check(struct net *net,
+				    const struct casvip_probe *p)
+{
+	const struct nf_conntrack_tuple_hash *h;
+	struct nf_conn *ct;
+	bool assured;
+
+	if (p == CASVIP_PROBE_LOST)
+		return PROBE_DEAD;
+	h = nf_conntrack_find_get(net, &p->zone, &p->tuple);
+	if (!h) /* gone, or not confirmed yet (as nf_conncount judges) */
+		return (u32)jiffies - p->born < 2 ? PROBE_PENDING : PROBE_DEAD;
+	ct = nf_ct_tuplehash_to_ctrack(h);
+	assured = test_bit(IPS_ASSURED_BIT, &ct->status);
+	nf_ct_put(ct);
+	return assured ? PROBE_PROVEN : PROBE_PENDING;
+}
+
+struct gc_ctx {
+	struct net *net;
+	u32 now; /* ktime_get_seconds() */
+	u32 timeout;
+	u32 target; /* eviction: down to this many entries */
+};
+
+/* The live connections of @e, once the closed ones are dropped. */
+static unsigned int gc_conns(struct gc_ctx *gc, struct casvip_persist *e)
+{
+	nf_conncount_gc_list(gc->net, &e->conns);
+	return READ_ONCE(e->conns.count);
+}
+
+static void gc_count(struct casvip_persist *e, unsigned int count)
+{
+	READ_ONCE(e->srv)->gc_active += count;
+}
+
+/* Idle entries: back to live if a connection came, or expired. */
+static bool gc_idle(struct casvip_service *svc, struct casvip_persist *e,
+		    void *arg)
+{
+	struct gc_ctx *gc = arg;
+	u32 idle = READ_ONCE(e->idle);
+
+	if (!idle)
+		persist_move(svc, e, &svc->persist_live);
+	else if (gc->now + 1 - idle >= gc->timeout)
+		persist_unlink(svc, e, false);
+	return true;
+}
+
+/* Live entries: idle once their last connection is closed. */
+static bool gc_live(struct casvip_service *svc, struct casvip_persist *e,
+		    void *arg)
+{
+	struct gc_ctx *gc = arg;
+	unsigned int count = gc_conns(gc, e);
+
+	if (count)
+		gc_count(e, count);
+	else if (!gc->timeout)
+		persist_unlink(svc, e, false);
+	else
+		persist_go_idle(svc, e, gc->now);
+	return true;
+}
+
+/* Unproven entries: proven, or gone with their connections. */
+static bool gc_new(struct casvip_service *svc, struct casvip_persist *e,
+		   void *arg)
+{
+	struct gc_ctx *gc = arg;
+	unsigned int count = gc_conns(gc, e);
+
+	switch (probe_check(gc->net, e->probe)) {
+	case PROBE_PROVEN:
+		probe_free(e->probe);
+		e->probe = NULL;
+		persist_move(svc, e, &svc->persist_live);
+		return gc_live(svc, e, arg);
+	case PROBE_DEAD:
+		if (e->probe != CASVIP_PROBE_LOST) {
+			probe_free(e->probe);
+			e->probe = CASVIP_PROBE_LOST;
+		}
+		break;
+	case PROBE_PENDING:
+		break;
+	}
+	if (count)
+		gc_count(e, count);
+	else if (e->probe == CASVIP_PROBE_LOST ||
+		 (u32)jiffies - e->probe->born >= 2)
+		persist_unlink(svc, e, false);
+	return true;
+}
+
 /*
- * Drop closed connections from every entry, expire the entries idle for
- * longer than the timeout, and recount each server's live connections.
- * The GC runs it every second, and the GET commands before they report.
+ * Drop closed connections from every entry, prove or drop new entries,
+ * expire the entries idle for longer than the timeout, and recount each
+ * server's live connections. The GC runs it every second.
  */
 void casvip_persist_gc(struct net *net, struct casvip_service *svc)
 {
-	unsigned long timeout = READ_ONCE(svc->timeout) * HZ;
-	struct casvip_persist *e, *tmp;
+	struct gc_ctx gc = {
+		.net = net,
+		.now = (u32)ktime_get_seconds(),
+		.timeout = READ_ONCE(svc->timeout),
+	};
 	struct casvip_server *srv;
-	unsigned int n = 0, count;
 
 	list_for_each_entry(srv, &svc->servers, list)
 		srv->gc_active = 0;
-
-	spin_lock_bh(&svc->persist_lock);
-	list_for_each_entry_safe(e, tmp, &svc->persist_list, list) {
-		persist_relax(svc, &n);
-		nf_conncount_gc_list(net, &e->conns);
-		count = READ_ONCE(e->conns.count);
-		if (count) {
-			WRITE_ONCE(e->idle_since, 0);
-			READ_ONCE(e->srv)->gc_active += count;
-		} else if (!e->idle_since) {
-			WRITE_ONCE(e->idle_since, jiffies | 1);
-		} else if (time_after_eq(jiffies, e->idle_since + timeout)) {
-			persist_unlink(svc, e);
-		}
-	}
-	spin_unlock_bh(&svc->persist_lock);
-
+	/* In this order, an entry moved to a list already walked waits. */
+	persist_walk(svc, &svc->persist_idle, gc_idle, &gc);
+	persist_walk(svc, &svc->persist_live, gc_live, &gc);
+	persist_walk(svc, &svc->persist_new, gc_new, &gc);
 	list_for_each_entry(srv, &svc->servers, list)
 		atomic_set(&srv->active, srv->gc_active);
 }
 
-/*
- * Evict idle entries, oldest first, until the table is 7/8 full. Never an
- * entry with a live connection. Needs casvip_net.lock.
- */
-static void persist_evict(struct net *net, struct casvip_service *svc)
+static bool evict_idle(struct casvip_service *svc, struct casvip_persist *e,
+		       void *arg)
 {
-	u32 max = READ_ONCE(svc->persist_max);
-	struct casvip_persist *e, *tmp;
-	unsigned int n = 0;
+	const struct gc_ctx *gc = arg;
+
+	if (atomic_read(&svc->npersist) <= gc->target)
+		return false;
+	if (READ_ONCE(e->idle) && persist_unlink(svc, e, false))
+		svc->evicted++;
+	return true;
+}
+
+static bool evict_new(struct casvip_service *svc, struct casvip_persist *e,
+		      void *arg)
+{
+	const struct gc_ctx *gc = arg;
+
+	if (atomic_read(&svc->npersist) <= gc->target)
+		return false;
+	persist_unlink(svc, e, true);
+	svc->evicted++;
+	return true;
+}
+
+/*
+ * Evict entries until the table is 7/8 full: idle ones, oldest first, then
+ * unproven ones, oldest first. Never a proven client's live entry, and
+ * never a walk over them. Needs casvip_net.lock.
+ */
+static void persist_evict(struct casvip_service *svc)
+{
+	u32 max = casvip_persist_limit(svc);
+	struct gc_ctx gc = { .target = max - max / 8 };
 
 	if (!max || atomic_read(&svc->npersist) < max)
 		return;
-	spin_lock_bh(&svc->persist_lock);
-	list_for_each_entry_safe(e, tmp, &svc->persist_list, list) {
-		if (atomic_read(&svc->npersist) <= max - max / 8)
-			break;
-		persist_relax(svc, &n);
-		nf_conncount_gc_list(net, &e->conns);
-		if (READ_ONCE(e->conns.count))
-			continue;
-		persist_unlink(svc, e);
-		svc->evicted++;
-	}
-	spin_unlock_bh(&svc->persist_lock);
+	persist_walk(svc, &svc->persist_idle, evict_idle, &gc);
+	persist_walk(svc, &svc->persist_new, evict_new, &gc);
 }
 
 void casvip_evict_work(struct work_struct *work)
@@ -254,7 +552,7 @@ void casvip_evict_work(struct work_struct *work)
 
 	mutex_lock(&cn->lock);
 	list_for_each_entry(svc, &cn->services, list)
-		persist_evict(cn->net, svc);
+		persist_evict(svc);
 	mutex_unlock(&cn->lock);
 }
 
@@ -275,13 +573,75 @@ void casvip_gc_work(struct work_struct *work)
 	mutex_unlock(&cn->lock);
 }
 
+/*
+ * Dumps of a table of any size resume where they stopped with the
+ * rhashtable walker, which copes with entries coming and going and with
+ * the table being resized. A walker must not outlive its table: the
+ * service's destruction ends the dumps in progress.
+ */
+void casvip_persist_dump_begin(struct casvip_service *svc,
+			       struct casvip_persist_dump *d)
+{
+	lockdep_assert_held(&svc->cn->lock);
+	rhashtable_walk_enter(&svc->persist, &d->iter);
+	d->svc = svc;
+	d->ended = false;
+	list_add(&d->list, &svc->dumps);
+}
+
+void casvip_persist_dump_end(struct casvip_persist_dump *d)
+{
+	if (d->ended)
+		return;
+	rhashtable_walk_exit(&d->iter);
+	list_del(&d->list);
+	d->ended = true;
+}
+
+/*
+ * The entry the dump is at: the one that did not fit in the last part, or
+ * the first. @resized says the table was resized meanwhile, and the walk
+ * began again. Between rhashtable_walk_start_check() and _stop().
+ */
+struct casvip_persist *casvip_persist_dump_cur(struct casvip_persist_dump *d,
+					       bool *resized)
+{
+	struct casvip_persist *e = rhashtable_walk_peek(&d->iter);
+
+	while (IS_ERR(e) && PTR_ERR(e) == -EAGAIN) {
+		*resized = true;
+		e = rhashtable_walk_next(&d->iter);
+	}
+	return IS_ERR(e) ? NULL : e;
+}
+
+/* The entry after it, NULL at the end. */
+struct casvip_persist *casvip_persist_dump_next(struct casvip_persist_dump *d,
+						bool *resized)
+{
+	struct casvip_persist *e;
+
+	do {
+		e = rhashtable_walk_next(&d->iter);
+		if (!IS_ERR(e))
+			return e;
+		*resized = true;
+	} while (PTR_ERR(e) == -EAGAIN);
+	return NULL;
+}
+
 int __init casvip_persist_cache_init(void)
 {
 	persist_cache = KMEM_CACHE(casvip_persist, 0);
-	return persist_cache ? 0 : -ENOMEM;
+	probe_cache = KMEM_CACHE(casvip_probe, 0);
+	if (persist_cache && probe_cache)
+		return 0;
+	casvip_persist_cache_exit();
+	return -ENOMEM;
 }
 
 void casvip_persist_cache_exit(void)
 {
+	kmem_cache_destroy(probe_cache);
 	kmem_cache_destroy(persist_cache);
 }

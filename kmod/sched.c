@@ -194,16 +194,15 @@ static int cmp_addr(const void *a, const void *b)
 	return memcmp(&x->addr, &y->addr, sizeof(x->addr));
 }
 
-int casvip_sched_rebuild(struct casvip_service *svc)
+static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 {
 	struct casvip_server *srv, **tmp;
-	struct casvip_sched_state *s, *old;
+	struct casvip_sched_state *s;
 	unsigned int n = 0, len;
-	int ret;
 
 	tmp = kcalloc(max(svc->nservers, 1U), sizeof(*tmp), GFP_KERNEL);
 	if (!tmp)
-		return -ENOMEM;
+		return NULL;
 	list_for_each_entry(srv, &svc->servers, list)
 		if (eligible(srv))
 			tmp[n++] = srv;
@@ -211,27 +210,37 @@ int casvip_sched_rebuild(struct casvip_service *svc)
 	if (svc->sched == CASVIP_SCHED_MH)
 		sort(tmp, n, sizeof(*tmp), cmp_addr, NULL);
 	len = table_len(svc, tmp, n);
-	/* Lives with the service: charged to its creator's cgroup, as it is. */
+	/* Lives with the service: charged to its creator, as the service is. */
 	s = kvzalloc(struct_size(s, srv, n) + len * sizeof(u16),
 		     GFP_KERNEL_ACCOUNT);
-	if (!s) {
-		kfree(tmp);
-		return -ENOMEM;
-	}
+	if (!s)
+		goto out;
 	s->type = svc->sched;
 	s->n = n;
 	s->len = len;
 	s->table = (u16 *)&s->srv[n];
 	memcpy(s->srv, tmp, n * sizeof(*tmp));
-	kfree(tmp);
-	if (len) {
-		ret = build_table(svc, s);
-		if (ret) {
-			kvfree(s);
-			return ret;
-		}
+	if (len && build_table(svc, s)) {
+		kvfree(s);
+		s = NULL;
 	}
-	old = rcu_replace_pointer(svc->sched_state, s, true);
+out:
+	kfree(tmp);
+	return s;
+}
+
+int casvip_sched_rebuild(struct casvip_service *svc)
+{
+	struct casvip_sched_state *s, *old;
+	struct mem_cgroup *memcg;
+
+	memcg = casvip_charge_begin(svc);
+	s = sched_build(svc);
+	casvip_charge_end(memcg);
+	if (!s)
+		return -ENOMEM;
+	old = rcu_replace_pointer(svc->sched_state, s,
+				  lockdep_is_held(&svc->cn->lock));
 	if (old)
 		kvfree_rcu(old, rcu);
 	return 0;

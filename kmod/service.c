@@ -3,14 +3,21 @@
  * casvip: lifetime of services and real servers.
  *
  * Every function here but the lookups runs with casvip_net.lock held. The
- * packet path finds services through casvip_net.by_vip and servers through
- * casvip_service.sched_state and .by_addr under RCU. An object the packet
- * path must stop using is unlinked (and a server marked dead), then after
- * synchronize_net() its persistence entries and connections are removed and
- * it is freed: nothing can bind a client to it any more.
+ * packet path finds services through the vnodes in casvip_net.by_vip, and
+ * servers through casvip_service.sched_state, .by_addr and persistence
+ * entries, all under RCU.
+ *
+ * A server that stops taking new clients (disabled, down, deleted) leaves
+ * the scheduler first; after a grace period no CPU can bind a client to it,
+ * and its persistence entries and connections are removed. Servers that
+ * leave in one request share that grace period. A deleted server is freed
+ * after another one, since a packet may still hold it through an entry
+ * that was just removed.
  */
 #include <linux/jhash.h>
+#include <linux/memcontrol.h>
 #include <linux/netlink.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -68,36 +75,18 @@ static bool match_conflicts(struct casvip_net *cn,
 			    const struct casvip_match *m,
 			    const struct casvip_service *self)
 {
-	struct casvip_service *svc;
+	struct casvip_vnode *v;
 
-	hash_for_each_possible(cn->by_vip, svc, vip_node, vip_hash(m)) {
-		if (svc == self || svc->match.family != m->family ||
-		    svc->match.proto != m->proto ||
-		    !nf_inet_addr_cmp(&svc->match.vip, &m->vip))
+	hash_for_each_possible(cn->by_vip, v, node, vip_hash(m)) {
+		const struct casvip_match *o = &v->match;
+
+		if (v->svc == self || v->dying || o->family != m->family ||
+		    o->proto != m->proto || !nf_inet_addr_cmp(&o->vip, &m->vip))
 			continue;
-		if (ranges_overlap(&svc->match, m))
+		if (ranges_overlap(o, m))
 			return true;
 	}
 	return false;
-}
-
-static void service_apply(struct casvip_service *svc,
-			  const struct casvip_service_cfg *cfg)
-{
-	if (cfg->has_match)
-		svc->match = cfg->match;
-	if (cfg->has_sched)
-		svc->sched = cfg->sched;
-	if (cfg->has_timeout)
-		WRITE_ONCE(svc->timeout, cfg->timeout);
-	if (cfg->has_netmask)
-		svc->netmask = cfg->netmask;
-	if (cfg->has_snat)
-		WRITE_ONCE(svc->snat, cfg->snat);
-	if (cfg->has_snat_addr)
-		svc->snat_addr = cfg->snat_addr;
-	if (cfg->has_persist_max)
-		WRITE_ONCE(svc->persist_max, cfg->persist_max);
 }
 
 static int service_check(struct casvip_net *cn, struct casvip_service *self,
@@ -105,11 +94,12 @@ static int service_check(struct casvip_net *cn, struct casvip_service *self,
 			 const struct casvip_match *m,
 			 struct netlink_ext_ack *extack)
 {
-	u8 snat = cfg->has_snat ? cfg->snat : self ? self->snat : 0;
+	const struct casvip_vnode *old = self ? casvip_vnode(self) : NULL;
+	u8 snat = cfg->has_snat ? cfg->snat : old ? old->snat : 0;
 	bool has_addr = cfg->has_snat_addr ||
-			(self && self->snat == CASVIP_SNAT_ADDR);
+			(old && old->snat == CASVIP_SNAT_ADDR);
 
-	if (self && m->family != self->match.family) {
+	if (old && m->family != old->match.family) {
 		NL_SET_ERR_MSG(extack, "the VIP's address family cannot change");
 		return -EAFNOSUPPORT;
 	}
@@ -135,19 +125,196 @@ static int service_check(struct casvip_net *cn, struct casvip_service *self,
 	return 0;
 }
 
+/* A vnode for @svc: @old (if any) with the changes of @cfg. */
+static struct casvip_vnode *vnode_new(struct casvip_service *svc,
+				      const struct casvip_vnode *old,
+				      const struct casvip_service_cfg *cfg)
+{
+	struct casvip_vnode *v;
+
+	v = old ? kmemdup(old, sizeof(*v), GFP_KERNEL_ACCOUNT) :
+		  kzalloc(sizeof(*v), GFP_KERNEL_ACCOUNT);
+	if (!v)
+		return NULL;
+	v->svc = svc;
+	if (cfg->has_match)
+		v->match = cfg->match;
+	if (cfg->has_snat)
+		v->snat = cfg->snat;
+	if (cfg->has_snat_addr)
+		v->snat_addr = cfg->snat_addr;
+	return v;
+}
+
+static void service_apply(struct casvip_service *svc,
+			  const struct casvip_service_cfg *cfg)
+{
+	if (cfg->has_sched)
+		svc->sched = cfg->sched;
+	if (cfg->has_timeout)
+		WRITE_ONCE(svc->timeout, cfg->timeout);
+	if (cfg->has_netmask)
+		WRITE_ONCE(svc->netmask, cfg->netmask);
+	if (cfg->has_persist_max)
+		WRITE_ONCE(svc->persist_max, cfg->persist_max);
+}
+
+static void server_free_rcu(struct rcu_head *head)
+{
+	struct casvip_server *srv = container_of(head, struct casvip_server,
+						 rcu);
+
+	free_percpu(srv->stats);
+	kfree(srv);
+	atomic_dec(&casvip_objects);
+}
+
+/* Unlink servers that were linked by servers_add(); free them after RCU. */
+static void servers_unlink(struct casvip_service *svc,
+			   struct casvip_server_cfg *cfgs, unsigned int n)
+{
+	while (n--) {
+		struct casvip_server *srv = cfgs[n].srv;
+
+		list_del_rcu(&srv->list);
+		hash_del_rcu(&srv->addr_node);
+		svc->nservers--;
+		call_rcu(&srv->rcu, server_free_rcu);
+	}
+}
+
+static void server_apply(struct casvip_server *srv,
+			 const struct casvip_server_cfg *cfg)
+{
+	if (cfg->has_weight)
+		WRITE_ONCE(srv->weight, cfg->weight);
+	if (cfg->has_admin)
+		WRITE_ONCE(srv->admin, cfg->admin);
+	if (cfg->has_health)
+		WRITE_ONCE(srv->health, cfg->health);
+}
+
+/*
+ * Create and link the servers of @cfgs (cfgs[i].srv), or none: on an
+ * error, those linked so far are unlinked again.
+ */
+static int servers_add(struct casvip_service *svc,
+		       struct casvip_server_cfg *cfgs, unsigned int n,
+		       struct netlink_ext_ack *extack)
+{
+	struct mem_cgroup *old;
+	unsigned int i;
+	int ret = 0;
+
+	if (n > CASVIP_MAX_SERVERS - svc->nservers) {
+		NL_SET_ERR_MSG(extack, "too many servers in this service");
+		return -ENOSPC;
+	}
+	old = casvip_charge_begin(svc);
+	for (i = 0; i < n; i++) {
+		struct casvip_server_cfg *cfg = &cfgs[i];
+		struct casvip_server *srv;
+
+		ret = -EAFNOSUPPORT;
+		if (cfg->family != svc->family) {
+			NL_SET_ERR_MSG_ATTR(extack, cfg->attr,
+					    "server address is not of the VIP's family");
+			break;
+		}
+		ret = -EEXIST;
+		if (casvip_server_find(svc, &cfg->addr)) {
+			NL_SET_ERR_MSG_ATTR(extack, cfg->attr,
+					    "the service has a server of that address");
+			break;
+		}
+		ret = -ENOMEM;
+		srv = kzalloc(sizeof(*srv), GFP_KERNEL_ACCOUNT);
+		if (!srv)
+			break;
+		srv->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
+		if (!srv->stats) {
+			kfree(srv);
+			break;
+		}
+		atomic_inc(&casvip_objects);
+		INIT_LIST_HEAD(&srv->retire);
+		srv->svc = svc;
+		srv->addr = cfg->addr;
+		srv->weight = CASVIP_WEIGHT_DEFAULT;
+		server_apply(srv, cfg);
+		if (cfg->reason)
+			strscpy(srv->reason, cfg->reason, sizeof(srv->reason));
+		list_add_tail_rcu(&srv->list, &svc->servers);
+		hash_add_rcu(svc->by_addr, &srv->addr_node,
+			     addr_hash(&srv->addr));
+		svc->nservers++;
+		cfg->srv = srv;
+		ret = 0;
+	}
+	casvip_charge_end(old);
+	if (ret)
+		servers_unlink(svc, cfgs, i);
+	return ret;
+}
+
+/*
+ * @retired (linked by ->retire) take no new clients any more. After one
+ * grace period for them all, no CPU can be binding a client to one of
+ * them: remove their persistence entries and, unless kept, connections.
+ */
+static void servers_retire(struct casvip_net *cn, struct casvip_service *svc,
+			   struct list_head *retired)
+{
+	struct casvip_server *srv, *tmp;
+	bool conns = false;
+
+	if (list_empty(retired))
+		return;
+	synchronize_net();
+	casvip_persist_flush_retired(svc);
+	list_for_each_entry(srv, retired, retire)
+		conns |= srv->flush_conns;
+	if (conns)
+		casvip_conns_flush_retired(cn, svc);
+	list_for_each_entry_safe(srv, tmp, retired, retire) {
+		list_del_init(&srv->retire);
+		srv->flush_conns = false;
+	}
+}
+
 static void service_free(struct casvip_service *svc)
 {
 	casvip_sched_free(svc);
 	free_percpu(svc->stats);
+	mem_cgroup_put(svc->memcg);
 	kfree(svc);
 	atomic_dec(&casvip_objects);
 }
 
+/* Free what service_new() built before the service was linked. */
+static void service_undo(struct casvip_service *svc)
+{
+	struct casvip_server *srv, *tmp;
+
+	list_for_each_entry_safe(srv, tmp, &svc->servers, list)
+		call_rcu(&srv->rcu, server_free_rcu);
+	kfree(rcu_dereference_protected(svc->vnode, true));
+	service_free(svc);
+}
+
+static void hooks_put(struct casvip_net *cn)
+{
+	if (!cn->nservices && cn->hooked)
+		casvip_hooks_unregister(cn);
+}
+
 int casvip_service_new(struct casvip_net *cn,
 		       const struct casvip_service_cfg *cfg,
+		       struct casvip_server_cfg *servers, unsigned int n,
 		       struct netlink_ext_ack *extack)
 {
 	struct casvip_service *svc;
+	struct casvip_vnode *v;
 	int ret;
 
 	lockdep_assert_held(&cn->lock);
@@ -168,20 +335,31 @@ int casvip_service_new(struct casvip_net *cn,
 		return -ENOMEM;
 	atomic_inc(&casvip_objects);
 	svc->cn = cn;
+	svc->memcg = get_mem_cgroup_from_mm(current->mm);
 	strscpy(svc->name, cfg->name, sizeof(svc->name));
 	svc->sched = CASVIP_SCHED_MH;
 	svc->timeout = CASVIP_PERSIST_TIMEOUT_DEFAULT;
-	svc->netmask = cfg->match.family == NFPROTO_IPV4 ? 32 : 128;
+	svc->family = cfg->match.family;
+	svc->netmask = svc->family == NFPROTO_IPV4 ? 32 : 128;
 	INIT_LIST_HEAD(&svc->servers);
 	hash_init(svc->by_addr);
 	service_apply(svc, cfg);
 	svc->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
-	ret = svc->stats ? casvip_sched_rebuild(svc) : -ENOMEM;
+	v = vnode_new(svc, NULL, cfg);
+	if (!svc->stats || !v) {
+		kfree(v);
+		service_free(svc);
+		return -ENOMEM;
+	}
+	RCU_INIT_POINTER(svc->vnode, v);
+	/* Its first clients see all its first servers. */
+	ret = servers_add(svc, servers, n, extack);
+	if (!ret)
+		ret = casvip_sched_rebuild(svc);
+	if (!ret)
+		ret = casvip_persist_init(svc);
 	if (ret)
-		goto err_free;
-	ret = casvip_persist_init(svc);
-	if (ret)
-		goto err_free;
+		goto err_undo;
 	if (!cn->hooked) {
 		ret = casvip_hooks_register(cn);
 		if (ret) {
@@ -193,15 +371,15 @@ int casvip_service_new(struct casvip_net *cn,
 
 	list_add_tail(&svc->list, &cn->services);
 	hash_add(cn->by_name, &svc->name_node, name_hash(svc->name));
-	hash_add_rcu(cn->by_vip, &svc->vip_node, vip_hash(&svc->match));
+	hash_add_rcu(cn->by_vip, &v->node, vip_hash(&v->match));
 	cn->nservices++;
 	cn->generation++;
 	return 0;
 
 err_persist:
 	casvip_persist_destroy(svc);
-err_free:
-	service_free(svc);
+err_undo:
+	service_undo(svc);
 	return ret;
 }
 
@@ -209,8 +387,9 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		       const struct casvip_service_cfg *cfg,
 		       struct netlink_ext_ack *extack)
 {
+	struct casvip_vnode *old = casvip_vnode(svc), *v = NULL;
 	const struct casvip_match *m = cfg->has_match ? &cfg->match :
-							&svc->match;
+							&old->match;
 	/* Keys change with the netmask, and with persistence on or off. */
 	bool rekey = (cfg->has_netmask && cfg->netmask != svc->netmask) ||
 		     (cfg->has_timeout && !cfg->timeout != !svc->timeout);
@@ -221,108 +400,114 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 	ret = service_check(cn, svc, cfg, m, extack);
 	if (ret)
 		return ret;
-	/* The one step that can fail goes first: then nothing changes. */
+	/* What can fail goes first: then nothing changes. */
+	if (cfg->has_match || cfg->has_snat || cfg->has_snat_addr) {
+		v = vnode_new(svc, old, cfg);
+		if (!v)
+			return -ENOMEM;
+	}
 	if (cfg->has_sched && cfg->sched != old_sched) {
 		svc->sched = cfg->sched;
 		ret = casvip_sched_rebuild(svc);
 		if (ret) {
 			svc->sched = old_sched;
+			kfree(v);
 			NL_SET_ERR_MSG(extack, "no memory for the scheduler");
 			return ret;
 		}
 	}
 
-	if (cfg->has_match || cfg->has_snat_addr || rekey) {
+	if (v) {
 		/*
-		 * The packet path reads these without the lock: take the
-		 * service out of its sight while they change.
+		 * The new vnode is in before the old one is out: a packet
+		 * meanwhile matches either, and both lead here.
 		 */
-		hash_del_rcu(&svc->vip_node);
+		hash_add_rcu(cn->by_vip, &v->node, vip_hash(&v->match));
+		rcu_assign_pointer(svc->vnode, v);
+		hash_del_rcu(&old->node);
+		kfree_rcu(old, rcu);
+	}
+	service_apply(svc, cfg);
+	if (rekey) {
+		/* Entries keyed the old way are of no use once none is made. */
 		synchronize_net();
-		service_apply(svc, cfg);
-		if (rekey)
-			casvip_persist_flush(svc, NULL, NULL);
-		hash_add_rcu(cn->by_vip, &svc->vip_node, vip_hash(&svc->match));
-	} else {
-		service_apply(svc, cfg);
+		casvip_persist_flush(svc, NULL);
 	}
 	return 0;
 }
 
-static void server_free(struct casvip_server *srv)
+/* Out of the packet path's sight, and out of the namespace's lists. */
+static void service_unlink(struct casvip_net *cn, struct casvip_service *svc,
+			   bool keep_conns)
 {
-	free_percpu(srv->stats);
-	kfree(srv);
-	atomic_dec(&casvip_objects);
-}
+	struct casvip_vnode *v = casvip_vnode(svc);
 
-/*
- * Take @srv out of the packet path's sight, then remove its clients and
- * (unless asked to keep them) its connections. After synchronize_net() no
- * CPU can still be binding a client to it.
- */
-static void server_retire(struct casvip_net *cn, struct casvip_server *srv,
-			  bool keep_conns)
-{
-	synchronize_net();
-	casvip_persist_flush(srv->svc, srv, NULL);
-	if (!keep_conns)
-		casvip_conns_flush(cn, srv);
-}
-
-/* Unlink the service; the caller frees it after a grace period. */
-static void service_unlink(struct casvip_net *cn, struct casvip_service *svc)
-{
-	hash_del_rcu(&svc->vip_node);
+	WRITE_ONCE(v->dying, true);
+	v->keep_conns = keep_conns;
 	hash_del(&svc->name_node);
 	list_del(&svc->list);
 	cn->nservices--;
 	cn->generation++;
 }
 
-/* After a grace period: nothing on the packet path can see it. */
-static void service_destroy(struct casvip_service *svc)
+/*
+ * Destroy the services of @dead, unlinked: after a grace period no packet
+ * can reach them. Their connections go too unless @flush_conns is false
+ * (the namespace is going away) or they were deleted with keep_conns.
+ * Returns whether any were kept, for which the NAT hooks must stay.
+ */
+static bool services_destroy(struct casvip_net *cn, struct list_head *dead,
+			     bool flush_conns)
 {
-	struct casvip_server *srv, *tmp;
+	struct casvip_service *svc, *tmp;
+	bool kept = false;
 
-	casvip_persist_destroy(svc);
-	list_for_each_entry_safe(srv, tmp, &svc->servers, list)
-		server_free(srv);
-	service_free(svc);
-}
-
-static void hooks_put(struct casvip_net *cn)
-{
-	if (!cn->nservices && cn->hooked)
-		casvip_hooks_unregister(cn);
-}
-
-void casvip_service_del(struct casvip_net *cn, struct casvip_service *svc)
-{
-	lockdep_assert_held(&cn->lock);
-	service_unlink(cn, svc);
-	hooks_put(cn);
+	if (list_empty(dead))
+		return false;
 	synchronize_net();
-	service_destroy(svc);
+	if (flush_conns)
+		casvip_conns_flush_dying(cn);
+	list_for_each_entry_safe(svc, tmp, dead, list) {
+		struct casvip_vnode *v = casvip_vnode(svc);
+		struct casvip_server *srv, *stmp;
+
+		kept |= v->keep_conns;
+		hash_del_rcu(&v->node);
+		kfree_rcu(v, rcu);
+		casvip_persist_destroy(svc);
+		list_for_each_entry_safe(srv, stmp, &svc->servers, list)
+			call_rcu(&srv->rcu, server_free_rcu);
+		service_free(svc);
+		cond_resched();
+	}
+	return kept;
 }
 
-void casvip_flush(struct casvip_net *cn)
+void casvip_service_del(struct casvip_net *cn, struct casvip_service *svc,
+			bool keep_conns)
+{
+	LIST_HEAD(dead);
+
+	lockdep_assert_held(&cn->lock);
+	service_unlink(cn, svc, keep_conns);
+	list_add(&svc->list, &dead);
+	if (!services_destroy(cn, &dead, true))
+		hooks_put(cn);
+}
+
+void casvip_flush(struct casvip_net *cn, bool flush_conns)
 {
 	struct casvip_service *svc, *tmp;
 	LIST_HEAD(dead);
 
 	lockdep_assert_held(&cn->lock);
 	list_for_each_entry_safe(svc, tmp, &cn->services, list) {
-		service_unlink(cn, svc);
+		service_unlink(cn, svc, false);
 		list_add_tail(&svc->list, &dead);
 	}
+	/* One grace period, and one walk of the conntrack table, for all. */
+	services_destroy(cn, &dead, flush_conns);
 	hooks_put(cn);
-	/* One grace period for them all. */
-	synchronize_net();
-	list_for_each_entry_safe(svc, tmp, &dead, list) {
-		service_destroy(svc);
-		cond_resched();
-	}
 }
 
 u64 casvip_service_active(const struct casvip_service *svc)
@@ -359,119 +544,138 @@ struct casvip_server *casvip_server_lookup(const struct casvip_service *svc,
 	return NULL;
 }
 
-static void server_apply(struct casvip_server *srv,
-			 const struct casvip_server_cfg *cfg)
+int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
+		       struct casvip_server_cfg *cfgs, unsigned int n,
+		       struct netlink_ext_ack *extack)
 {
-	if (cfg->has_weight)
-		WRITE_ONCE(srv->weight, cfg->weight);
-	if (cfg->has_admin)
-		WRITE_ONCE(srv->admin, cfg->admin);
-	if (cfg->has_health)
-		WRITE_ONCE(srv->health, cfg->health);
-	if (cfg->reason)
-		strscpy(srv->reason, cfg->reason, sizeof(srv->reason));
-}
-
-int casvip_server_new(struct casvip_net *cn, struct casvip_service *svc,
-		      const struct casvip_server_cfg *cfg,
-		      struct netlink_ext_ack *extack)
-{
-	struct casvip_server *srv;
 	int ret;
 
 	lockdep_assert_held(&cn->lock);
-	if (cfg->family != svc->match.family) {
-		NL_SET_ERR_MSG(extack,
-			       "server address is not of the VIP's family");
-		return -EAFNOSUPPORT;
-	}
-	if (casvip_server_find(svc, &cfg->addr)) {
-		NL_SET_ERR_MSG(extack, "the service has a server of that address");
-		return -EEXIST;
-	}
-	if (svc->nservers >= CASVIP_MAX_SERVERS) {
-		NL_SET_ERR_MSG(extack, "too many servers in this service");
-		return -ENOSPC;
-	}
-	srv = kzalloc(sizeof(*srv), GFP_KERNEL_ACCOUNT);
-	if (!srv)
-		return -ENOMEM;
-	atomic_inc(&casvip_objects);
-	srv->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
-	if (!srv->stats) {
-		server_free(srv);
-		return -ENOMEM;
-	}
-	srv->svc = svc;
-	srv->addr = cfg->addr;
-	srv->weight = CASVIP_WEIGHT_DEFAULT;
-	server_apply(srv, cfg);
-	list_add_tail_rcu(&srv->list, &svc->servers);
-	hash_add_rcu(svc->by_addr, &srv->addr_node, addr_hash(&srv->addr));
-	svc->nservers++;
+	ret = servers_add(svc, cfgs, n, extack);
+	if (ret)
+		return ret;
 	ret = casvip_sched_rebuild(svc);
 	if (ret) {
 		NL_SET_ERR_MSG(extack, "no memory for the scheduler");
+		servers_unlink(svc, cfgs, n);
+		return ret;
+	}
+	cn->generation++;
+	return 0;
+}
+
+/* Undo of a change to a server's state. */
+struct server_undo {
+	u32 weight;
+	u8 admin, health;
+	bool usable;
+};
+
+int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
+		       struct casvip_server_cfg *cfgs, unsigned int n,
+		       struct netlink_ext_ack *extack)
+{
+	struct server_undo *undo;
+	bool resched = false;
+	LIST_HEAD(retired);
+	unsigned int i;
+	int ret = 0;
+
+	lockdep_assert_held(&cn->lock);
+	undo = kvmalloc_array(n, sizeof(*undo), GFP_KERNEL);
+	if (!undo)
+		return -ENOMEM;
+	/* As each server was before the request, whatever it lists twice. */
+	for (i = 0; i < n; i++) {
+		struct casvip_server *srv = cfgs[i].srv;
+
+		undo[i] = (struct server_undo){
+			.weight = srv->weight, .admin = srv->admin,
+			.health = srv->health,
+			.usable = casvip_server_usable(srv),
+		};
+	}
+	for (i = 0; i < n; i++) {
+		server_apply(cfgs[i].srv, &cfgs[i]);
+		resched |= cfgs[i].has_weight || cfgs[i].has_admin ||
+			   cfgs[i].has_health;
+	}
+	if (resched)
+		ret = casvip_sched_rebuild(svc);
+	if (ret) {
+		for (i = n; i--;) {
+			struct casvip_server *srv = cfgs[i].srv;
+
+			WRITE_ONCE(srv->weight, undo[i].weight);
+			WRITE_ONCE(srv->admin, undo[i].admin);
+			WRITE_ONCE(srv->health, undo[i].health);
+		}
+		kvfree(undo);
+		NL_SET_ERR_MSG(extack, "no memory for the scheduler");
+		return ret;
+	}
+	/* Nothing can fail from here on. */
+	for (i = 0; i < n; i++) {
+		struct casvip_server *srv = cfgs[i].srv;
+
+		if (cfgs[i].reason)
+			strscpy(srv->reason, cfgs[i].reason,
+				sizeof(srv->reason));
+		if (undo[i].usable && !casvip_server_usable(srv) &&
+		    list_empty(&srv->retire)) {
+			srv->flush_conns = !cfgs[i].keep_conns;
+			list_add_tail(&srv->retire, &retired);
+		}
+	}
+	kvfree(undo);
+	servers_retire(cn, svc, &retired);
+	return 0;
+}
+
+int casvip_servers_del(struct casvip_net *cn, struct casvip_service *svc,
+		       struct casvip_server_cfg *cfgs, unsigned int n,
+		       struct netlink_ext_ack *extack)
+{
+	LIST_HEAD(retired);
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&cn->lock);
+	for (i = 0; i < n; i++) {
+		if (cfgs[i].srv->dead) {
+			NL_SET_ERR_MSG_ATTR(extack, cfgs[i].attr,
+					    "the request names this server twice");
+			ret = -EINVAL;
+			goto undo;
+		}
+		WRITE_ONCE(cfgs[i].srv->dead, true);
+	}
+	/* First a scheduler state without them, or nothing changes. */
+	ret = casvip_sched_rebuild(svc);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "no memory for the scheduler");
+		goto undo;
+	}
+	for (i = 0; i < n; i++) {
+		struct casvip_server *srv = cfgs[i].srv;
+
 		list_del_rcu(&srv->list);
-		hash_del_rcu(&srv->addr_node);
 		svc->nservers--;
-		synchronize_net();
-		server_free(srv);
-		return ret;
+		srv->flush_conns = !cfgs[i].keep_conns;
+		list_add_tail(&srv->retire, &retired);
+	}
+	/* by_addr still finds them: the flush of their connections does. */
+	servers_retire(cn, svc, &retired);
+	for (i = 0; i < n; i++) {
+		hash_del_rcu(&cfgs[i].srv->addr_node);
+		call_rcu(&cfgs[i].srv->rcu, server_free_rcu);
 	}
 	cn->generation++;
 	return 0;
-}
-
-int casvip_server_set(struct casvip_net *cn, struct casvip_server *srv,
-		      const struct casvip_server_cfg *cfg,
-		      struct netlink_ext_ack *extack)
-{
-	struct casvip_server_cfg undo = {
-		.has_weight = true, .weight = srv->weight,
-		.has_admin = true, .admin = srv->admin,
-		.has_health = true, .health = srv->health,
-	};
-	bool was_usable = casvip_server_usable(srv);
-	int ret;
-
-	lockdep_assert_held(&cn->lock);
-	server_apply(srv, cfg);
-	if (!cfg->has_weight && !cfg->has_admin && !cfg->has_health)
-		return 0; /* the reason alone: nothing to reschedule */
-	ret = casvip_sched_rebuild(srv->svc);
-	if (ret) {
-		server_apply(srv, &undo);
-		NL_SET_ERR_MSG(extack, "no memory for the scheduler");
-		return ret;
-	}
-	if (was_usable && !casvip_server_usable(srv))
-		server_retire(cn, srv, cfg->keep_conns);
-	return 0;
-}
-
-int casvip_server_del(struct casvip_net *cn, struct casvip_server *srv,
-		      bool keep_conns, struct netlink_ext_ack *extack)
-{
-	struct casvip_service *svc = srv->svc;
-	int ret;
-
-	lockdep_assert_held(&cn->lock);
-	/* First a scheduler state without it, or nothing changes. */
-	WRITE_ONCE(srv->dead, true);
-	ret = casvip_sched_rebuild(svc);
-	if (ret) {
-		WRITE_ONCE(srv->dead, false);
-		NL_SET_ERR_MSG(extack, "no memory for the scheduler");
-		return ret;
-	}
-	list_del_rcu(&srv->list);
-	hash_del_rcu(&srv->addr_node);
-	svc->nservers--;
-	server_retire(cn, srv, keep_conns);
-	cn->generation++;
-	server_free(srv);
-	return 0;
+undo:
+	while (i--)
+		WRITE_ONCE(cfgs[i].srv->dead, false);
+	return ret;
 }
 
 void casvip_stats_read(struct casvip_stats_pcpu __percpu *pcpu,

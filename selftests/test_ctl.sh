@@ -162,11 +162,15 @@ check "server help" $c server help
 
 # --- permissions -----------------------------------------------------------
 check_err "unprivileged change: needs CAP_NET_ADMIN" 1 \
-	"permission denied: changing casvip needs CAP_NET_ADMIN" \
+	"permission denied: casvip needs CAP_NET_ADMIN" \
 	/tests/dropcap $c service add x vip 10.0.0.5 ports 135
 check_err "unprivileged flush refused" 1 "needs CAP_NET_ADMIN" \
 	/tests/dropcap $c flush
-check "unprivileged show works" /tests/dropcap $c show
+check_err "unprivileged show refused: it would list the clients" 1 \
+	"cannot show service \"*\": permission denied: casvip needs CAP_NET_ADMIN" \
+	/tests/dropcap $c show
+check_err "unprivileged persist show refused" 1 "needs CAP_NET_ADMIN" \
+	/tests/dropcap $c persist show outlook
 check_eq "nothing changed by the unprivileged user" "$before" "$($c -j show)"
 
 # --- network namespaces ------------------------------------------------------

@@ -5,7 +5,7 @@
 # namespaces) with the same configuration make the same choices with sh
 # and mh; with mh, adding a server moves about 1/N of the clients, all of
 # them (nearly) to the new server, and removing it again puts them back; lc follows
-# the live connections.
+# the live connections. (Bounded persistence tables: test_persist.sh.)
 #
 # A balancer here needs no real servers: clients on the balancer itself
 # send a UDP datagram to the VIP, which the NAT hook binds to a server (the
@@ -114,36 +114,5 @@ a server set lc "$busy" weight 400
 $ip netns exec lab_a /tests/vipclient -u -t 1 10.0.0.100 135 10.0.1.5 >/dev/null
 check_eq "wlc: 3 flows at weight 400 beat 3 at weight 100" "$busy" \
 	"$(a -j persist show lc client 10.0.1.5 | jq -r '.[0].server')"
-
-# --- a bounded persistence table under a flood of new clients -------------
-flood() { # FIRST LAST: new UDP flows from clients FIRST..LAST
-	local i srcs=
-	for ((i = $1; i <= $2; i++)); do srcs="$srcs 10.0.1.$i"; done
-	$ip netns exec lab_a /tests/vipclient -u -t 1 10.0.0.100 7000 $srcs >/dev/null
-}
-entries() { a -j -s show cap | jq -r '.[0] | "\(.persist_entries) \(.stats.evicted)"'; }
-a service add cap vip 10.0.0.100 proto udp ports 7000 sched rr persist-max 40
-a server add cap 10.0.2.11
-a server add cap 10.0.2.12
-flood 1 80
-check_eq "a flood of 80 clients stops at persist-max 40; all live, none evicted" \
-	"40 0" "$(entries)"
-$ip netns exec lab_a conntrack -F 2>/dev/null
-flood 1 1 # client 1, the oldest entry, has a live flow again
-check_eq "the oldest client is live again" 1 \
-	"$(a -j persist show cap client 10.0.1.1 | jq '.[0].conns')"
-flood 81 100
-sleep 0.5
-got=$(entries)
-check "another flood: the table stays within 40" test "${got% *}" -le 40
-check "... idle entries were evicted to make room, and counted" test "${got#* }" -ge 5
-check_eq "... never one with a live connection: the oldest stays" 1 \
-	"$(a -j persist show cap client 10.0.1.1 | jq length)"
-check_eq "... the newest clients got entries" 1 \
-	"$(a -j persist show cap client 10.0.1.100 | jq length)"
-check "show tells the limit and the evictions" \
-	grep -qE "persist-max 40  evicted [0-9]+" <<<"$(a show cap)"
-check_err "persist-max is a number" 2 '"lots" is not a number' \
-	a service set cap persist-max lots
 
 ktap_done

@@ -5,8 +5,8 @@
  *
  * Generic netlink family "casvip", version 1. All state is per network
  * namespace: a request acts on the namespace of the socket it came from.
- * Every command that changes state needs CAP_NET_ADMIN (GENL_ADMIN_PERM);
- * the GET commands are open to everyone.
+ * Every command needs CAP_NET_ADMIN (GENL_ADMIN_PERM), the GETs too: the
+ * persistence table lists every client address on the network.
  *
  * Every request carries its arguments in nested attributes. Services are
  * named by CASVIP_A_SERVICE, real servers by CASVIP_A_SERVER inside the
@@ -34,22 +34,41 @@
  *                               key: 0..32 for IPv4, 0..128 for IPv6
  *                               (default: the full address)
  *       CASVIP_A_SERVICE_PERSIST_MAX: NLA_U32, the most persistence entries
- *                               the service keeps (0, the default: no
- *                               limit). At the limit new clients get no
- *                               entry until the oldest idle ones (never one
- *                               with a live connection) have been evicted,
- *                               which happens at once, down to 7/8 of it.
+ *                               the service keeps; 0, the default, follows
+ *                               the conntrack table's size (the sysctl
+ *                               net.netfilter.nf_conntrack_max: a client
+ *                               with a live connection holds a conntrack
+ *                               entry). At the limit new clients get no
+ *                               entry until the eviction (asked for at most
+ *                               ten times a second) has removed idle
+ *                               entries, oldest first, then unproven ones,
+ *                               down to 7/8 of it; never a proven client
+ *                               with a live connection.
  *       CASVIP_A_SERVICE_SNAT: NLA_U8, enum casvip_snat (default OFF)
  *       CASVIP_A_SERVICE_SNAT_ADDR: NLA_BINARY, 4 or 16 bytes, same family as
  *                               the VIP; required when SNAT is ADDR
  *
+ *    CASVIP_A_SERVERS: NLA_NESTED, NEW only: the service's first servers,
+ *       each a CASVIP_A_SERVER nest as for CASVIP_CMD_SERVER_NEW (repeated
+ *       if they need more than 64 KiB). The service takes its first client
+ *       with all of them, or is not created.
+ *
  *    Two services may not claim the same VIP, protocol and port: -EEXIST.
  *    SET may change everything but the name; the VIP's family may not change.
+ *    A change of VIP, protocol, ports or SNAT takes effect at once for new
+ *    connections, with no moment in which they match nothing. A change of
+ *    the netmask, or of persistence between on and off, forgets every
+ *    client.
  *
  * CASVIP_CMD_SERVICE_DEL
  *    CASVIP_A_SERVICE: NLA_NESTED
  *       CASVIP_A_SERVICE_NAME
- *    Deletes the service with all its real servers.
+ *       CASVIP_A_SERVICE_KEEP_CONNS: NLA_FLAG
+ *    Deletes the service with all its real servers, and its connections
+ *    (conntrack entries), whose clients then reconnect and are refused or
+ *    reach whatever now serves the VIP. With CASVIP_A_SERVICE_KEEP_CONNS
+ *    the connections stay, and so do the namespace's NAT hooks, until a
+ *    deletion without it or CASVIP_CMD_FLUSH.
  *
  * CASVIP_CMD_SERVICE_GET
  *    doit: CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME } names the service.
@@ -60,6 +79,9 @@
  *       _PERSIST_TIMEOUT, _PERSIST_NETMASK, _SNAT, and _SNAT_ADDR if set
  *       CASVIP_A_SERVICE_NUM_SERVERS: NLA_U32
  *       CASVIP_A_SERVICE_NUM_PERSIST: NLA_U32, persistence entries
+ *       CASVIP_A_SERVICE_PERSIST_MAX: NLA_U32, as set (0: the default)
+ *       CASVIP_A_SERVICE_PERSIST_LIMIT: NLA_U32, the limit in effect
+ *                               (0: none, when nf_conntrack_max is 0 too)
  *       CASVIP_A_SERVICE_STATS: NLA_NESTED, see CASVIP_A_STATS_*
  *
  * CASVIP_CMD_SERVER_NEW  (add; -EEXIST if the service has that address)
@@ -78,6 +100,13 @@
  *                             CASVIP_REASON_MAX-1 bytes: why (the checker's
  *                             last result); kept until the next one
  *       CASVIP_A_SERVER_KEEP_CONNS: NLA_FLAG, SET only: see below
+ *    or
+ *    CASVIP_A_SERVERS: NLA_NESTED, of any number of CASVIP_A_SERVER nests,
+ *       all of one service: one request for them all (at most
+ *       CASVIP_MAX_SERVERS). An attribute holds at most 64 KiB: the
+ *       attribute may be repeated, and its nests count together. The
+ *       request succeeds or changes nothing; the servers that stop taking
+ *       clients share one grace period.
  *
  *    New clients go to servers that are ENABLED, UP and of weight > 0. A
  *    DRAINING server, or one of weight 0, keeps its clients and their
@@ -88,9 +117,11 @@
  *
  * CASVIP_CMD_SERVER_DEL
  *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
- *    CASVIP_A_SERVER { CASVIP_A_SERVER_ADDR, CASVIP_A_SERVER_KEEP_CONNS }
+ *    CASVIP_A_SERVER { CASVIP_A_SERVER_ADDR, CASVIP_A_SERVER_KEEP_CONNS },
+ *    or CASVIP_A_SERVERS of such nests.
  *    Removes the server, its persistence entries and, without
- *    CASVIP_A_SERVER_KEEP_CONNS, its connections.
+ *    CASVIP_A_SERVER_KEEP_CONNS, its connections. When the request returns
+ *    they are gone.
  *
  * CASVIP_CMD_SERVER_GET
  *    doit: CASVIP_A_SERVICE { _NAME } and CASVIP_A_SERVER { _ADDR } name one
@@ -113,11 +144,20 @@
  *       CASVIP_A_PERSIST_CONNS: NLA_U32, the client's live connections
  *       CASVIP_A_PERSIST_EXPIRES: NLA_U32, seconds until the entry expires;
  *                                only while the client has no connection
+ *       CASVIP_A_PERSIST_UNPROVEN: NLA_FLAG, the client's first connection
+ *                                has not completed its handshake yet
  *
  *    An entry lives while its client has a live connection through the
- *    service (the conntrack table is asked, lazily), and the persistence
- *    timeout after the last one closed. A service without persistence keeps
- *    one entry per client and server, to count the live connections.
+ *    service (the conntrack table is asked, lazily, by a GC that runs every
+ *    second), and the persistence timeout after the last one closed. A new
+ *    client is unproven until its first connection is ASSURED in conntrack
+ *    (a TCP handshake completed; for UDP, traffic both ways for more than
+ *    two seconds): until then its entry lives only as long as its
+ *    connections, so that spoofed sources leave nothing behind. An entry
+ *    counts at most 256 of its client's connections (more than enough for
+ *    an Outlook; a key of many clients, behind a NAT or a netmask, counts
+ *    as 256 for lc and wlc). A service without persistence keeps one entry
+ *    per client and server, to count the live connections.
  *
  * CASVIP_CMD_PERSIST_NEW
  *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
@@ -125,6 +165,7 @@
  *    Binds the client (masked by the service's netmask) to that server of
  *    the service, as if it had connected there: for pinning a client, or
  *    restoring the entries of another balancer. The service must persist.
+ *    The client counts as proven. -ENOMEM if the table is full.
  *
  * CASVIP_CMD_PERSIST_DEL
  *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
@@ -139,12 +180,16 @@
  * the previous part stopped. If services or servers are added or removed
  * while a dump is in progress, the rest of the dump carries NLM_F_DUMP_INTR
  * (genl_dump_check_consistent): the reader should discard what it has and
- * dump again. Changes to existing objects do not interrupt a dump.
+ * dump again. Changes to existing objects do not interrupt a dump. A
+ * persistence dump is interrupted if its service is deleted, or if the
+ * table is resized under it (an entry may then be seen twice); entries
+ * that come and go meanwhile may or may not be in it.
  *
  * Statistics (CASVIP_A_SERVICE_STATS, CASVIP_A_SERVER_STATS), all NLA_U64:
  *    CASVIP_A_STATS_CONNS        connections scheduled
- *    CASVIP_A_STATS_ACTIVE       connections alive now (checked against the
- *                                conntrack table when read)
+ *    CASVIP_A_STATS_ACTIVE       connections alive now (as the GC last
+ *                                counted them against the conntrack table,
+ *                                up to a second ago; new ones at once)
  *    CASVIP_A_STATS_PKTS_IN      packets client -> server
  *    CASVIP_A_STATS_PKTS_OUT     packets server -> client
  *    CASVIP_A_STATS_BYTES_IN     bytes client -> server
@@ -155,7 +200,8 @@
  *
  * Errors. Every rejected request leaves the state as it was and, where the
  * fault is in an attribute, carries an extended ACK message naming it:
- *    -EINVAL     an attribute is malformed, or one that is needed is missing
+ *    -EINVAL     an attribute is malformed, or one that is needed is missing,
+ *                or a deletion names a server twice
  *    -ERANGE     a number is outside the range its attribute allows
  *    -ENOENT     the named service or server does not exist
  *    -EEXIST     the name or address is taken, or a port is claimed by
@@ -252,6 +298,7 @@ enum casvip_attr {
 	CASVIP_A_SERVICE,
 	CASVIP_A_SERVER,
 	CASVIP_A_PERSIST,
+	CASVIP_A_SERVERS,
 	__CASVIP_A_MAX
 };
 
@@ -273,6 +320,8 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_PAD,
 	CASVIP_A_SERVICE_NUM_PERSIST,
 	CASVIP_A_SERVICE_PERSIST_MAX,
+	CASVIP_A_SERVICE_KEEP_CONNS,
+	CASVIP_A_SERVICE_PERSIST_LIMIT,
 	__CASVIP_A_SERVICE_MAX
 };
 
@@ -299,6 +348,7 @@ enum casvip_persist_attr {
 	CASVIP_A_PERSIST_SERVER,
 	CASVIP_A_PERSIST_CONNS,
 	CASVIP_A_PERSIST_EXPIRES,
+	CASVIP_A_PERSIST_UNPROVEN,
 	__CASVIP_A_PERSIST_MAX
 };
 
