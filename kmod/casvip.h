@@ -149,9 +149,11 @@ struct casvip_vnode {
 	struct casvip_service *svc;
 	struct casvip_match match;
 	u8 snat; /* enum casvip_snat */
-	bool dying; /* its service is being deleted: match no new packet */
+	bool dying; /* its service is deleted: match no new packet */
 	bool keep_conns; /* ... and its connections stay */
+	bool seen; /* kept: a connection of it was seen; cn->lock */
 	union nf_inet_addr snat_addr;
+	struct list_head kept; /* casvip_net.kept; cn->lock */
 	struct rcu_head rcu;
 };
 
@@ -202,6 +204,13 @@ struct casvip_net {
 	struct delayed_work gc; /* persistence and active counts */
 	struct list_head services;
 	unsigned int nservices;
+	/*
+	 * Vnodes of services deleted with keep_conns: still in by_vip
+	 * (dying), so that their connections can be found, and the NAT hooks
+	 * stay while they have any.
+	 */
+	struct list_head kept;
+	unsigned int gc_runs;
 	u32 generation; /* bumped when objects come or go, for dumps */
 	DECLARE_HASHTABLE(by_name, CASVIP_HASH_BITS);
 	DECLARE_HASHTABLE(by_vip, CASVIP_HASH_BITS); /* casvip_vnode, RCU */
@@ -327,6 +336,7 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 void casvip_service_del(struct casvip_net *cn, struct casvip_service *svc,
 			bool keep_conns);
 void casvip_flush(struct casvip_net *cn, bool flush_conns);
+void casvip_kept_reap(struct casvip_net *cn);
 
 struct casvip_server *casvip_server_find(const struct casvip_service *svc,
 					 const union nf_inet_addr *addr);
@@ -389,12 +399,16 @@ void casvip_persist_cache_exit(void);
 struct casvip_vnode *casvip_vnode_match(struct casvip_net *cn, u8 family,
 					u8 proto,
 					const union nf_inet_addr *vip,
-					u16 port, bool dying);
+					u16 port);
 int casvip_hooks_register(struct casvip_net *cn);
 void casvip_hooks_unregister(struct casvip_net *cn);
 void casvip_conns_flush_retired(struct casvip_net *cn,
 				struct casvip_service *svc);
 void casvip_conns_flush_dying(struct casvip_net *cn);
+void casvip_conns_flush_moved(struct casvip_net *cn,
+			      const struct casvip_match *from,
+			      const struct casvip_match *to);
+void casvip_conns_kept_seen(struct casvip_net *cn);
 
 extern atomic_t casvip_objects;
 

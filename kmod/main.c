@@ -28,6 +28,7 @@ static int __net_init casvip_net_init(struct net *net)
 	INIT_DELAYED_WORK(&cn->gc, casvip_gc_work);
 	INIT_WORK(&cn->evict, casvip_evict_work);
 	INIT_LIST_HEAD(&cn->services);
+	INIT_LIST_HEAD(&cn->kept);
 	hash_init(cn->by_name);
 	hash_init(cn->by_vip);
 	return 0;

@@ -24,14 +24,11 @@
 
 #include "casvip.h"
 
-/*
- * The vnode a connection to @vip:@port is for: a live service's, or with
- * @dying, that of a service being deleted.
- */
+/* The vnode of the service a connection to @vip:@port is for. RCU. */
 struct casvip_vnode *casvip_vnode_match(struct casvip_net *cn, u8 family,
 					u8 proto,
 					const union nf_inet_addr *vip,
-					u16 port, bool dying)
+					u16 port)
 {
 	struct casvip_vnode *v;
 
@@ -40,7 +37,7 @@ struct casvip_vnode *casvip_vnode_match(struct casvip_net *cn, u8 family,
 		const struct casvip_match *m = &v->match;
 
 		if (m->family == family && m->proto == proto &&
-		    READ_ONCE(v->dying) == dying &&
+		    !READ_ONCE(v->dying) &&
 		    nf_inet_addr_cmp(&m->vip, vip) &&
 		    casvip_match_port(m, port))
 			return v;
@@ -49,7 +46,7 @@ struct casvip_vnode *casvip_vnode_match(struct casvip_net *cn, u8 family,
 }
 
 static struct casvip_vnode *ct_vnode(struct casvip_net *cn,
-				     const struct nf_conn *ct, bool dying)
+				     const struct nf_conn *ct)
 {
 	const struct nf_conntrack_tuple *t =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
@@ -57,7 +54,7 @@ static struct casvip_vnode *ct_vnode(struct casvip_net *cn,
 	if (t->dst.protonum != IPPROTO_TCP && t->dst.protonum != IPPROTO_UDP)
 		return NULL;
 	return casvip_vnode_match(cn, nf_ct_l3num(ct), t->dst.protonum,
-				  &t->dst.u3, ntohs(t->dst.u.all), dying);
+				  &t->dst.u3, ntohs(t->dst.u.all));
 }
 
 static unsigned int reject(const struct casvip_vnode *v, struct sk_buff *skb,
@@ -79,6 +76,15 @@ static unsigned int reject(const struct casvip_vnode *v, struct sk_buff *skb,
 	return NF_DROP;
 }
 
+/* The server of @e if it can take the client, or else @srv. */
+static struct casvip_server *adopt(const struct casvip_persist *e,
+				   struct casvip_server *srv)
+{
+	struct casvip_server *cur = READ_ONCE(e->srv);
+
+	return casvip_server_usable(cur) ? cur : srv;
+}
+
 static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 			 struct sk_buff *skb,
 			 const struct nf_hook_state *state)
@@ -90,6 +96,7 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 	struct casvip_persist *e = NULL;
 	struct casvip_server *srv = NULL;
 	union nf_inet_addr client;
+	unsigned int verdict;
 
 	casvip_persist_mask(svc, &t->src.u3, &client);
 	if (READ_ONCE(svc->timeout)) {
@@ -102,9 +109,6 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 		if (!srv)
 			return reject(v, skb, state);
 		e = casvip_persist_bind(svc, &client, srv, ct);
-		/* Another CPU may have bound this client first. */
-		if (e && casvip_server_usable(READ_ONCE(e->srv)))
-			srv = READ_ONCE(e->srv);
 	}
 	/* The entry went (expired) as the connection came: make it again. */
 	if (e && !casvip_persist_track(e, state->net, skb, state->pf)) {
@@ -112,13 +116,19 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 		if (e)
 			casvip_persist_track(e, state->net, skb, state->pf);
 	}
-	atomic_inc(&srv->active);
-	casvip_stats_conn(svc->stats);
-	casvip_stats_conn(srv->stats);
+	/* Another CPU may have bound this client first. */
+	if (e)
+		srv = adopt(e, srv);
 
 	range.min_addr = srv->addr;
 	range.max_addr = srv->addr;
-	return nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+	verdict = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
+	if (verdict == NF_ACCEPT) {
+		atomic_inc(&srv->active);
+		casvip_stats_conn(svc->stats);
+		casvip_stats_conn(srv->stats);
+	}
+	return verdict;
 }
 
 static unsigned int snat(const struct casvip_vnode *v, struct nf_conn *ct,
@@ -153,7 +163,7 @@ static unsigned int casvip_nat_fn(void *priv, struct sk_buff *skb,
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || ctinfo != IP_CT_NEW)
 		return NF_ACCEPT;
-	v = ct_vnode(cn, ct, false);
+	v = ct_vnode(cn, ct);
 	if (!v)
 		return NF_ACCEPT;
 	if (state->hook != NF_INET_POST_ROUTING)
@@ -176,7 +186,7 @@ static unsigned int casvip_count_fn(void *priv, struct sk_buff *skb,
 	ct = nf_ct_get(skb, &ctinfo);
 	if (!ct || !test_bit(IPS_DST_NAT_BIT, &ct->status))
 		return NF_ACCEPT;
-	v = ct_vnode(cn, ct, false);
+	v = ct_vnode(cn, ct);
 	if (!v)
 		return NF_ACCEPT;
 	srv = casvip_server_lookup(v->svc,
@@ -311,12 +321,38 @@ void casvip_conns_flush_retired(struct casvip_net *cn,
 	nf_ct_iterate_cleanup_net(retired_iter, &d);
 }
 
+/*
+ * @fn(v) for each dying vnode @ct is for (of services deleted, maybe long
+ * ago with keep_conns), until it says stop: then true. BH off (conntrack's
+ * iteration) or RCU.
+ */
+static bool walk_dying(struct casvip_net *cn, const struct nf_conn *ct,
+		       bool (*fn)(struct casvip_vnode *v))
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct casvip_vnode *v;
+
+	hash_for_each_possible_rcu(cn->by_vip, v, node,
+				   casvip_vip_hash(nf_ct_l3num(ct),
+						   t->dst.protonum,
+						   &t->dst.u3)) {
+		if (v->dying && ct_matches(ct, &v->match) && !fn(v))
+			return true;
+	}
+	return false;
+}
+
+/* Go on while they are kept: stop at one whose connections go. */
+static bool kept(struct casvip_vnode *v)
+{
+	return v->keep_conns;
+}
+
 /* A connection to a service being deleted, not with keep_conns? */
 static int dying_iter(struct nf_conn *ct, void *data)
 {
-	const struct casvip_vnode *v = ct_vnode(data, ct, true);
-
-	return v && !v->keep_conns;
+	return walk_dying(data, ct, kept);
 }
 
 /* The connections of the services being deleted: one walk for them all. */
@@ -326,4 +362,53 @@ void casvip_conns_flush_dying(struct casvip_net *cn)
 
 	lockdep_assert_held(&cn->lock);
 	nf_ct_iterate_cleanup_net(dying_iter, &d);
+}
+
+struct moved {
+	const struct casvip_match *from, *to;
+};
+
+/* A connection @from matched and @to does not? */
+static int moved_iter(struct nf_conn *ct, void *data)
+{
+	const struct moved *m = data;
+
+	return ct_matches(ct, m->from) && !ct_matches(ct, m->to);
+}
+
+/*
+ * A service's VIP or ports changed: its connections to what it no longer
+ * claims belong to no service, as those of a deleted one.
+ */
+void casvip_conns_flush_moved(struct casvip_net *cn,
+			      const struct casvip_match *from,
+			      const struct casvip_match *to)
+{
+	struct moved m = { .from = from, .to = to };
+	struct nf_ct_iter_data d = { .net = cn->net, .data = &m };
+
+	lockdep_assert_held(&cn->lock);
+	nf_ct_iterate_cleanup_net(moved_iter, &d);
+}
+
+static bool mark_seen(struct casvip_vnode *v)
+{
+	if (v->keep_conns)
+		v->seen = true;
+	return true;
+}
+
+static int kept_iter(struct nf_conn *ct, void *data)
+{
+	walk_dying(data, ct, mark_seen);
+	return 0;
+}
+
+/* Mark the kept vnodes that still have a connection: seen. */
+void casvip_conns_kept_seen(struct casvip_net *cn)
+{
+	struct nf_ct_iter_data d = { .net = cn->net, .data = cn };
+
+	lockdep_assert_held(&cn->lock);
+	nf_ct_iterate_cleanup_net(kept_iter, &d);
 }

@@ -989,9 +989,9 @@ static int persist_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 	mutex_lock(&pd->cn->lock);
 	if (pd->d.ended) {
-		cb->seq++;
+		/* Interrupted, even before its first message: dump again. */
 		mutex_unlock(&pd->cn->lock);
-		return 0;
+		return -EINTR;
 	}
 	svc = pd->d.svc;
 	if (rhashtable_walk_start_check(&pd->d.iter) == -EAGAIN)

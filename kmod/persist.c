@@ -32,6 +32,8 @@
 #include "compat.h"
 
 #define CASVIP_GC_INTERVAL HZ
+/* Every so many GC runs, look for kept connections that are all gone. */
+#define CASVIP_KEPT_REAP_RUNS 60
 /* Entries walked between two chances to reschedule. */
 #define CASVIP_GC_BATCH 64
 /*
@@ -158,7 +160,10 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 	e->idle = 0;
 	e->gone = false;
 	e->probe = NULL;
-	if (ct) {
+	if (ct && key.srv) {
+		/* Without persistence it only counts: nothing to prove. */
+		e->probe = CASVIP_PROBE_LOST;
+	} else if (ct) {
 		/* Without a probe it cannot be proven: it dies unproven. */
 		e->probe = kmem_cache_alloc(probe_cache, GFP_ATOMIC) ?:
 			   CASVIP_PROBE_LOST;
@@ -169,8 +174,17 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 		}
 	}
 	nf_conncount_list_init(&e->conns);
+	/*
+	 * In the table and on its list at once: whoever finds it can move
+	 * it. The GC walks the list without the lock: publish it whole.
+	 */
+	spin_lock_bh(&svc->persist_lock);
 	old = rhashtable_lookup_get_insert_fast(&svc->persist, &e->node,
 						persist_params);
+	if (!old)
+		list_add_tail_rcu(&e->list, e->probe ? &svc->persist_new :
+						       &svc->persist_live);
+	spin_unlock_bh(&svc->persist_lock);
 	if (old) {
 		/* Another CPU was first, or the table is full. */
 		if (e->probe)
@@ -178,11 +192,6 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 		kmem_cache_free(persist_cache, e);
 		return IS_ERR(old) ? NULL : old;
 	}
-	/* The GC walks the list without the lock: publish the entry whole. */
-	spin_lock_bh(&svc->persist_lock);
-	list_add_tail_rcu(&e->list, e->probe ? &svc->persist_new :
-					       &svc->persist_live);
-	spin_unlock_bh(&svc->persist_lock);
 	atomic_inc(&svc->npersist);
 	return e;
 }
@@ -200,7 +209,10 @@ bool casvip_persist_track(struct casvip_persist *e, struct net *net,
 		ret = casvip_conncount_add(net, skb, pf, &e->conns);
 	/*
 	 * A remover marks the entry gone under the list's lock, after it saw
-	 * no connection: having taken that lock since, we see the mark.
+	 * no connection: having taken that lock since, we see the mark. An
+	 * entry at the cap has connections, and goes only by force (its
+	 * server or client removed, or evicted unproven): a connection then
+	 * goes untracked with it.
 	 */
 	if (READ_ONCE(e->gone))
 		return false;
@@ -346,6 +358,19 @@ static bool flush_client(struct casvip_service *svc, struct casvip_persist *e,
 void casvip_persist_flush(struct casvip_service *svc,
 			  const union nf_inet_addr *client)
 {
+	struct casvip_pkey key = {};
+	struct casvip_persist *e;
+
+	/* A persistent service has one entry a client: no walk for it. */
+	if (client && svc->timeout) {
+		key.addr = *client;
+		rcu_read_lock();
+		e = rhashtable_lookup(&svc->persist, &key, persist_params);
+		rcu_read_unlock();
+		if (e)
+			persist_unlink(svc, e, true);
+		return;
+	}
 	persist_walk_all(svc, flush_client, (void *)client);
 }
 
@@ -412,7 +437,10 @@ struct gc_ctx {
 /* The live connections of @e, once the closed ones are dropped. */
 static unsigned int gc_conns(struct gc_ctx *gc, struct casvip_persist *e)
 {
+	/* As nf_conncount's own GC: the list's lock is taken in softirqs. */
+	local_bh_disable();
 	nf_conncount_gc_list(gc->net, &e->conns);
+	local_bh_enable();
 	return READ_ONCE(e->conns.count);
 }
 
@@ -567,6 +595,8 @@ void casvip_gc_work(struct work_struct *work)
 		casvip_persist_gc(cn->net, svc);
 		cond_resched();
 	}
+	if (!(++cn->gc_runs % CASVIP_KEPT_REAP_RUNS))
+		casvip_kept_reap(cn);
 	if (cn->hooked)
 		queue_delayed_work(system_power_efficient_wq, &cn->gc,
 				   CASVIP_GC_INTERVAL);

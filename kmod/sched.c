@@ -161,9 +161,14 @@ static int build_table(struct casvip_service *svc, struct casvip_sched_state *s)
 	return ret;
 }
 
-/* Length of the table for @n eligible servers, before allocation. */
+/*
+ * Length of the table for @n eligible servers of @configured, before
+ * allocation. Maglev's size follows the servers configured (those being
+ * deleted gone already), as on any box with the same configuration.
+ */
 static unsigned int table_len(struct casvip_service *svc,
-			      struct casvip_server **srv, unsigned int n)
+			      struct casvip_server **srv, unsigned int n,
+			      unsigned int configured)
 {
 	unsigned int i, g = 0, cap;
 	u64 total = 0;
@@ -172,7 +177,7 @@ static unsigned int table_len(struct casvip_service *svc,
 		return 0;
 	switch (svc->sched) {
 	case CASVIP_SCHED_MH:
-		return maglev_size(svc->nservers);
+		return maglev_size(configured);
 	case CASVIP_SCHED_WRR:
 	case CASVIP_SCHED_SH:
 		for (i = 0; i < n; i++)
@@ -198,18 +203,20 @@ static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 {
 	struct casvip_server *srv, **tmp;
 	struct casvip_sched_state *s;
-	unsigned int n = 0, len;
+	unsigned int n = 0, configured = 0, len;
 
 	tmp = kcalloc(max(svc->nservers, 1U), sizeof(*tmp), GFP_KERNEL);
 	if (!tmp)
 		return NULL;
-	list_for_each_entry(srv, &svc->servers, list)
+	list_for_each_entry(srv, &svc->servers, list) {
+		configured += !srv->dead;
 		if (eligible(srv))
 			tmp[n++] = srv;
+	}
 	/* Maglev's table depends on the set of servers, not on their order. */
 	if (svc->sched == CASVIP_SCHED_MH)
 		sort(tmp, n, sizeof(*tmp), cmp_addr, NULL);
-	len = table_len(svc, tmp, n);
+	len = table_len(svc, tmp, n, configured);
 	/* Lives with the service: charged to its creator, as the service is. */
 	s = kvzalloc(struct_size(s, srv, n) + len * sizeof(u16),
 		     GFP_KERNEL_ACCOUNT);

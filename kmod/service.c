@@ -302,10 +302,17 @@ static void service_undo(struct casvip_service *svc)
 	service_free(svc);
 }
 
+/* The NAT hooks go with the last service and the last kept connection. */
 static void hooks_put(struct casvip_net *cn)
 {
-	if (!cn->nservices && cn->hooked)
+	if (!cn->nservices && list_empty(&cn->kept) && cn->hooked)
 		casvip_hooks_unregister(cn);
+}
+
+static void vnode_drop(struct casvip_vnode *v)
+{
+	hash_del_rcu(&v->node);
+	kfree_rcu(v, rcu);
 }
 
 int casvip_service_new(struct casvip_net *cn,
@@ -393,6 +400,9 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 	/* Keys change with the netmask, and with persistence on or off. */
 	bool rekey = (cfg->has_netmask && cfg->netmask != svc->netmask) ||
 		     (cfg->has_timeout && !cfg->timeout != !svc->timeout);
+	bool moved = cfg->has_match &&
+		     memcmp(&cfg->match, &old->match, sizeof(cfg->match));
+	struct mem_cgroup *memcg;
 	u8 old_sched = svc->sched;
 	int ret;
 
@@ -402,7 +412,9 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		return ret;
 	/* What can fail goes first: then nothing changes. */
 	if (cfg->has_match || cfg->has_snat || cfg->has_snat_addr) {
+		memcg = casvip_charge_begin(svc);
 		v = vnode_new(svc, old, cfg);
+		casvip_charge_end(memcg);
 		if (!v)
 			return -ENOMEM;
 	}
@@ -425,14 +437,21 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		hash_add_rcu(cn->by_vip, &v->node, vip_hash(&v->match));
 		rcu_assign_pointer(svc->vnode, v);
 		hash_del_rcu(&old->node);
-		kfree_rcu(old, rcu);
 	}
 	service_apply(svc, cfg);
-	if (rekey) {
-		/* Entries keyed the old way are of no use once none is made. */
+	/* After a grace period no packet uses the old settings. */
+	if (rekey || moved)
 		synchronize_net();
+	/* Entries keyed the old way are of no use once none is made. */
+	if (rekey)
 		casvip_persist_flush(svc, NULL);
-	}
+	/* Connections to what it no longer claims belong to no service. */
+	if (moved)
+		casvip_conns_flush_moved(cn, &old->match, &v->match);
+	if (v && moved)
+		kfree(old);
+	else if (v)
+		kfree_rcu(old, rcu);
 	return 0;
 }
 
@@ -453,34 +472,46 @@ static void service_unlink(struct casvip_net *cn, struct casvip_service *svc,
 /*
  * Destroy the services of @dead, unlinked: after a grace period no packet
  * can reach them. Their connections go too unless @flush_conns is false
- * (the namespace is going away) or they were deleted with keep_conns.
- * Returns whether any were kept, for which the NAT hooks must stay.
+ * (the namespace is going away) or they were deleted with keep_conns: the
+ * vnodes of those stay, dying, on cn->kept. So do connections kept
+ * earlier, if their vnodes lost keep_conns (a flush).
  */
-static bool services_destroy(struct casvip_net *cn, struct list_head *dead,
+static void services_destroy(struct casvip_net *cn, struct list_head *dead,
 			     bool flush_conns)
 {
 	struct casvip_service *svc, *tmp;
-	bool kept = false;
+	struct casvip_vnode *v, *vtmp;
+	bool flush = false;
 
-	if (list_empty(dead))
-		return false;
-	synchronize_net();
-	if (flush_conns)
+	list_for_each_entry(svc, dead, list)
+		flush |= !casvip_vnode(svc)->keep_conns;
+	list_for_each_entry(v, &cn->kept, kept)
+		flush |= !v->keep_conns;
+	if (!list_empty(dead))
+		synchronize_net();
+	if (flush && flush_conns)
 		casvip_conns_flush_dying(cn);
+	list_for_each_entry_safe(v, vtmp, &cn->kept, kept) {
+		if (!v->keep_conns) {
+			list_del(&v->kept);
+			vnode_drop(v);
+		}
+	}
 	list_for_each_entry_safe(svc, tmp, dead, list) {
-		struct casvip_vnode *v = casvip_vnode(svc);
 		struct casvip_server *srv, *stmp;
 
-		kept |= v->keep_conns;
-		hash_del_rcu(&v->node);
-		kfree_rcu(v, rcu);
+		v = casvip_vnode(svc);
+		if (v->keep_conns)
+			list_add_tail(&v->kept, &cn->kept);
+		else
+			vnode_drop(v);
 		casvip_persist_destroy(svc);
 		list_for_each_entry_safe(srv, stmp, &svc->servers, list)
 			call_rcu(&srv->rcu, server_free_rcu);
 		service_free(svc);
 		cond_resched();
 	}
-	return kept;
+	hooks_put(cn);
 }
 
 void casvip_service_del(struct casvip_net *cn, struct casvip_service *svc,
@@ -491,13 +522,13 @@ void casvip_service_del(struct casvip_net *cn, struct casvip_service *svc,
 	lockdep_assert_held(&cn->lock);
 	service_unlink(cn, svc, keep_conns);
 	list_add(&svc->list, &dead);
-	if (!services_destroy(cn, &dead, true))
-		hooks_put(cn);
+	services_destroy(cn, &dead, true);
 }
 
 void casvip_flush(struct casvip_net *cn, bool flush_conns)
 {
 	struct casvip_service *svc, *tmp;
+	struct casvip_vnode *v;
 	LIST_HEAD(dead);
 
 	lockdep_assert_held(&cn->lock);
@@ -505,8 +536,33 @@ void casvip_flush(struct casvip_net *cn, bool flush_conns)
 		service_unlink(cn, svc, false);
 		list_add_tail(&svc->list, &dead);
 	}
+	/* Connections kept by earlier deletions go too, and the hooks. */
+	list_for_each_entry(v, &cn->kept, kept)
+		v->keep_conns = false;
 	/* One grace period, and one walk of the conntrack table, for all. */
 	services_destroy(cn, &dead, flush_conns);
+}
+
+/*
+ * Forget the kept vnodes none of whose connections are left (the GC asks
+ * now and then): with the last, the NAT hooks go.
+ */
+void casvip_kept_reap(struct casvip_net *cn)
+{
+	struct casvip_vnode *v, *tmp;
+
+	lockdep_assert_held(&cn->lock);
+	if (list_empty(&cn->kept))
+		return;
+	casvip_conns_kept_seen(cn);
+	list_for_each_entry_safe(v, tmp, &cn->kept, kept) {
+		if (v->seen) {
+			v->seen = false;
+		} else {
+			list_del(&v->kept);
+			vnode_drop(v);
+		}
+	}
 	hooks_put(cn);
 }
 

@@ -56,9 +56,10 @@
  *    Two services may not claim the same VIP, protocol and port: -EEXIST.
  *    SET may change everything but the name; the VIP's family may not change.
  *    A change of VIP, protocol, ports or SNAT takes effect at once for new
- *    connections, with no moment in which they match nothing. A change of
- *    the netmask, or of persistence between on and off, forgets every
- *    client.
+ *    connections, with no moment in which they match nothing; connections
+ *    to a VIP or port the service no longer claims end, as a deleted
+ *    service's. A change of the netmask, or of persistence between on and
+ *    off, forgets every client.
  *
  * CASVIP_CMD_SERVICE_DEL
  *    CASVIP_A_SERVICE: NLA_NESTED
@@ -67,8 +68,8 @@
  *    Deletes the service with all its real servers, and its connections
  *    (conntrack entries), whose clients then reconnect and are refused or
  *    reach whatever now serves the VIP. With CASVIP_A_SERVICE_KEEP_CONNS
- *    the connections stay, and so do the namespace's NAT hooks, until a
- *    deletion without it or CASVIP_CMD_FLUSH.
+ *    the connections stay, NATed as they were, until they end (the module
+ *    looks for them every minute) or CASVIP_CMD_FLUSH ends them.
  *
  * CASVIP_CMD_SERVICE_GET
  *    doit: CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME } names the service.
@@ -174,7 +175,8 @@
  *    or all the service's entries. Connections are left alone.
  *
  * CASVIP_CMD_FLUSH
- *    No attributes. Deletes every service of the namespace.
+ *    No attributes. Deletes every service of the namespace, and ends their
+ *    connections, those kept by earlier deletions too.
  *
  * Dumps. A dump is split over as many messages as it needs and resumes where
  * the previous part stopped. If services or servers are added or removed
