@@ -2,10 +2,11 @@
 /*
  * fakecas: a stand-in real server for the tests. On every TCP port given it
  * accepts connections and answers "NAME PEER\n" (PEER: the address it sees
- * the client at), then holds the connection until the client closes it; on
- * UDP (-u) it answers every datagram the same way. IPv4 and IPv6.
+ * the client at), then holds the connection until the client closes it,
+ * echoing what the client sends with -e (a session kept alive); on UDP
+ * (-u) it answers every datagram the same way. IPv4 and IPv6.
  *
- * usage: fakecas [-u] NAME PORT...
+ * usage: fakecas [-u|-e] NAME PORT...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -53,16 +54,17 @@ static int answer(char *buf, size_t len, const struct sockaddr_in6 *peer)
 int main(int argc, char **argv)
 {
 	struct pollfd fds[MAX_FDS];
-	int nlisten = 0, nfds, udp = 0;
+	int nlisten = 0, nfds, udp = 0, echo = 0;
 	char buf[256];
 
-	if (argc > 1 && !strcmp(argv[1], "-u")) {
-		udp = 1;
+	if (argc > 1 && (!strcmp(argv[1], "-u") || !strcmp(argv[1], "-e"))) {
+		udp = argv[1][1] == 'u';
+		echo = argv[1][1] == 'e';
 		argv++;
 		argc--;
 	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: fakecas [-u] NAME PORT...\n");
+		fprintf(stderr, "usage: fakecas [-u|-e] NAME PORT...\n");
 		return 2;
 	}
 	name = argv[1];
@@ -103,7 +105,8 @@ int main(int argc, char **argv)
 				}
 				fds[nfds++] = (struct pollfd){ .fd = fd,
 							      .events = POLLIN };
-			} else if (read(fds[i].fd, buf, sizeof(buf)) <= 0) {
+			} else if ((n = read(fds[i].fd, buf, sizeof(buf))) <= 0 ||
+				   (echo && write(fds[i].fd, buf, n) != n)) {
 				/* The client closed: so do we. */
 				close(fds[i].fd);
 				fds[i--] = fds[--nfds];

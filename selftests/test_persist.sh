@@ -10,10 +10,11 @@
 #    their servers, and the flood's entries are gone about two minutes on;
 #  - at an explicit limit, idle clients are evicted first, then unproven
 #    ones, never a client with a live connection;
-#  - deleting a service ends its connections (keep-conns keeps them);
+#  - deleting a service ends its connections (keep-conns keeps them, and
+#    their NAT, until they end or a flush), as taking a port from it does;
 #  - changing a service's ports under traffic leaves no flow untranslated;
-#  - a service created by apply takes its first clients with all its
-#    servers;
+#  - a service created by apply under a stream of new clients binds each
+#    as it would with all its 12 servers;
 #  - servers deleted and added again in a loop under forwarded and local
 #    traffic (the kernel log, on the KASAN kernel too, must stay clean).
 . /tests/lib.sh
@@ -40,6 +41,7 @@ modprobe casvip
 topo_up
 # The spoofed sources' replies go nowhere, as on the internet.
 $ip -n lab_lb route add blackhole 10.64.0.0/12
+$ip -n lab_lb route add blackhole 10.65.0.0/16
 
 # --- proven and unproven clients ---------------------------------------------
 c service add cas vip $VIP ports $PORTS sched rr persist 600
@@ -167,6 +169,39 @@ check "keep-conns keeps it, still NATed to the server" \
 wait $holder
 check_err "service del takes only keep-conns" 2 'unexpected argument "now"' \
 	c service del cas now
+# A kept session goes on, NATed, after the namespace's last service went.
+c flush
+$ip netns exec lab_s1 /tests/fakecas -e echo1 7 &
+echoer=$!
+c service add keep vip $VIP2 ports 7 sched rr
+c server add keep 10.0.2.11
+cl /tests/vipsession 5 $VIP2 7 10.0.1.1 >/tmp/session &
+session=$!
+sleep 1
+c service del keep keep-conns
+c service add other vip $VIP ports 135
+c service del other
+wait $session
+echo "# kept session: $(cat /tmp/session)"
+check_eq "a session kept goes on once the last service is gone" \
+	"10.0.1.1 echo1 ok" "$(awk '{ print $1, $2, $4 }' /tmp/session)"
+c flush
+check_eq "flush ends kept connections too" 0 \
+	"$(lb conntrack -L -d $VIP2 2>/dev/null | grep -c 'dport=7 ')"
+kill $echoer
+wait $echoer 2>/dev/null
+# A port taken from a service: its connections end, as a deleted service's.
+c service add mv vip $VIP2 ports 135,60001 sched rr
+c server add mv 10.0.2.11
+cl /tests/vipclient -w 3 $VIP2 135,60001 10.0.1.2 >/dev/null &
+holder=$!
+sleep 0.5
+c service set mv ports 135
+check_eq "a port taken from a service: its connections end" 0 \
+	"$(lb conntrack -L -d $VIP2 2>/dev/null | grep -c 'dport=60001 ')"
+check "... those to the ports it keeps stay" \
+	test "$(lb conntrack -L -d $VIP2 2>/dev/null | grep -c 'dport=135 ')" -gt 0
+wait $holder
 
 # --- changing a service under traffic --------------------------------------------
 c flush
@@ -193,31 +228,38 @@ check_eq "no flow left untranslated" 0 \
 	"$(lb conntrack -L -p udp -d $VIP2 2>/dev/null | grep -c "src=$VIP2 ")"
 
 # --- a new service takes its first clients with all its servers ------------------
-c flush
-cat >/tmp/new.conf <<CONF
-service fresh vip $VIP2 ports 135 sched mh
-	server 10.0.2.11
-	server 10.0.2.12
-	server 10.0.2.13
-	server 10.0.2.14
-CONF
-for k in 0 1 2 3; do
-	(while [ ! -e /tmp/stop ]; do
-		cl /tests/vipclient -t 1000 $VIP2 135 $(clients $((k * 10 + 1)) $((k * 10 + 10)))
-	done) >/tmp/fresh.$k &
-	loops="$loops $!"
+# New clients (spoofed SYNs as fast as the lab sends them) pour in while
+# apply creates a service of 12 servers (a window in which it had fewer
+# would be short: each server more widens it); each entry must name the
+# server mh chooses with all of them, as the same clients find once
+# forgotten. Three times over.
+{
+	echo "service fresh vip $VIP2 ports 135 sched mh"
+	for i in 11 12 13 14 21 22 23 24 25 26 27 28; do
+		echo "	server 10.0.2.$i"
+	done
+} >/tmp/new.conf
+bound() { c -j persist show fresh | jq -r '.[] | "\(.client) \(.server)"' | sort; }
+came=0 wrong=
+for round in 1 2 3; do
+	c flush
+	lb conntrack -F 2>/dev/null
+	cl /tests/synflood $VIP2 135 10.65.0.1 40000 >/dev/null &
+	flood=$!
+	sleep 0.5
+	c apply /tmp/new.conf >/dev/null
+	wait $flood
+	got=$(bound)
+	lb conntrack -F 2>/dev/null
+	c persist del fresh
+	cl /tests/synflood $VIP2 135 10.65.0.1 40000 >/dev/null
+	came=$((came + $(grep -c . <<<"$got")))
+	wrong="$wrong$(awk 'NR == FNR { want[$1] = $2; next } want[$1] != $2' \
+		<(bound) <(echo "$got") | head -n 3)"
 done
-sleep 1
-c apply /tmp/new.conf >/dev/null
-sleep 2
-touch /tmp/stop
-wait $loops
-rm -f /tmp/stop
-c persist del fresh
-want=$(answers $VIP2 135 $(clients 1 40) | sort)
-got=$(cat /tmp/fresh.* | awk '$3 ~ /^srv/ && !seen[$1]++ { print $1, $3 }' | sort)
-check_eq "all 40 clients reached the new service" 40 "$(grep -c . <<<"$got")"
-check_eq "each first reached the server mh chooses with all four" "$want" "$got"
+echo "# $came new clients came while apply created the service, in 3 rounds"
+check "clients came in while the service was created" test "$came" -ge 3000
+check_eq "each was bound to the server mh chooses with all twelve" "" "$wrong"
 
 # --- servers deleted and added again under forwarded and local traffic ----------
 c flush
