@@ -82,10 +82,10 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
-	selftests/run.sh bench_persist.sh bench_compare.sh
+	selftests/run.sh bench_persist.sh bench_conncount.sh bench_compare.sh
 	{ echo "kernel $$(scripts/kver.sh)"; \
 	  echo "runs 5 (newconn/stream.MODE), 3 (scale figures); each the median"; \
-	  grep -aE '^(persist|newconn|stream[14]|ratio|apply|dump)\.' \
+	  grep -aE '^(persist|conncount|newconn|stream[14]|ratio|apply|dump)\.' \
 		$(BUILD)/selftests/tests.log; } >$(BUILD)/bench.txt
 	column -t $(BUILD)/bench.txt
 

@@ -8,6 +8,7 @@
  *	persist.slab_object_bytes       the room one entry takes in its slab
  *	persist.kernel_bytes_per_entry  growth of slab + vmalloc memory / N
  *	persist.insert_us_per_entry     wall time of one netlink insert
+ *	persist.dump_s                  wall time of a dump of all N
  *
  * With "keep", the service stays (for a lookup benchmark through it).
  *
@@ -72,7 +73,9 @@ static int talk(struct cv_nl *nl, struct nlmsghdr *nlh, const char *what)
 int main(int argc, char **argv)
 {
 	struct cv_service svc = { .name = "bench" };
+	struct cv_persist *es;
 	struct timespec t0, t1;
+	size_t ne = 0;
 	struct cv_nl *nl;
 	struct nlmsghdr *nlh;
 	long n, before, after;
@@ -136,6 +139,16 @@ int main(int argc, char **argv)
 	printf("persist.kernel_bytes_per_entry %.0f\n",
 	       (after - before) * 1024.0 / n);
 	printf("persist.insert_us_per_entry %.1f\n", us);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (cv_dump_persist(nl, "bench", &es, &ne) || ne != (size_t)n) {
+		fprintf(stderr, "persist_bench: dumped %zu of %ld entries\n",
+			ne, n);
+		return 1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	free(es);
+	printf("persist.dump_s %.2f\n",
+	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (argc == 3) {
 		cv_nl_close(nl);
 		return svc.npersist == n ? 0 : 1;

