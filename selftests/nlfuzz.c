@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nlfuzz: throw COUNT messages at the casvip family: half of them valid
- * requests of every command with a few bytes mutated, lengths cut or
- * stretched, the other half random commands with random attributes.
+ * requests of every command (servers alone or in lists, keep-conns or
+ * not) with a few bytes mutated, lengths cut or stretched, the other half
+ * random commands with random attributes.
  * Answers are read and dropped. Prints what the kernel answered.
  *
  * usage: nlfuzz COUNT SEED
@@ -84,12 +85,33 @@ static struct nlmsghdr *valid(struct cv_nl *nl)
 		    ((cmd == CASVIP_CMD_SERVICE_GET ||
 		      cmd == CASVIP_CMD_SERVER_GET) && rnd() % 2);
 	nlh = cv_nl_req(nl, cmd, dump ? NLM_F_DUMP : 0);
-	if (cmd == CASVIP_CMD_SERVICE_NEW || cmd == CASVIP_CMD_SERVICE_SET)
+	if (cmd == CASVIP_CMD_SERVICE_NEW || cmd == CASVIP_CMD_SERVICE_SET) {
 		cv_put_service(nlh, &s);
-	else if (cmd != CASVIP_CMD_FLUSH)
+	} else if (cmd == CASVIP_CMD_SERVICE_DEL) {
+		struct nlattr *nest = mnl_attr_nest_start(nlh, CASVIP_A_SERVICE);
+
+		mnl_attr_put_strz(nlh, CASVIP_A_SERVICE_NAME, s.name);
+		if (rnd() % 2)
+			mnl_attr_put(nlh, CASVIP_A_SERVICE_KEEP_CONNS, 0, NULL);
+		mnl_attr_nest_end(nlh, nest);
+	} else if (cmd != CASVIP_CMD_FLUSH) {
 		cv_put_service_name(nlh, s.name);
-	if (cmd >= CASVIP_CMD_SERVER_NEW && cmd <= CASVIP_CMD_SERVER_GET)
+	}
+	if (rnd() % 8 == 0)
+		v.given |= CV_KEEP_CONNS;
+	if ((cmd == CASVIP_CMD_SERVICE_NEW ||
+	     (cmd >= CASVIP_CMD_SERVER_NEW && cmd <= CASVIP_CMD_SERVER_DEL)) &&
+	    rnd() % 2) {
+		/* A list of servers, some maybe twice. */
+		struct cv_server list[4];
+		size_t n = rnd() % 5;
+
+		for (size_t i = 0; i < n; i++)
+			list[i] = some_server();
+		cv_put_servers(nlh, list, n);
+	} else if (cmd >= CASVIP_CMD_SERVER_NEW && cmd <= CASVIP_CMD_SERVER_GET) {
 		cv_put_server(nlh, &v);
+	}
 	if (cmd == CASVIP_CMD_PERSIST_NEW || cmd == CASVIP_CMD_PERSIST_DEL) {
 		struct nlattr *nest = mnl_attr_nest_start(nlh, CASVIP_A_PERSIST);
 		uint32_t c = htonl(0x0b000000 | (rnd() % 64));
