@@ -14,7 +14,7 @@
  * conntrack (the handshake completed: no spoofed source gets there), and
  * until then it lives only as long as its connections. Proven entries live
  * the timeout after their last connection. At the table's limit the
- * eviction removes idle entries, oldest first, then unproven ones; never a
+ * eviction removes unproven entries, oldest first, then idle ones; never a
  * proven client with a live connection.
  *
  * The same walk recounts each server's live connections, which lc and wlc
@@ -558,9 +558,10 @@ static bool evict_new(struct casvip_service *svc, struct casvip_persist *e,
 }
 
 /*
- * Evict entries until the table is 7/8 full: idle ones, oldest first, then
- * unproven ones, oldest first. Never a proven client's live entry, and
- * never a walk over them. Needs casvip_net.lock.
+ * Evict entries until the table is 7/8 full: unproven ones, oldest first
+ * (under a flood of spoofed sources, theirs), then idle ones, oldest first
+ * (real clients that may come back). Never a proven client's live entry,
+ * and never a walk over them. Needs casvip_net.lock.
  */
 static void persist_evict(struct casvip_service *svc)
 {
@@ -569,8 +570,8 @@ static void persist_evict(struct casvip_service *svc)
 
 	if (!max || atomic_read(&svc->npersist) < max)
 		return;
-	persist_walk(svc, &svc->persist_idle, evict_idle, &gc);
 	persist_walk(svc, &svc->persist_new, evict_new, &gc);
+	persist_walk(svc, &svc->persist_idle, evict_idle, &gc);
 }
 
 void casvip_evict_work(struct work_struct *work)

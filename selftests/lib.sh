@@ -9,10 +9,13 @@
 #   wait_for SECONDS CMD...           until CMD exits 0, or fail
 #   ktap_done                          print the plan, end the test
 #
-# Names of network namespaces: lab_* (deleted by ktap_done).
+# Names of network namespaces: lab_* (deleted by ktap_done). SLOW is set
+# on a debug kernel (casvipslow on its command line): wait longer there.
 
 ip=/usr/sbin/ip
 ktap_n=0
+# On a debug kernel (KASAN, lockdep) everything takes several times longer.
+grep -q casvipslow /proc/cmdline 2>/dev/null && SLOW=1 || SLOW=
 echo "TAP version 13"
 
 ktap_result() { # 0|1 DESC

@@ -40,10 +40,11 @@
  *                               with a live connection holds a conntrack
  *                               entry). At the limit new clients get no
  *                               entry until the eviction (asked for at most
- *                               ten times a second) has removed idle
- *                               entries, oldest first, then unproven ones,
- *                               down to 7/8 of it; never a proven client
- *                               with a live connection.
+ *                               ten times a second) has removed unproven
+ *                               entries (see CASVIP_A_PERSIST_UNPROVEN),
+ *                               oldest first, then idle ones, down to 7/8
+ *                               of it; never a proven client with a live
+ *                               connection.
  *       CASVIP_A_SERVICE_SNAT: NLA_U8, enum casvip_snat (default OFF)
  *       CASVIP_A_SERVICE_SNAT_ADDR: NLA_BINARY, 4 or 16 bytes, same family as
  *                               the VIP; required when SNAT is ADDR
