@@ -9,15 +9,16 @@
 # scripts/debug-kernel.sh built in build/debug (casvip.ko built against it
 # in build/debug/casvip), then a kmemleak scan that must find nothing.
 # With --fuzz N, only test_nlfuzz.sh, sending N messages as root and N
-# unprivileged (instead of its default million each).
+# unprivileged (instead of its default million each). With --no-host, not
+# the host-side tests (selftests/plant.sh runs only the VM tests it names).
 #
-# usage: selftests/run.sh [--debug] [--fuzz N] [VM_TEST...]
+# usage: selftests/run.sh [--debug] [--fuzz N] [--no-host] [VM_TEST...]
 #        (default: every VM test)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 out=$top/build/selftests
-debug= fuzz=
+debug= fuzz= nohost=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--debug)
@@ -27,6 +28,9 @@ while [ $# -gt 0 ]; do
 	--fuzz)
 		fuzz=$2
 		shift 2 ;;
+	--no-host)
+		nohost=1
+		shift ;;
 	*) break ;;
 	esac
 done
@@ -86,7 +90,7 @@ else
 	modroot= ko=
 	secs=900
 	kargs=
-	[ -n "$fuzz" ] || host_tests
+	[ -n "$fuzz$nohost" ] || host_tests
 fi
 if [ -n "$fuzz" ]; then
 	# About 0.1 ms a message under TCG, two runs of N (more on a debug kernel).
