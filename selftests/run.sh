@@ -8,9 +8,10 @@
 # With --debug, only the VM tests, in one boot of the debug kernel that
 # scripts/debug-kernel.sh built in build/debug (casvip.ko built against it
 # in build/debug/casvip), then a kmemleak scan that must find nothing.
-# With --fuzz N, only test_nlfuzz.sh, sending N messages as root and N
-# unprivileged (instead of its default million each). With --no-host, not
-# the host-side tests (selftests/plant.sh runs only the VM tests it names).
+# With --fuzz N, test_nlfuzz.sh sends N messages as root and N unprivileged
+# (instead of its default million each); with no test named, only it runs.
+# With --no-host, not the host-side tests (selftests/plant.sh runs only the
+# VM tests it names).
 #
 # usage: selftests/run.sh [--debug] [--fuzz N] [--no-host] [VM_TEST...]
 #        (default: every VM test)
@@ -96,7 +97,7 @@ if [ -n "$fuzz" ]; then
 	# About 0.1 ms a message under TCG, two runs of N (more on a debug kernel).
 	secs=$((secs + fuzz / 1000))
 	kargs="$kargs casvipfuzz=$fuzz"
-	set -- test_nlfuzz.sh
+	[ $# -gt 0 ] || set -- test_nlfuzz.sh
 fi
 if [ $# -gt 0 ]; then
 	tests="$*"
