@@ -4,8 +4,10 @@
 # Schedulers, measured on the choices themselves: two balancers (network
 # namespaces) with the same configuration make the same choices with sh
 # and mh; with mh, adding a server moves about 1/N of the clients, all of
-# them (nearly) to the new server, and removing it again puts them back; lc follows
-# the live connections.
+# them (nearly) to the new server, and removing it again puts them back; lc
+# and wlc follow the live connections (wlc per unit of weight); every
+# scheduler shares clients by the weights as it should, and gives none to
+# a server that is down, disabled, draining or of weight 0.
 #
 # A balancer here needs no real servers: clients on the balancer itself
 # send a UDP datagram to the VIP, which the NAT hook binds to a server (the
