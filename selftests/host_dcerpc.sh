@@ -102,15 +102,18 @@ tsh=$!
 sleep 2
 $C check-server 127.0.0.1 epm emsmdb=60001 >/dev/null
 wait $tsh
-dis=$(tshark -r "$pcap" -V -Y dcerpc 2>/dev/null)
-check "tshark: our bind is a Bind (11) of 72 bytes" \
-	grep -qE "Packet type: Bind \(11\)" <<<"$dis"
-check "tshark: ... to the endpoint mapper v3" grep -q "Interface: EPMv4" <<<"$dis"
-check "tshark: our ept_map is a request of 156 bytes" \
-	grep -q "Frag Length: 156" <<<"$dis"
-check "tshark: ... for opnum 3, Map" grep -qE "Operation: Map \(3\)" <<<"$dis"
-check "tshark: ... asking for EMSMDB v0.81" \
-	grep -qi "a4f1db00-ca47-1067-b31f-00dd010662da" <<<"$dis"
+# pkt_type 11: bind, 0: request. Fields as tshark's dissector reads them.
+fields() { tshark -r "$pcap" -Y "dcerpc.pkt_type == $1" -T fields "${@:2}" 2>/dev/null; }
+check_eq "tshark: our bind is one Bind of 72 bytes to the endpoint mapper v3.0" \
+	"72 e1af8308-5d1f-11c9-91a4-08002b14a0fa 3 0" \
+	"$(fields 11 -e dcerpc.cn_frag_len -e dcerpc.cn_bind_to_uuid \
+		-e dcerpc.cn_bind_if_ver -e dcerpc.cn_bind_if_ver_minor | xargs)"
+check_eq "tshark: our ept_map is one request of 156 bytes, opnum 3 (Map)" "156 3" \
+	"$(fields 0 -e dcerpc.cn_frag_len -e dcerpc.opnum | xargs)"
+# The object (nil), then the tower's floors: EMSMDB, over NDR.
+check_eq "tshark: ... for the tower of EMSMDB over NDR" \
+	"00000000-0000-0000-0000-000000000000,a4f1db00-ca47-1067-b31f-00dd010662da,8a885d04-1ceb-11c9-9fe8-08002b104860" \
+	"$(fields 0 -e epm.uuid)"
 rm -f "$pcap"
 kill $fake
 echo "1..$ktap_n"

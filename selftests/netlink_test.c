@@ -5,6 +5,7 @@
  * namespace isolation. Runs in the test VM with casvip.ko available.
  */
 #include <errno.h>
+#include <grp.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,53 +240,244 @@ TEST_F(nl, set_and_get)
 	EXPECT_STREQ("no service of that name", cv_nl_errmsg(self->nl));
 }
 
-TEST_F(nl, unprivileged_refused)
+/*
+ * Who may do what: one row per command (and per dump of a GET). Reading
+ * needs CAP_NET_ADMIN as changing does: persistence lists every client.
+ * Each request is valid: as root, every row succeeds.
+ */
+#define READ (-EPERM)
+#define CHANGE (-EPERM)
+
+static const struct perm_case {
+	const char *name;
+	uint8_t cmd;
+	uint16_t flags;
+	int unprivileged; /* what a user without CAP_NET_ADMIN gets */
+} perm_cases[] = {
+	{ "SERVICE_NEW", CASVIP_CMD_SERVICE_NEW, 0, CHANGE },
+	{ "SERVICE_SET", CASVIP_CMD_SERVICE_SET, 0, CHANGE },
+	{ "SERVICE_DEL", CASVIP_CMD_SERVICE_DEL, 0, CHANGE },
+	{ "SERVICE_GET", CASVIP_CMD_SERVICE_GET, 0, READ },
+	{ "SERVICE_GET dump", CASVIP_CMD_SERVICE_GET, NLM_F_DUMP, READ },
+	{ "SERVER_NEW", CASVIP_CMD_SERVER_NEW, 0, CHANGE },
+	{ "SERVER_SET", CASVIP_CMD_SERVER_SET, 0, CHANGE },
+	{ "SERVER_DEL", CASVIP_CMD_SERVER_DEL, 0, CHANGE },
+	{ "SERVER_GET", CASVIP_CMD_SERVER_GET, 0, READ },
+	{ "SERVER_GET dump", CASVIP_CMD_SERVER_GET, NLM_F_DUMP, READ },
+	{ "FLUSH", CASVIP_CMD_FLUSH, 0, CHANGE },
+	{ "PERSIST_GET dump", CASVIP_CMD_PERSIST_GET, NLM_F_DUMP, READ },
+	{ "PERSIST_DEL", CASVIP_CMD_PERSIST_DEL, 0, CHANGE },
+	{ "PERSIST_NEW", CASVIP_CMD_PERSIST_NEW, 0, CHANGE },
+};
+#define NPERM (sizeof(perm_cases) / sizeof(perm_cases[0]))
+
+static bool is_get(uint8_t cmd)
 {
-	static const uint8_t cmds[] = {
-		CASVIP_CMD_SERVICE_NEW, CASVIP_CMD_SERVICE_SET,
-		CASVIP_CMD_SERVICE_DEL, CASVIP_CMD_SERVER_NEW,
-		CASVIP_CMD_SERVER_SET,	CASVIP_CMD_SERVER_DEL,
-		CASVIP_CMD_FLUSH,
-	};
-	int status;
+	return cmd == CASVIP_CMD_SERVICE_GET || cmd == CASVIP_CMD_SERVER_GET ||
+	       cmd == CASVIP_CMD_PERSIST_GET;
+}
+
+/* Service "mine" (10.0.0.100:135), server 10.0.2.1, client 10.0.1.1 on it. */
+static int perm_setup(struct cv_nl *nl)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	uint32_t client = htonl(0x0a000101), server = htonl(0x0a000201);
+
+	if (add_service(nl, "mine", 0x0a000064) ||
+	    add_server(nl, "mine", 0x0a000201))
+		return -1;
+	nlh = cv_nl_req(nl, CASVIP_CMD_PERSIST_NEW, 0);
+	cv_put_service_name(nlh, "mine");
+	nest = mnl_attr_nest_start(nlh, CASVIP_A_PERSIST);
+	mnl_attr_put(nlh, CASVIP_A_PERSIST_CLIENT, 4, &client);
+	mnl_attr_put(nlh, CASVIP_A_PERSIST_SERVER, 4, &server);
+	mnl_attr_nest_end(nlh, nest);
+	return cv_nl_talk(nl, nlh, NULL, NULL);
+}
+
+static int count_msgs(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	++*(int *)data;
+	return MNL_CB_OK;
+}
+
+/* The row's request, valid against perm_setup()'s state; the answers in @n. */
+static int perm_request(struct cv_nl *nl, const struct perm_case *p, int *n)
+{
+	struct nlmsghdr *nlh = cv_nl_req(nl, p->cmd, p->flags);
+	struct cv_server srv = { .addr.family = AF_INET };
+	struct cv_service svc;
+	uint32_t client = htonl(0x0a000101), server = htonl(0x0a000201);
+	struct nlattr *nest;
+
+	*n = 0;
+	srv.addr.v4.s_addr = server;
+	switch (p->cmd) {
+	case CASVIP_CMD_SERVICE_NEW:
+	case CASVIP_CMD_SERVICE_SET:
+		service_cfg(&svc, p->cmd == CASVIP_CMD_SERVICE_NEW ? "new" : "mine",
+			    0x0a000065, 1, 2);
+		cv_put_service(nlh, &svc);
+		break;
+	case CASVIP_CMD_SERVICE_DEL:
+	case CASVIP_CMD_PERSIST_GET:
+		cv_put_service_name(nlh, "mine");
+		break;
+	case CASVIP_CMD_SERVICE_GET:
+		if (!p->flags)
+			cv_put_service_name(nlh, "mine");
+		break;
+	case CASVIP_CMD_SERVER_NEW:
+	case CASVIP_CMD_SERVER_SET:
+	case CASVIP_CMD_SERVER_DEL:
+	case CASVIP_CMD_SERVER_GET:
+		cv_put_service_name(nlh, "mine");
+		if (p->cmd == CASVIP_CMD_SERVER_NEW)
+			srv.addr.v4.s_addr = htonl(0x0a000202);
+		if (p->cmd == CASVIP_CMD_SERVER_SET) {
+			srv.weight = 7;
+			srv.given = CV_WEIGHT;
+		}
+		if (p->cmd != CASVIP_CMD_SERVER_GET || !p->flags)
+			cv_put_server(nlh, &srv);
+		break;
+	case CASVIP_CMD_PERSIST_DEL:
+	case CASVIP_CMD_PERSIST_NEW:
+		cv_put_service_name(nlh, "mine");
+		if (p->cmd == CASVIP_CMD_PERSIST_NEW)
+			client = htonl(0x0a000102);
+		nest = mnl_attr_nest_start(nlh, CASVIP_A_PERSIST);
+		mnl_attr_put(nlh, CASVIP_A_PERSIST_CLIENT, 4, &client);
+		if (p->cmd == CASVIP_CMD_PERSIST_NEW)
+			mnl_attr_put(nlh, CASVIP_A_PERSIST_SERVER, 4, &server);
+		mnl_attr_nest_end(nlh, nest);
+		break;
+	}
+	return cv_nl_talk(nl, nlh, count_msgs, n);
+}
+
+/* What a user sees of the namespace: services, servers, clients. */
+static void state_text(struct cv_nl *nl, char *buf, size_t len)
+{
+	struct cv_service *svcs;
+	size_t n, off = 0;
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+
+	buf[0] = '\0';
+	if (cv_dump_services(nl, &svcs, &n)) {
+		snprintf(buf, len, "dump failed");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cv_service *s = &svcs[i];
+		struct cv_persist *e;
+		size_t ne;
+
+		off += snprintf(buf + off, len - off, "%s %s %u-%u:", s->name,
+				cv_format_addr(&s->vip, a, sizeof(a)),
+				s->ranges[0].first, s->ranges[0].last);
+		if (!cv_dump_servers(nl, s))
+			for (size_t k = 0; k < s->nsrv; k++)
+				off += snprintf(buf + off, len - off, " %s/%u/%u",
+						cv_format_addr(&s->servers[k].addr,
+							       a, sizeof(a)),
+						s->servers[k].weight,
+						s->servers[k].admin);
+		if (!cv_dump_persist(nl, s->name, &e, &ne)) {
+			for (size_t k = 0; k < ne; k++)
+				off += snprintf(buf + off, len - off, " %s>%s",
+						cv_format_addr(&e[k].client, a,
+							       sizeof(a)),
+						cv_format_addr(&e[k].server, b,
+							       sizeof(b)));
+			free(e);
+		}
+		off += snprintf(buf + off, len - off, "\n");
+	}
+	cv_free_services(svcs, n);
+}
+
+TEST_F(nl, permissions_cover_every_command)
+{
+	for (unsigned int cmd = 1; cmd <= CASVIP_CMD_MAX; cmd++) {
+		bool found = false;
+
+		for (size_t i = 0; i < NPERM; i++)
+			found |= perm_cases[i].cmd == cmd;
+		EXPECT_TRUE(found) TH_LOG("command %u has no row", cmd);
+	}
+}
+
+/* Every request of the table is valid: as root, each one succeeds. */
+TEST_F(nl, permissions_root_may_do_all)
+{
+	for (size_t i = 0; i < NPERM; i++) {
+		const struct perm_case *p = &perm_cases[i];
+		int n, ret;
+
+		ASSERT_EQ(0, cv_nl_talk(self->nl,
+					cv_nl_req(self->nl, CASVIP_CMD_FLUSH, 0),
+					NULL, NULL));
+		ASSERT_EQ(0, perm_setup(self->nl));
+		ret = perm_request(self->nl, p, &n);
+		EXPECT_EQ(0, ret) TH_LOG("%s as root: %s", p->name,
+					 cv_nl_errmsg(self->nl));
+		/* A GET answers with the one service, server or client. */
+		if (is_get(p->cmd))
+			EXPECT_EQ(1, n) TH_LOG("%s as root", p->name);
+	}
+}
+
+TEST_F(nl, permissions_unprivileged)
+{
+	struct {
+		int ret, n;
+	} got[NPERM];
+	char before[4096], after[4096];
+	int status, fds[2];
 	pid_t pid;
 
-	ASSERT_EQ(0, add_service(self->nl, "mine", 0x0a000064));
-	ASSERT_EQ(0, add_server(self->nl, "mine", 0x0a000201));
+	ASSERT_EQ(0, perm_setup(self->nl));
+	state_text(self->nl, before, sizeof(before));
+	ASSERT_EQ(0, pipe(fds));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		struct cv_nl *nl;
-		struct cv_service svc;
-		struct cv_server srv = { .addr.family = AF_INET };
-		int bad = 0;
 
-		if (setgid(65534) || setuid(65534))
+		close(fds[0]);
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
 			_exit(100);
 		nl = cv_nl_open();
 		if (!nl)
 			_exit(101);
-		service_cfg(&svc, "mine", 0x0a000065, 1, 2);
-		srv.addr.v4.s_addr = htonl(0x0a000201);
-		for (size_t i = 0; i < sizeof(cmds); i++) {
-			struct nlmsghdr *nlh = cv_nl_req(nl, cmds[i], 0);
-
-			if (cmds[i] != CASVIP_CMD_FLUSH)
-				cv_put_service(nlh, &svc);
-			if (cmds[i] >= CASVIP_CMD_SERVER_NEW &&
-			    cmds[i] != CASVIP_CMD_FLUSH)
-				cv_put_server(nlh, &srv);
-			if (cv_nl_talk(nl, nlh, NULL, NULL) != -EPERM)
-				bad |= 1 << i;
-		}
-		/* Reading needs it too: persistence lists every client. */
-		if (cv_get_service(nl, "mine", &svc) != -EPERM)
-			bad |= 1 << 7;
-		_exit(bad);
+		for (size_t i = 0; i < NPERM; i++)
+			got[i].ret = perm_request(nl, &perm_cases[i], &got[i].n);
+		if (write(fds[1], got, sizeof(got)) != sizeof(got))
+			_exit(102);
+		_exit(0);
 	}
+	close(fds[1]);
+	ASSERT_EQ(sizeof(got), read(fds[0], got, sizeof(got)));
+	close(fds[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_EQ(1, count_services(self->nl));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	for (size_t i = 0; i < NPERM; i++) {
+		const struct perm_case *p = &perm_cases[i];
+
+		EXPECT_EQ(p->unprivileged, got[i].ret)
+			TH_LOG("%s unprivileged: want %s, got %s", p->name,
+			       strerror(-p->unprivileged), strerror(-got[i].ret));
+		if (!got[i].ret && is_get(p->cmd))
+			EXPECT_EQ(1, got[i].n) TH_LOG("%s unprivileged", p->name);
+		if (got[i].ret)
+			EXPECT_EQ(0, got[i].n) TH_LOG("%s unprivileged", p->name);
+	}
+	state_text(self->nl, after, sizeof(after));
+	EXPECT_STREQ(before, after);
 }
 
 TEST_F(nl, server_limit)
@@ -421,6 +613,7 @@ TEST_F(nl, namespaces_are_isolated)
 		_exit(0); /* the namespace dies with its services */
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	EXPECT_EQ(1, count_services(self->nl));
 }

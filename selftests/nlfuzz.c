@@ -3,12 +3,15 @@
  * nlfuzz: throw COUNT messages at the casvip family: half of them valid
  * requests of every command (servers alone or in lists, keep-conns or
  * not) with a few bytes mutated, lengths cut or stretched, the other half
- * random commands with random attributes.
- * Answers are read and dropped. Prints what the kernel answered.
+ * random commands with random attributes. Answers are read and counted.
+ * Prints how many messages were sent, and how many of those the kernel
+ * must answer (all but the ones whose length claims more than was sent)
+ * got their answer.
  *
  * usage: nlfuzz COUNT SEED
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,11 +152,40 @@ static struct nlmsghdr *random_msg(struct cv_nl *nl)
 	return nlh;
 }
 
+/*
+ * Count the answers in @buf: acks, errors and other messages, and in
+ * @answered the requests (by sequence number) that got their last answer,
+ * an ack or error or the end of a dump.
+ */
+static void tally(const char *buf, ssize_t r, long count, long *answers,
+		  uint8_t *answered)
+{
+	const struct nlmsghdr *a = (const void *)buf;
+	int left = (int)r;
+
+	for (; mnl_nlmsg_ok(a, left); a = mnl_nlmsg_next(a, &left)) {
+		if (a->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(a);
+
+			answers[e->error ? 1 : 0]++;
+		} else {
+			answers[2]++;
+			if (a->nlmsg_type != NLMSG_DONE)
+				continue;
+		}
+		if (a->nlmsg_seq < count)
+			answered[a->nlmsg_seq / 8] |= 1 << a->nlmsg_seq % 8;
+	}
+}
+
 int main(int argc, char **argv)
 {
-	long count, answers[4] = { 0 };
+	long count, sent = 0, expected = 0, nanswered = 0, answers[4] = { 0 };
+	uint8_t *answered, *expect;
 	struct cv_nl *nl;
 	char buf[65536];
+	ssize_t r;
+	int fd;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: nlfuzz COUNT SEED\n");
@@ -161,13 +193,15 @@ int main(int argc, char **argv)
 	}
 	count = atol(argv[1]);
 	srandom((unsigned int)atol(argv[2]));
+	answered = calloc(count / 8 + 1, 1);
+	expect = calloc(count / 8 + 1, 1);
 	nl = cv_nl_open();
-	if (!nl)
+	if (!nl || !answered || !expect)
 		return 1;
+	fd = mnl_socket_get_fd(cv_nl_socket(nl));
 	for (long i = 0; i < count; i++) {
 		struct nlmsghdr *nlh = rnd() % 2 ? valid(nl) : random_msg(nl);
 		size_t len = nlh->nlmsg_len;
-		ssize_t r;
 
 		/* Mutate a few bytes past the generic netlink header. */
 		for (int k = rnd() % 4; k > 0 && len > 20; k--)
@@ -175,28 +209,41 @@ int main(int argc, char **argv)
 		if (rnd() % 8 == 0 && len > 20) /* cut short, or claim more */
 			nlh->nlmsg_len = 16 + rnd() % (len + 16);
 		nlh->nlmsg_seq = (uint32_t)i;
-		if (mnl_socket_sendto(cv_nl_socket(nl), nlh, len) < 0)
+		if (mnl_socket_sendto(cv_nl_socket(nl), nlh, len) < 0) {
 			answers[3]++;
-		/* Read what came back, without waiting for it. */
-		while ((r = recv(mnl_socket_get_fd(cv_nl_socket(nl)), buf,
-				 sizeof(buf), MSG_DONTWAIT)) > 0) {
-			const struct nlmsghdr *a = (const void *)buf;
-			int left = (int)r;
-
-			for (; mnl_nlmsg_ok(a, left); a = mnl_nlmsg_next(a, &left)) {
-				if (a->nlmsg_type == NLMSG_ERROR) {
-					const struct nlmsgerr *e =
-						mnl_nlmsg_get_payload(a);
-
-					answers[e->error ? 1 : 0]++;
-				} else {
-					answers[2]++;
-				}
+		} else {
+			sent++;
+			/*
+			 * The kernel answers every request whose length fits
+			 * what was sent (NLM_F_ACK is set), and drops in
+			 * silence one that claims more than that.
+			 */
+			if (nlh->nlmsg_len >= sizeof(*nlh) &&
+			    nlh->nlmsg_len <= len) {
+				expect[i / 8] |= 1 << i % 8;
+				expected++;
 			}
 		}
+		/* Read what came back, without waiting for it. */
+		while ((r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			tally(buf, r, count, answers, answered);
 	}
-	printf("sent %ld: acks %ld, errors %ld, data %ld, send failures %ld\n",
-	       count, answers[0], answers[1], answers[2], answers[3]);
+	/* What is still on its way: until a second passes in silence. */
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 1000) <= 0 ||
+		    (r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) <= 0)
+			break;
+		tally(buf, r, count, answers, answered);
+	}
+	for (long i = 0; i < count; i++)
+		nanswered += (expect[i / 8] & answered[i / 8] & 1 << i % 8) != 0;
+	printf("sent %ld of %ld, answered %ld of the %ld that fit: acks %ld, errors %ld, data %ld, send failures %ld\n",
+	       sent, count, nanswered, expected, answers[0], answers[1],
+	       answers[2], answers[3]);
 	cv_nl_close(nl);
+	free(answered);
+	free(expect);
 	return 0;
 }

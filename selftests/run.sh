@@ -8,16 +8,18 @@
 # With --debug, only the VM tests, in one boot of the debug kernel that
 # scripts/debug-kernel.sh built in build/debug (casvip.ko built against it
 # in build/debug/casvip), then a kmemleak scan that must find nothing.
-# With --fuzz N, only test_nlfuzz.sh, sending N messages as root and N
-# unprivileged (instead of its default million each).
+# With --fuzz N, test_nlfuzz.sh sends N messages as root and N unprivileged
+# (instead of its default million each); with no test named, only it runs.
+# With --no-host, not the host-side tests (selftests/plant.sh runs only the
+# VM tests it names).
 #
-# usage: selftests/run.sh [--debug] [--fuzz N] [VM_TEST...]
+# usage: selftests/run.sh [--debug] [--fuzz N] [--no-host] [VM_TEST...]
 #        (default: every VM test)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
 out=$top/build/selftests
-debug= fuzz=
+debug= fuzz= nohost=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--debug)
@@ -27,6 +29,9 @@ while [ $# -gt 0 ]; do
 	--fuzz)
 		fuzz=$2
 		shift 2 ;;
+	--no-host)
+		nohost=1
+		shift ;;
 	*) break ;;
 	esac
 done
@@ -86,13 +91,13 @@ else
 	modroot= ko=
 	secs=900
 	kargs=
-	[ -n "$fuzz" ] || host_tests
+	[ -n "$fuzz$nohost" ] || host_tests
 fi
 if [ -n "$fuzz" ]; then
 	# About 0.1 ms a message under TCG, two runs of N (more on a debug kernel).
 	secs=$((secs + fuzz / 1000))
 	kargs="$kargs casvipfuzz=$fuzz"
-	set -- test_nlfuzz.sh
+	[ $# -gt 0 ] || set -- test_nlfuzz.sh
 fi
 if [ $# -gt 0 ]; then
 	tests="$*"

@@ -15,32 +15,36 @@ $ip link set casvip0 up
 
 cat >/tmp/cas.conf <<'CONF'
 # Exchange CAS array: RPC Client Access on 60001, Address Book on 60002.
-service outlook vip 10.0.0.100 ports 135,60001-60002 sched mh persist 3600
+service outlook vip 10.0.0.100 ports 135,60001-60002 sched mh persist 3600 persist-max 5000 snat masquerade
 
 	server 10.0.2.11 weight 100
 	server 10.0.2.12 weight 100   # CAS2
 	server 10.0.2.13 weight 50 drain
-service udp vip 10.0.0.100 proto udp ports 135
+service udp vip 10.0.0.100 proto udp ports 135 netmask 24 snat 10.0.2.254
 	server 10.0.2.11
 CONF
 
 check_eq "lint: a good file" "/tmp/cas.conf: 0 errors, 0 warnings" \
 	"$($c lint /tmp/cas.conf)"
 check_eq "apply --dry-run shows the plan and changes nothing" \
-	"service add outlook vip 10.0.0.100 proto tcp ports 135,60001-60002 sched mh persist 3600 netmask 32 snat off
+	"service add outlook vip 10.0.0.100 proto tcp ports 135,60001-60002 sched mh persist 3600 netmask 32 persist-max 5000 snat masquerade
 server add outlook 10.0.2.11 weight 100 enable
 server add outlook 10.0.2.12 weight 100 enable
 server add outlook 10.0.2.13 weight 50 drain
-service add udp vip 10.0.0.100 proto udp ports 135 sched mh persist 3600 netmask 32 snat off
+service add udp vip 10.0.0.100 proto udp ports 135 sched mh persist 3600 netmask 24 snat 10.0.2.254
 server add udp 10.0.2.11 weight 100 enable
 []" "$($c apply --dry-run /tmp/cas.conf; $c -j show)"
 check "apply" $c apply /tmp/cas.conf
 check_eq "the running state is the file's" \
-	"outlook 135,60001-60002 10.0.2.11/100/enabled 10.0.2.12/100/enabled 10.0.2.13/50/draining udp 135 10.0.2.11/100/enabled" \
-	"$($c -j show | jq -r '[.[] | .name, .ports, (.servers[] | "\(.address)/\(.weight)/\(.admin)")] | join(" ")')"
+	"outlook 135,60001-60002 32 5000 masquerade 10.0.2.11/100/enabled 10.0.2.12/100/enabled 10.0.2.13/50/draining udp 135 24 0 10.0.2.254 10.0.2.11/100/enabled" \
+	"$($c -j show | jq -r '[.[] | .name, .ports, .netmask, .persist_max, .snat, (.servers[] | "\(.address)/\(.weight)/\(.admin)")] | join(" ")')"
 check_eq "apply again: nothing to change" "nothing to change" "$($c apply /tmp/cas.conf)"
 check_eq "save | apply - changes nothing" "nothing to change" \
 	"$($c save | $c apply -)"
+check_eq "save writes every setting of each service" \
+	"service outlook vip 10.0.0.100 proto tcp ports 135,60001-60002 sched mh persist 3600 netmask 32 persist-max 5000 snat masquerade
+service udp vip 10.0.0.100 proto udp ports 135 sched mh persist 3600 netmask 24 snat 10.0.2.254" \
+	"$($c save | grep '^service')"
 $c save >/tmp/saved.conf
 check_eq "a saved file lints clean" "/tmp/saved.conf: 0 errors, 0 warnings" \
 	"$($c lint /tmp/saved.conf)"
@@ -109,8 +113,23 @@ check_eq "lint -j: the same, as JSON" \
 check_eq "lint -j: file, line, level, message" \
 	'/tmp/bad.conf 6 error port 80000 is out of the range 1-65535' \
 	"$($c -j lint /tmp/bad.conf | jq -r '.[] | select(.line == 6) | "\(.file) \(.line) \(.level) \(.message)"')"
-check "lint: port 6001 is below the range: no warning" \
-	test "$(grep -c 'port 6001' <<<"$out")" = 0
+check_eq "lint: ports 6001,7000-7001: one warning, for 7000 (6001 is below the range)" \
+	"/tmp/bad.conf:8: warning: port 7000 of service \"e\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it" \
+	"$(grep '^/tmp/bad.conf:8:' <<<"$out")"
+# Both ends of the range, from either side.
+cat >/tmp/range.conf <<'CONF'
+service below vip 10.0.0.100 ports 6000-6004
+service first vip 10.0.0.100 ports 6005
+service last vip 10.0.0.100 ports 59530
+service above vip 10.0.0.100 ports 59531-59540
+service across vip 10.0.0.101 ports 5990-6010,59520-59600
+CONF
+check_eq "lint: the dynamic range is 6005-59530, both ends included" \
+	"/tmp/range.conf:2: warning: port 6005 of service \"first\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
+/tmp/range.conf:3: warning: port 59530 of service \"last\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
+/tmp/range.conf:5: warning: port 6005 of service \"across\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
+/tmp/range.conf:5: warning: port 59520 of service \"across\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
+/tmp/range.conf: 0 errors, 4 warnings" "$($c lint /tmp/range.conf)"
 check_err "apply refuses the file, naming the errors" 1 "5 errors: nothing changed" \
 	$c apply /tmp/bad.conf
 check_err "a missing file" 1 "cannot read /nonexistent.conf" $c apply /nonexistent.conf

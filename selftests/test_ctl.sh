@@ -77,7 +77,16 @@ check "text: a heading with protocol, VIP and ports" \
 	grep -q "^service outlook: tcp 10.0.0.100 ports 135,6001-6002$" <<<"$text"
 check "text: a server table" grep -qE "^  SERVER +WEIGHT +ADMIN +HEALTH" <<<"$text"
 check "text: a server row" grep -qE "^  10.0.2.12 +50 +enabled +up" <<<"$text"
-check "text: -s adds counters" grep -q CONNS <<<"$($c -s show outlook)"
+# A server's row in the text: its address, weight, states, then with -s
+# its seven counters, in the order of the header.
+stats_row='[.address, .weight, .admin, .health, (.stats | .conns, .active,
+	.pkts_in, .pkts_out, .bytes_in, .bytes_out, .drop_noserver)] | join(" ")'
+check "text: -s adds the counters' header" \
+	grep -qE "^  SERVER +WEIGHT +ADMIN +HEALTH +CONNS +ACTIVE +PKTS_IN +PKTS_OUT +BYTES_IN +BYTES_OUT +DROPS$" \
+	<<<"$($c -s show outlook)"
+check_eq "text: -s gives each server row its counters, as JSON has them" \
+	"$(j ".[0].servers[] | $stats_row" outlook)" \
+	"$($c -s show outlook | awk '$1 ~ /^10\.0\.2\./ { $1 = $1; print }')"
 check_eq "server show SERVICE ADDR" "10.0.2.13 down" \
 	"$($c -j server show outlook 10.0.2.13 | jq -r '.[0] | "\(.address) \(.health)"')"
 check_eq "service show lists services without servers" null \
@@ -95,6 +104,7 @@ check "UDP and TCP may share a port on one VIP" $c service add ex6tcp \
 	vip 2001:db8::100 ports 135
 
 # --- bad input: a clear error, and nothing changes --------------------------
+$c persist add outlook client 10.0.1.1 server 10.0.2.11
 before=$($c -j show)
 check_err "port 0" 2 "port 0 is out of the range 1-65535" \
 	$c service add bad vip 10.0.0.1 ports 0
@@ -171,7 +181,16 @@ check_err "unprivileged show refused: it would list the clients" 1 \
 	/tests/dropcap $c show
 check_err "unprivileged persist show refused" 1 "needs CAP_NET_ADMIN" \
 	/tests/dropcap $c persist show outlook
+check_err "unprivileged persist add refused" 1 "needs CAP_NET_ADMIN" \
+	/tests/dropcap $c persist add outlook client 10.0.1.2 server 10.0.2.11
+check_err "unprivileged persist del refused" 1 "needs CAP_NET_ADMIN" \
+	/tests/dropcap $c persist del outlook client 10.0.1.1
+check_err "unprivileged persist del of every client refused" 1 "needs CAP_NET_ADMIN" \
+	/tests/dropcap $c persist del outlook
 check_eq "nothing changed by the unprivileged user" "$before" "$($c -j show)"
+check_eq "... the one pinned client (netmask /24) is still pinned, and only it" \
+	"10.0.1.0 10.0.2.11" \
+	"$($c -j persist show outlook | jq -r '[.[] | .client, .server] | join(" ")')"
 
 # --- network namespaces ------------------------------------------------------
 $ip netns add lab_a
@@ -186,7 +205,12 @@ check_eq "b sees only its own" only-b \
 	"$($ip netns exec lab_b $c -j show | jq -r '[.[].name] | join(" ")')"
 check_eq "the initial namespace is untouched" "$before" "$($c -j show)"
 $ip netns exec lab_a $c server add only-a 10.0.2.11
-check "a namespace with services is deleted" $ip netns del lab_a
+# The module's count of its services and servers, in all namespaces.
+objects_are() { [ "$(cat /sys/kernel/debug/casvip/objects)" = "$1" ]; }
+n=$(cat /sys/kernel/debug/casvip/objects)
+$ip netns del lab_a
+check "deleting a namespace frees its service and server ($n objects, 2 fewer)" \
+	wait_for 10 objects_are $((n - 2))
 check "flush" $c flush
 check_eq "flush empties the namespace" "[]" "$($c -j show)"
 check "still works after a namespace died" $c service add after vip 10.0.0.1 ports 135

@@ -27,7 +27,17 @@ echo "	server 10.0.2.13" >>/etc/casvip/casvip.conf
 echo "	check tcp 135 interval 1 timeout 1 fall 1" >>/etc/casvip/casvip.conf
 check "ExecReload succeeds" run_unit ExecReload
 check_eq "the reload added the server" 3 "$(casvipctl -j show outlook | jq '.[0].num_servers')"
+# A restart must not disturb what runs: a client pinned to a server
+# stays there, no server is re-added, nothing is changed.
+casvipctl persist add outlook client 10.0.1.1 server 10.0.2.12
+running() {
+	casvipctl -j show
+	casvipctl -j persist show outlook | jq -c '[.[] | .client, .server]'
+}
+before=$(running)
 check "ExecStart again (a restart) changes nothing" run_unit ExecStart
+check_eq "... the services, servers and the pinned client are as they were" \
+	"$before" "$(running)"
 unit=/stage/lib/systemd/system/casvip-healthd.service
 check "the staged healthd unit is here" test -s $unit
 # Its ExecStart runs until stopped: start it, let it mark the three

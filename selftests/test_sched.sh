@@ -4,8 +4,11 @@
 # Schedulers, measured on the choices themselves: two balancers (network
 # namespaces) with the same configuration make the same choices with sh
 # and mh; with mh, adding a server moves about 1/N of the clients, all of
-# them (nearly) to the new server, and removing it again puts them back; lc follows
-# the live connections. (Bounded persistence tables: test_persist.sh.)
+# them (nearly) to the new server, and removing it again puts them back; lc
+# and wlc follow the live connections (wlc per unit of weight); every
+# scheduler shares clients by the weights as it should, and gives none to
+# a server that is down, disabled, draining or of weight 0. (Bounded
+# persistence tables: test_persist.sh.)
 #
 # A balancer here needs no real servers: clients on the balancer itself
 # send a UDP datagram to the VIP, which the NAT hook binds to a server (the
@@ -111,8 +114,60 @@ check_eq "lc: the next three clients go to the other server" \
 	"$(a -j persist show lc | jq -r ".[] | if .server == \"$busy\" then .server else \"other\" end")"
 a service set lc sched wlc
 a server set lc "$busy" weight 400
-$ip netns exec lab_a /tests/vipclient -u -t 1 10.0.0.100 135 10.0.1.5 >/dev/null
-check_eq "wlc: 3 flows at weight 400 beat 3 at weight 100" "$busy" \
-	"$(a -j persist show lc client 10.0.1.5 | jq -r '.[0].server')"
+# Per unit of weight, 3 flows at 400 are less than 3 at 100, and stay less
+# until 12: the next 8 clients all go to the busy server (lc would share
+# them out, 4 and 4).
+$ip netns exec lab_a /tests/vipclient -u -t 1 10.0.0.100 135 \
+	10.0.1.5 10.0.1.6 10.0.1.7 10.0.1.8 10.0.1.9 10.0.1.10 10.0.1.11 10.0.1.12 >/dev/null
+check_eq "wlc: 8 new clients go to the server of 3 flows at weight 400, none to 3 at 100" \
+	"$(printf "$busy %.0s" 1 2 3 4 5 6 7 8)" \
+	"$(a -j persist show lc | jq -r '.[] | select(.client | IN("10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4") | not) | .server' | xargs -n 1 printf '%s ')"
+
+# --- every scheduler, under weights and servers that take no new client -----
+# 10.0.2.11 at weight 300 and .12, .13 at 100 take new clients; .14 (health
+# down), .15 (disabled), .16 (draining) and .17 (weight 0) take none, though
+# .14 to .16 weigh 300. Each of N clients sends one datagram.
+a service del lc
+a service add w vip 10.0.0.100 proto udp ports 135
+a server add w 10.0.2.11 weight 300
+a server add w 10.0.2.12 weight 100
+a server add w 10.0.2.13 weight 100
+a server add w 10.0.2.14 weight 300
+a server add w 10.0.2.15 weight 300 disable
+a server add w 10.0.2.16 weight 300 drain
+a server add w 10.0.2.17 weight 0
+a server set w 10.0.2.14 health down
+per_server() { # "N11 N12 ... N17": the clients each server got
+	local got=$1
+	for i in 1 2 3 4 5 6 7; do
+		grep -c " 10.0.2.1$i$" <<<"$got"
+	done | xargs
+}
+for sched in rr wrr lc wlc sh mh; do
+	a service set w sched $sched
+	a persist del w
+	a -j show w >/dev/null # recount the live connections: none
+	n=($(per_server "$(choices lab_a w)"))
+	echo "# $sched: ${n[*]}"
+	case $sched in
+	rr | lc) # in turn / fewest connections: the weights do not count
+		check_eq "$sched: $N clients shared evenly by the three that take them" \
+			"34 33 33 0 0 0 0" "${n[*]}" ;;
+	wrr | wlc) # in proportion to the weights, exactly
+		check_eq "$sched: $N clients 3:1:1 by weight, none to the others" \
+			"60 20 20 0 0 0 0" "${n[*]}" ;;
+	sh | mh) # a hash: about in proportion to the weights
+		check "$sched: weight 300 gets about 60 % of $N clients (${n[0]})" \
+			test "${n[0]}" -ge 48 -a "${n[0]}" -le 72
+		check "$sched: each weight 100 gets about 20 % (${n[1]}, ${n[2]})" \
+			test "${n[1]}" -ge 10 -a "${n[1]}" -le 30 -a \
+			"${n[2]}" -ge 10 -a "${n[2]}" -le 30
+		check_eq "$sched: down, disabled, draining and weight 0 get none" \
+			"0 0 0 0" "${n[*]:3}"
+		check_eq "$sched: every client got a server" $N \
+			$((n[0] + n[1] + n[2] + n[3] + n[4] + n[5] + n[6])) ;;
+	esac
+done
+a service del w
 
 ktap_done

@@ -128,7 +128,12 @@ TEST(service_keywords)
 	char *argv[] = { "vip", "10.0.0.100", "proto", "udp", "ports", "135",
 			 "sched", "wlc", "persist", "0", "netmask", "/24",
 			 "snat", "masquerade" };
-	struct cv_service svc = { 0 };
+	/* What the service had before: each keyword must replace it. */
+	struct cv_service svc = { .proto = IPPROTO_TCP,
+				  .sched = CASVIP_SCHED_MH,
+				  .timeout = 3600,
+				  .netmask = 32,
+				  .snat = CASVIP_SNAT_OFF };
 	char err[CV_ERRLEN];
 
 	ASSERT_EQ(0, cv_parse_service_args(14, argv, &svc, err));
@@ -173,7 +178,10 @@ TEST(server_keywords)
 {
 	char *argv[] = { "weight", "0", "drain", "health", "down" };
 	char *noval[] = { "weight" };
-	struct cv_server srv = { 0 };
+	/* What the server had before: each keyword must replace it. */
+	struct cv_server srv = { .weight = 100,
+				 .admin = CASVIP_ADMIN_ENABLED,
+				 .health = CASVIP_HEALTH_UP };
 	char err[CV_ERRLEN];
 
 	ASSERT_EQ(0, cv_parse_server_args(5, argv, &srv, true, err));
