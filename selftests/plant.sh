@@ -8,7 +8,7 @@
 # that failed, or "MISSED". First the same tests run on the unplanted copy,
 # which must pass. The tree itself is never written to, so an interrupted
 # run leaves it as it was; the copy is in build/plant. Not part of make
-# check: each bug is one VM boot, about 15 minutes in all.
+# check: each bug is one VM boot (about 5 minutes for test_persist.sh).
 #
 # usage: selftests/plant.sh [BUG...]   (default: every bug of the table)
 #        selftests/plant.sh --try FILE PERL-SUBSTITUTION VM-TEST...
