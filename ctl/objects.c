@@ -3,9 +3,15 @@
  * casvipctl: the service and server commands.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <linux/genetlink.h>
+#include <linux/netfilter/nfnetlink_compat.h>
 
 #include "cmd.h"
 #include "nl.h"
@@ -320,13 +326,17 @@ static void persist_usage(FILE *f)
 	fputs("Usage: casvipctl persist show [SERVICE] [client ADDR]\n"
 	      "       casvipctl persist add SERVICE client ADDR server ADDR\n"
 	      "       casvipctl persist del SERVICE [client ADDR]\n"
+	      "       casvipctl persist learn [--follow]\n"
 	      "\n"
 	      "Persistence entries: which server each client (its address under the\n"
 	      "service's netmask) goes to, its live connections, and, once it has\n"
 	      "none, the seconds until the entry expires. add pins a client to a\n"
 	      "server (it expires like any entry without connections). del makes the\n"
 	      "client's next connection choose a server anew; connections are left\n"
-	      "alone.\n",
+	      "alone. learn binds the client of every connection in the conntrack\n"
+	      "table (conntrackd's, on the standby of a pair) to its server, as if\n"
+	      "it had come through here; --follow goes on learning as connections\n"
+	      "come, until stopped.\n",
 	      f);
 }
 
@@ -441,12 +451,111 @@ static int persist_del(struct cv_nl *nl, int argc, char **argv)
 			 "cannot forget clients of", name);
 }
 
+static int learned_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == CASVIP_A_LEARNED &&
+		    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			*(uint32_t *)data = mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
+/* Learn from the conntrack table; 0, or a negative errno. */
+static int learn(struct cv_nl *nl, uint32_t *learned)
+{
+	return cv_nl_talk(nl, cv_nl_req(nl, CASVIP_CMD_PERSIST_LEARN, 0),
+			  learned_cb, learned);
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/*
+ * Learn again whenever conntrack makes a connection (conntrackd's, on a
+ * standby), at most every LEARN_WAIT_MS, and every LEARN_EVERY_MS anyway.
+ */
+#define LEARN_WAIT_MS 200
+#define LEARN_EVERY_MS 5000
+
+static int learn_follow(struct cv_nl *nl)
+{
+	struct mnl_socket *ct = mnl_socket_open(NETLINK_NETFILTER);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	long due = 0;
+
+	if (!ct || mnl_socket_bind(ct, NF_NETLINK_CONNTRACK_NEW,
+				   MNL_SOCKET_AUTOPID) < 0) {
+		fprintf(stderr,
+			"Error: cannot follow conntrack's new connections: %s\n",
+			strerror(errno));
+		if (ct)
+			mnl_socket_close(ct);
+		return CV_EXIT_FAIL;
+	}
+	signal(SIGTERM, on_stop);
+	signal(SIGINT, on_stop);
+	while (!stop) {
+		struct pollfd p = { .fd = mnl_socket_get_fd(ct),
+				    .events = POLLIN };
+		long now = cv_now_ms(), wait;
+		uint32_t n = 0;
+		int ret;
+
+		if (now >= due) {
+			ret = learn(nl, &n);
+			if (ret)
+				return cv_report(nl, ret, "cannot learn clients of",
+						 "*");
+			due = now + LEARN_EVERY_MS;
+		}
+		wait = due - cv_now_ms();
+		if (poll(&p, 1, wait > 0 ? (int)wait : 0) <= 0)
+			continue;
+		/* What came matters not, only that something did. */
+		while (recv(p.fd, buf, sizeof(buf), MSG_DONTWAIT) > 0 ||
+		       errno == ENOBUFS)
+			;
+		if (due > cv_now_ms() + LEARN_WAIT_MS)
+			due = cv_now_ms() + LEARN_WAIT_MS;
+	}
+	mnl_socket_close(ct);
+	return CV_EXIT_OK;
+}
+
+static int persist_learn(struct cv_nl *nl, int argc, char **argv)
+{
+	uint32_t n = 0;
+	int ret;
+
+	if (argc == 1 && !strcmp(argv[0], "--follow"))
+		return learn_follow(nl);
+	if (argc)
+		return cv_usage_error("persist help",
+				      "unexpected argument \"%s\"", argv[0]);
+	ret = learn(nl, &n);
+	if (ret)
+		return cv_report(nl, ret, "cannot learn clients of", "*");
+	if (cv_opts.json)
+		printf("{\"learned\":%" PRIu32 "}\n", n);
+	else
+		printf("learned %" PRIu32 " connection%s\n", n,
+		       n == 1 ? "" : "s");
+	return CV_EXIT_OK;
+}
+
 int cv_cmd_persist(struct cv_nl *nl, int argc, char **argv)
 {
 	static const struct cv_cmd cmds[] = {
 		{ "show", persist_show, true },	 { "list", persist_show, true },
 		{ "add", persist_add, true },	 { "del", persist_del, true },
-		{ "delete", persist_del, true },
+		{ "delete", persist_del, true }, { "learn", persist_learn, true },
 	};
 
 	(void)nl;

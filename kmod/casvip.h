@@ -379,6 +379,9 @@ bool casvip_persist_track(struct casvip_persist *e, struct net *net,
 int casvip_persist_pin(struct casvip_service *svc,
 		       const union nf_inet_addr *client,
 		       struct casvip_server *srv);
+bool casvip_persist_learn(struct casvip_service *svc,
+			  const union nf_inet_addr *client,
+			  struct casvip_server *srv);
 void casvip_persist_flush(struct casvip_service *svc,
 			  const union nf_inet_addr *client);
 void casvip_persist_flush_retired(struct casvip_service *svc);
@@ -409,6 +412,7 @@ void casvip_conns_flush_moved(struct casvip_net *cn,
 			      const struct casvip_match *from,
 			      const struct casvip_match *to);
 void casvip_conns_kept_seen(struct casvip_net *cn);
+unsigned int casvip_conns_learn(struct casvip_net *cn);
 
 extern atomic_t casvip_objects;
 

@@ -412,3 +412,45 @@ void casvip_conns_kept_seen(struct casvip_net *cn)
 	lockdep_assert_held(&cn->lock);
 	nf_ct_iterate_cleanup_net(kept_iter, &d);
 }
+
+struct learn {
+	struct casvip_net *cn;
+	unsigned int learned;
+};
+
+/* A live connection a service NATed to one of its servers: learn it. */
+static int learn_iter(struct nf_conn *ct, void *data)
+{
+	const struct nf_conntrack_tuple *o =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct learn *l = data;
+	union nf_inet_addr client;
+	struct casvip_server *srv;
+	struct casvip_vnode *v;
+
+	if (!test_bit(IPS_DST_NAT_BIT, &ct->status) || nf_ct_is_dying(ct) ||
+	    (o->dst.protonum == IPPROTO_TCP &&
+	     ct->proto.tcp.state >= TCP_CONNTRACK_TIME_WAIT))
+		return 0;
+	v = ct_vnode(l->cn, ct);
+	if (!v || !READ_ONCE(v->svc->timeout))
+		return 0;
+	srv = casvip_server_find(v->svc,
+				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
+	if (!srv || !casvip_server_usable(srv))
+		return 0;
+	casvip_persist_mask(v->svc, &o->src.u3, &client);
+	l->learned += casvip_persist_learn(v->svc, &client, srv);
+	return 0;
+}
+
+/* Persistence from the conntrack table: connections learnt. */
+unsigned int casvip_conns_learn(struct casvip_net *cn)
+{
+	struct learn l = { .cn = cn };
+	struct nf_ct_iter_data d = { .net = cn->net, .data = &l };
+
+	lockdep_assert_held(&cn->lock);
+	nf_ct_iterate_cleanup_net(learn_iter, &d);
+	return l.learned;
+}

@@ -1126,6 +1126,33 @@ out:
 	return ret;
 }
 
+static int persist_learn_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct sk_buff *msg;
+	unsigned int learned;
+	void *hdr;
+
+	msg = genlmsg_new(nla_total_size(sizeof(u32)), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &casvip_family, 0,
+				CASVIP_CMD_PERSIST_LEARN);
+	if (!hdr) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	mutex_lock(&cn->lock);
+	learned = casvip_conns_learn(cn);
+	mutex_unlock(&cn->lock);
+	if (nla_put_u32(msg, CASVIP_A_LEARNED, learned)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 static int flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
@@ -1175,6 +1202,11 @@ static const struct genl_ops casvip_ops[] = {
 		/* No policy: the core refuses any attribute. */
 		.cmd = CASVIP_CMD_FLUSH,
 		.doit = flush_doit,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = CASVIP_CMD_PERSIST_LEARN,
+		.doit = persist_learn_doit,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

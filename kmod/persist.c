@@ -283,6 +283,34 @@ static void persist_move(struct casvip_service *svc, struct casvip_persist *e,
 	spin_unlock_bh(&svc->persist_lock);
 }
 
+/*
+ * Bind @client to @srv as a new connection to it would, proven: its
+ * connection is in the conntrack table (another box of a pair made it).
+ * An idle entry starts its timeout again. Needs casvip_net.lock; RCU.
+ */
+bool casvip_persist_learn(struct casvip_service *svc,
+			  const union nf_inet_addr *client,
+			  struct casvip_server *srv)
+{
+	struct casvip_persist *e = casvip_persist_bind(svc, client, srv, NULL);
+	u32 idle;
+
+	if (!e)
+		return false;
+	if (e->probe) {
+		spin_lock_bh(&svc->persist_lock);
+		list_move_tail(&e->list, &svc->persist_live);
+		spin_unlock_bh(&svc->persist_lock);
+		probe_free(e->probe);
+		e->probe = NULL;
+	}
+	/* A connection that comes meanwhile clears it: then leave it. */
+	idle = READ_ONCE(e->idle);
+	if (idle && cmpxchg(&e->idle, idle, (u32)ktime_get_seconds() + 1) == idle)
+		persist_move(svc, e, &svc->persist_idle);
+	return true;
+}
+
 /* Onto the idle list, if no connection came meanwhile. */
 static bool persist_go_idle(struct casvip_service *svc,
 			    struct casvip_persist *e, u32 now)

@@ -169,6 +169,17 @@
  *    restoring the entries of another balancer. The service must persist.
  *    The client counts as proven. -ENOMEM if the table is full.
  *
+ * CASVIP_CMD_PERSIST_LEARN
+ *    No attributes. Learns persistence from the namespace's conntrack
+ *    table: the client of every live connection that a service NATed to
+ *    one of its servers that can take clients is bound to that server, as
+ *    the connection had been made here: a client already bound keeps its
+ *    server unless it can no longer take clients; an idle entry starts its
+ *    timeout again. For the standby of a pair, whose conntrack table
+ *    conntrackd fills: at takeover every client with a live connection
+ *    stays on its server. Learnt clients count as proven. Replies with
+ *    CASVIP_A_LEARNED: NLA_U32, the connections whose clients were bound.
+ *
  * CASVIP_CMD_PERSIST_DEL
  *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
  *    CASVIP_A_PERSIST { CASVIP_A_PERSIST_CLIENT } (optional)
@@ -291,6 +302,7 @@ enum casvip_cmd {
 	CASVIP_CMD_PERSIST_GET,
 	CASVIP_CMD_PERSIST_DEL,
 	CASVIP_CMD_PERSIST_NEW,
+	CASVIP_CMD_PERSIST_LEARN,
 	__CASVIP_CMD_MAX
 };
 
@@ -302,6 +314,7 @@ enum casvip_attr {
 	CASVIP_A_SERVER,
 	CASVIP_A_PERSIST,
 	CASVIP_A_SERVERS,
+	CASVIP_A_LEARNED,
 	__CASVIP_A_MAX
 };
 
