@@ -28,6 +28,9 @@ const struct cv_cmd *cv_find_cmd(const struct cv_cmd *cmds, size_t n,
 				 const char *word);
 int cv_run(const struct cv_cmd *cmd, int argc, char **argv);
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long cv_now_ms(void);
+
 /* Print "Error: <fmt>" for a usage error; returns CV_EXIT_USAGE. */
 int cv_usage_error(const char *help, const char *fmt, const char *arg);
 /* Print a failed request's reason; returns CV_EXIT_FAIL, or OK if !ret. */

@@ -3,6 +3,7 @@
  * casvipctl: reading and checking configuration files.
  */
 #include <errno.h>
+#include <glob.h>
 #include <ifaddrs.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,12 +239,84 @@ static bool vip_is_local(const struct cv_addr *vip, struct ifaddrs *ifa)
 	return false;
 }
 
+/* Addresses keepalived moves: those of its virtual_ipaddress blocks. */
+struct vrrp_vips {
+	struct cv_addr *addrs;
+	size_t n;
+};
+
+static void keepalived_read(const char *path, struct vrrp_vips *v, int depth);
+
+/* include PATTERN: every file it names, as keepalived reads them. */
+static void keepalived_include(const char *pattern, struct vrrp_vips *v,
+			       int depth)
+{
+	glob_t g;
+
+	if (depth > 8 || glob(pattern, 0, NULL, &g))
+		return;
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		keepalived_read(g.gl_pathv[i], v, depth + 1);
+	globfree(&g);
+}
+
+static void keepalived_read(const char *path, struct vrrp_vips *v, int depth)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], err[CV_ERRLEN];
+	bool in_block = false;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *w = strtok(line, " \t\r\n"), *slash;
+		struct cv_addr a, *p;
+
+		if (!w || *w == '#' || *w == '!')
+			continue;
+		if (!in_block && !strcmp(w, "include")) {
+			w = strtok(NULL, " \t\r\n");
+			if (w)
+				keepalived_include(w, v, depth);
+		} else if (!in_block && !strncmp(w, "virtual_ipaddress", 17)) {
+			/* Its "{" on this line or the next. */
+			in_block = true;
+		} else if (in_block && *w == '}') {
+			in_block = false;
+		} else if (in_block && *w != '{') {
+			slash = strchr(w, '/');
+			if (slash)
+				*slash = '\0';
+			if (cv_parse_addr(w, &a, err))
+				continue;
+			p = realloc(v->addrs, (v->n + 1) * sizeof(*p));
+			if (!p)
+				break;
+			v->addrs = p;
+			v->addrs[v->n++] = a;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+static bool vip_of_keepalived(const struct cv_addr *vip,
+			      const struct vrrp_vips *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (cv_addr_eq(&v->addrs[i], vip))
+			return true;
+	return false;
+}
+
 void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 {
+	const char *kconf = getenv("CASVIP_KEEPALIVED_CONF");
+	struct vrrp_vips vrrp = { 0 };
 	struct ifaddrs *ifa = NULL;
 	char a[INET6_ADDRSTRLEN];
 
 	getifaddrs(&ifa);
+	/* On the standby of a pair, keepalived raises the VIPs at takeover. */
+	keepalived_read(kconf ? kconf : CV_KEEPALIVED_CONF, &vrrp, 0);
 	for (size_t i = 0; i < cfg->n; i++) {
 		const struct cv_service *s = &cfg->svcs[i];
 
@@ -280,7 +353,8 @@ void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 					break;
 				}
 		}
-		if (ifa && !vip_is_local(&s->vip, ifa))
+		if (ifa && !vip_is_local(&s->vip, ifa) &&
+		    !vip_of_keepalived(&s->vip, &vrrp))
 			diag(d, s->line, false,
 			     "VIP %s is not an address of this host: clients reach it only if it is routed here",
 			     cv_format_addr(&s->vip, a, sizeof(a)));
@@ -299,6 +373,7 @@ void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 	}
 	if (ifa)
 		freeifaddrs(ifa);
+	free(vrrp.addrs);
 }
 
 void cv_format_service(FILE *f, const struct cv_service *svc,

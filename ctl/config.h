@@ -19,6 +19,8 @@
 #include "model.h"
 
 #define CV_CONFIG_DEFAULT "/etc/casvip/casvip.conf"
+/* lint takes the VIPs of its virtual_ipaddress blocks for this host's. */
+#define CV_KEEPALIVED_CONF "/etc/keepalived/keepalived.conf"
 
 struct cv_config {
 	struct cv_service *svcs;

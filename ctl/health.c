@@ -6,7 +6,6 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "check.h"
 #include "cmd.h"
@@ -15,20 +14,12 @@
 #define MAX_CHECKS 16
 #define DEFAULT_TIMEOUT_MS 3000
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Run @n checks against @addr at once, each within @timeout_ms. */
 static void run_checks(const struct check *checks, struct check_run *runs,
 		       size_t n, const struct cv_addr *addr, long timeout_ms)
 {
 	struct pollfd fds[MAX_CHECKS];
-	long deadline = now_ms() + timeout_ms;
+	long deadline = cv_now_ms() + timeout_ms;
 	size_t left = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -36,7 +27,7 @@ static void run_checks(const struct check *checks, struct check_run *runs,
 		left += fds[i].fd >= 0;
 	}
 	while (left) {
-		long wait = deadline - now_ms();
+		long wait = deadline - cv_now_ms();
 
 		for (size_t i = 0; i < n; i++)
 			if (!runs[i].done)

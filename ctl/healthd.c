@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -60,14 +59,6 @@ static void on_signal(int sig)
 		reload = 1;
 	else
 		quit = 1;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void say(const char *fmt, const char *a, const char *b, const char *c)
@@ -291,7 +282,7 @@ static int load(struct healthd *h, struct cv_config *cfg)
 
 static long tick(struct healthd *h)
 {
-	long now = now_ms(), wake = now + 1000;
+	long now = cv_now_ms(), wake = now + 1000;
 
 	for (size_t i = 0; i < h->ntargets; i++) {
 		struct target *t = &h->targets[i];
@@ -343,7 +334,7 @@ int cv_healthd(struct cv_nl *nl, int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	fprintf(stderr, "casvipctl healthd: checking %zu servers\n", h.nservers);
-	refresh = now_ms() + REFRESH_MS;
+	refresh = cv_now_ms() + REFRESH_MS;
 	while (!quit) {
 		int n = epoll_wait(h.epfd, evs, 64, (int)tick(&h));
 
@@ -373,9 +364,9 @@ int cv_healthd(struct cv_nl *nl, int argc, char **argv)
 				refresh = 0;
 			}
 		}
-		if (now_ms() >= refresh) {
+		if (cv_now_ms() >= refresh) {
 			build(&h, &cfg);
-			refresh = now_ms() + REFRESH_MS;
+			refresh = cv_now_ms() + REFRESH_MS;
 		}
 	}
 	fprintf(stderr, "casvipctl healthd: stopping\n");
