@@ -27,7 +27,11 @@ INSTALLED = $(DESTDIR)$(PREFIX)/sbin/casvipctl \
 	$(DESTDIR)$(PREFIX)/share/man/man5/casvip.conf.5 \
 	$(DESTDIR)$(PREFIX)/share/bash-completion/completions/casvipctl \
 	$(DESTDIR)/lib/systemd/system/casvip.service \
-	$(DESTDIR)/lib/systemd/system/casvip-healthd.service
+	$(DESTDIR)/lib/systemd/system/casvip-healthd.service \
+	$(DESTDIR)/lib/systemd/system/casvip-learn.service \
+	$(DESTDIR)/usr/lib/casvip/keepalived-notify \
+	$(DESTDIR)/usr/share/doc/casvip/examples/keepalived.conf \
+	$(DESTDIR)/usr/share/doc/casvip/examples/conntrackd.conf
 BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc
 DEBUG := $(BUILD)/debug
@@ -96,7 +100,10 @@ install: ctl
 	install -D -m 644 dist/casvipctl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/casvipctl
 	install -D -m 644 -t $(DESTDIR)/lib/systemd/system dist/casvip.service \
-		dist/casvip-healthd.service
+		dist/casvip-healthd.service dist/casvip-learn.service
+	install -D -m 755 dist/keepalived-notify $(DESTDIR)/usr/lib/casvip/keepalived-notify
+	install -D -m 644 -t $(DESTDIR)/usr/share/doc/casvip/examples \
+		dist/pair/keepalived.conf dist/pair/conntrackd.conf
 	[ -e $(DESTDIR)/etc/casvip/casvip.conf ] || \
 		install -D -m 644 dist/casvip.conf $(DESTDIR)/etc/casvip/casvip.conf
 	install -D -m 644 -t $(DKMS_SRC) dkms.conf Kbuild
@@ -113,10 +120,14 @@ endif
 uninstall:
 ifeq ($(DESTDIR),)
 	dkms remove casvip/$(VERSION) --all || true
-	systemctl disable casvip.service casvip-healthd.service || true
+	systemctl disable casvip.service casvip-healthd.service \
+		casvip-learn.service || true
 endif
 	rm -f $(INSTALLED)
 	rm -rf $(DKMS_SRC)
+	rmdir --ignore-fail-on-non-empty $(DESTDIR)/usr/lib/casvip \
+		$(DESTDIR)/usr/share/doc/casvip/examples \
+		$(DESTDIR)/usr/share/doc/casvip 2>/dev/null || true
 
 STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) \
 	      include/uapi/linux/casvip.h

@@ -7,7 +7,7 @@ set -e
 pkgs="make gcc libc6-dev pkg-config libmnl-dev
 linux-headers-cloud-amd64 linux-image-cloud-amd64 linux-source-6.1
 qemu-system-x86 busybox-static kmod cpio xz-utils
-iproute2 nftables socat conntrack ipvsadm
+iproute2 nftables socat conntrack ipvsadm keepalived conntrackd
 sparse perl clang-format jq man-db
 python3-impacket tshark clang libclang-rt-14-dev bsdextrautils"
 [ "${1:-}" = debug ] && pkgs="$pkgs bc bison flex libelf-dev libssl-dev"

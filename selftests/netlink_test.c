@@ -268,6 +268,7 @@ static const struct perm_case {
 	{ "PERSIST_GET dump", CASVIP_CMD_PERSIST_GET, NLM_F_DUMP, READ },
 	{ "PERSIST_DEL", CASVIP_CMD_PERSIST_DEL, 0, CHANGE },
 	{ "PERSIST_NEW", CASVIP_CMD_PERSIST_NEW, 0, CHANGE },
+	{ "PERSIST_LEARN", CASVIP_CMD_PERSIST_LEARN, 0, CHANGE },
 };
 #define NPERM (sizeof(perm_cases) / sizeof(perm_cases[0]))
 

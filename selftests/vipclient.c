@@ -11,8 +11,11 @@
  *
  * -w SECONDS keeps every connection open that long before closing them
  * all; -t MS is the timeout of each connection (default 2000); -u is UDP.
+ * -l SECONDS goes over the SRCs again and again for that long, each line
+ * led by the milliseconds since the start (CLOCK_MONOTONIC's, as MS).
  *
- * usage: vipclient [-u] [-w SECONDS] [-t MS] VIP PORT[,PORT...] SRC...
+ * usage: vipclient [-u] [-w SECONDS | -l SECONDS] [-t MS] VIP PORT[,PORT...]
+ *        SRC...
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int to_sockaddr(const char *s, int port, struct sockaddr_storage *ss,
@@ -111,13 +115,22 @@ static int one(const char *src, const char *vip, int port, int udp, int ms,
 	return fd;
 }
 
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int main(int argc, char **argv)
 {
 	int udp = 0, hold = 0, ms = 2000, c, nports = 0, nfds = 0;
+	long loop = 0, start = now_ms();
 	int ports[64], *fds;
 	char *p, ans[256];
 
-	while ((c = getopt(argc, argv, "uw:t:")) != -1) {
+	while ((c = getopt(argc, argv, "uw:t:l:")) != -1) {
 		switch (c) {
 		case 'u':
 			udp = 1;
@@ -128,13 +141,16 @@ int main(int argc, char **argv)
 		case 't':
 			ms = atoi(optarg);
 			break;
+		case 'l':
+			loop = atol(optarg) * 1000;
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (argc - optind < 3) {
 		fprintf(stderr,
-			"usage: vipclient [-u] [-w SECONDS] [-t MS] VIP PORT[,PORT...] SRC...\n");
+			"usage: vipclient [-u] [-w SECONDS | -l SECONDS] [-t MS] VIP PORT[,PORT...] SRC...\n");
 		return 2;
 	}
 	for (p = strtok(argv[optind + 1], ","); p && nports < 64;
@@ -143,16 +159,22 @@ int main(int argc, char **argv)
 	fds = calloc((size_t)(argc - optind) * nports, sizeof(*fds));
 	if (!fds)
 		return 1;
-	for (int i = optind + 2; i < argc; i++) {
-		for (int j = 0; j < nports; j++) {
-			fds[nfds++] = one(argv[i], argv[optind], ports[j], udp,
-					  ms, ans, sizeof(ans));
-			printf("%s %d %s\n", argv[i], ports[j], ans);
-			fflush(stdout);
-			if (!hold && fds[nfds - 1] >= 0)
-				close(fds[--nfds]);
+	do {
+		for (int i = optind + 2; i < argc; i++) {
+			for (int j = 0; j < nports; j++) {
+				long t = now_ms();
+
+				fds[nfds++] = one(argv[i], argv[optind], ports[j],
+						  udp, ms, ans, sizeof(ans));
+				if (loop)
+					printf("%ld ", t - start);
+				printf("%s %d %s\n", argv[i], ports[j], ans);
+				fflush(stdout);
+				if (!hold && fds[nfds - 1] >= 0)
+					close(fds[--nfds]);
+			}
 		}
-	}
+	} while (now_ms() - start < loop);
 	if (hold)
 		sleep(hold);
 	for (int i = 0; i < nfds; i++)

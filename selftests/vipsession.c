@@ -10,7 +10,8 @@
  * SERVER names the server that greeted it; GAP_MS is the longest time
  * between two echoes (or from the start to the first); STATUS is "ok", or
  * "broken" if the connection was reset or closed, or no echo came for
- * 2 s. Exits 1 if any session broke.
+ * 2 s, followed by the milliseconds since the start when it did, and how
+ * ("broken 2317 reset"). Exits 1 if any session broke.
  *
  * usage: vipsession [-i MS] SECONDS VIP PORT SRC...
  */
@@ -35,7 +36,8 @@ struct session {
 	char server[64];
 	size_t greeted; /* bytes of the greeting so far */
 	bool greeting_done, broken, waiting;
-	long last_echo, gap, sent_at;
+	long last_echo, gap, broken_at;
+	const char *how;
 };
 
 static long now_ms(void)
@@ -62,13 +64,20 @@ static int open_session(const char *src, const struct sockaddr_in *vip)
 }
 
 /* Read what came: the greeting, then echoes. */
+static void breaks(struct session *s, long now, const char *how)
+{
+	s->broken = true;
+	s->broken_at = now;
+	s->how = how;
+}
+
 static void on_read(struct session *s, long now)
 {
 	char buf[256];
 	ssize_t n = read(s->fd, buf, sizeof(buf));
 
 	if (n <= 0) {
-		s->broken = true;
+		breaks(s, now, n ? "reset" : "closed");
 		return;
 	}
 	for (ssize_t i = 0; i < n; i++) {
@@ -115,7 +124,8 @@ int main(int argc, char **argv)
 	for (int i = 4; i < argc; i++, n++) {
 		ss[n] = (struct session){ .src = argv[i], .last_echo = start };
 		ss[n].fd = open_session(argv[i], &vip);
-		ss[n].broken = ss[n].fd < 0;
+		if (ss[n].fd < 0)
+			breaks(&ss[n], start, "refused");
 	}
 	next = now_ms() + interval;
 	while (now_ms() < end) {
@@ -140,7 +150,7 @@ int main(int argc, char **argv)
 			if (s->broken || !s->greeting_done)
 				continue;
 			if (now - s->last_echo > BROKEN_MS) {
-				s->broken = true;
+				breaks(s, now, "silent");
 				continue;
 			}
 			if (!s->waiting && write(s->fd, "x", 1) == 1)
@@ -149,14 +159,18 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < n; i++) {
 		struct session *s = &ss[i];
-		long since = now_ms() - s->last_echo;
+		long now = now_ms(), since = now - s->last_echo;
 
-		if (!s->greeting_done || since > BROKEN_MS)
-			s->broken = true;
+		if (!s->broken && (!s->greeting_done || since > BROKEN_MS))
+			breaks(s, now, "silent");
 		if (since > s->gap && !s->broken)
 			s->gap = since;
-		printf("%s %s %ld %s\n", s->src, *s->server ? s->server : "-",
-		       s->gap, s->broken ? "broken" : "ok");
+		printf("%s %s %ld ", s->src, *s->server ? s->server : "-",
+		       s->gap);
+		if (s->broken)
+			printf("broken %ld %s\n", s->broken_at - start, s->how);
+		else
+			printf("ok\n");
 		bad += s->broken;
 	}
 	return bad ? 1 : 0;

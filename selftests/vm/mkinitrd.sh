@@ -38,7 +38,8 @@ add_bin() {
 }
 
 for b in /bin/bash /usr/sbin/ip /usr/sbin/nft /usr/bin/socat \
-	/usr/sbin/conntrack /usr/sbin/ipvsadm /usr/bin/jq; do
+	/usr/sbin/conntrack /usr/sbin/ipvsadm /usr/bin/jq \
+	/usr/sbin/keepalived /usr/sbin/conntrackd; do
 	add_bin "$b"
 done
 rm -f "$root/bin/sh"
@@ -61,6 +62,11 @@ done
 [ -d "$top/build/stage" ] && cp -a "$top/build/stage" "$root/stage"
 cp "$top/selftests/vm/init" "$root/init"
 chmod +x "$root/init"
+# Users, for those who look them up: keepalived runs its scripts as root.
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+# conntrackd's filters name protocols.
+cp /etc/protocols "$root/etc/protocols"
 
 # Kernel modules: what the tests load, with their dependencies.
 mods="veth bridge dummy nf_conntrack nf_nat nf_conntrack_netlink nf_tables nft_chain_nat
