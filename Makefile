@@ -102,6 +102,8 @@ install: ctl
 	install -D -m 644 -t $(DKMS_SRC) dkms.conf Kbuild
 	install -D -m 644 -t $(DKMS_SRC)/kmod kmod/Kbuild \
 		$(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h
+	install -D -m 644 -t $(DKMS_SRC)/kmod/probes kmod/probes/*.c
+	install -D -m 755 -t $(DKMS_SRC)/kmod/probes kmod/probes/probe.sh
 	install -D -m 644 -t $(DKMS_SRC)/include/uapi/linux include/uapi/linux/casvip.h
 ifeq ($(DESTDIR),)
 	command -v dkms >/dev/null || apt-get install -y -q dkms
@@ -119,7 +121,7 @@ endif
 	rm -rf $(DKMS_SRC)
 
 STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) \
-	      include/uapi/linux/casvip.h
+	      kmod/probes/*.c include/uapi/linux/casvip.h
 
 style: deps ksrc
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \

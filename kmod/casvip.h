@@ -20,6 +20,8 @@
 #include <net/netfilter/nf_conntrack_count.h>
 #include <uapi/linux/casvip.h>
 
+#include "compat.h"
+
 struct netlink_ext_ack;
 
 struct casvip_stats_pcpu {

@@ -97,7 +97,7 @@ static unsigned int dnat(struct casvip_service *svc, struct nf_conn *ct,
 		if (e && casvip_server_usable(READ_ONCE(e->srv)))
 			srv = READ_ONCE(e->srv);
 	}
-	if (e && !nf_conncount_add_skb(state->net, skb, state->pf, &e->conns))
+	if (e && !casvip_conncount_add(state->net, skb, state->pf, &e->conns))
 		WRITE_ONCE(e->idle_since, 0);
 	atomic_inc(&srv->active);
 	casvip_stats_conn(svc->stats);

@@ -708,17 +708,17 @@ static int server_get_doit(struct sk_buff *skb, struct genl_info *info)
 static struct casvip_service *dump_service(struct netlink_callback *cb,
 					   struct casvip_net *cn)
 {
-	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	const struct nlattr *const *attrs = casvip_dump_attrs(cb);
 	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
 	struct casvip_service *svc;
 	int ret;
 
-	if (!di->attrs[CASVIP_A_SERVICE]) {
+	if (!attrs[CASVIP_A_SERVICE]) {
 		NL_SET_ERR_MSG(cb->extack, "this dump needs a service name");
 		return ERR_PTR(-EINVAL);
 	}
 	ret = nla_parse_nested(tb, CASVIP_A_SERVICE_MAX,
-			       di->attrs[CASVIP_A_SERVICE],
+			       attrs[CASVIP_A_SERVICE],
 			       service_name_policy, cb->extack);
 	if (ret)
 		return ERR_PTR(ret);
