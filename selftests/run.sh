@@ -85,6 +85,8 @@ host_tests() {
 	count < <(selftests/host_dcerpc.sh 2>&1)
 	echo "# host: make install into a staging root"
 	count < <(selftests/host_install.sh "$top/build/stage" "${roots[@]}" 2>&1)
+	echo "# host: the old nf_conncount API, in a copy of the headers"
+	count < <(selftests/host_compat.sh "$top/build/stage/usr/src/casvip-0.1" 2>&1)
 }
 
 # Boot KERNEL (release KVER) with MODROOT's modules (empty: this
