@@ -94,7 +94,7 @@ host_tests() {
 # count what they report; logs in OUT. Any WARN, BUG, oops, corruption or
 # leak in the kernel log fails the run.
 vm_tests() { # KVER KERNEL MODROOT KO OUT SECS [KERNEL_ARG...]
-	local kver=$1 kernel=$2 modroot=$3 ko=$4 out=$5 secs=$6 rc t code
+	local kver=$1 kernel=$2 modroot=$3 ko=$4 out=$5 secs=$6 start rc t code
 	shift 6
 	mkdir -p "$out"
 	if ! selftests/vm/mkinitrd.sh "$kver" "$top" "$out/initrd.cpio" \
@@ -103,10 +103,11 @@ vm_tests() { # KVER KERNEL MODROOT KO OUT SECS [KERNEL_ARG...]
 		return
 	fi
 	echo "# vm: booting $kver for: $tests"
+	start=$SECONDS
 	selftests/vm/boot.sh "$kernel" "$out/initrd.cpio" "$secs" "$tests" "$@" \
 		>"$out/console.log" 2>&1
 	rc=$?
-	echo "# vm: console log in $out/console.log (qemu exit $rc)"
+	echo "# vm: console log in $out/console.log (qemu exit $rc, $((SECONDS - start)) s)"
 
 	# The tests' own output lies between the markers.
 	tr -d '\r' <"$out/console.log" |
