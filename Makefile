@@ -2,7 +2,11 @@
 #
 #   make demo     a CAS array lab in the VM: clients stick, a server fails
 #   make          build kmod/casvip.ko and ctl/casvipctl
-#   make check    install what is missing, build, run every test
+#   make check    install what is missing, build, run every test: the VM
+#                 tests on Debian 12's and Debian 13's cloud kernels
+#                 (KERNEL=bookworm or KERNEL=trixie: on one of them)
+#   make trixie   a Debian 13 build root in build/trixie (its kernel,
+#                 modules, headers and gcc-14) and casvip.ko built in it
 #   make check-debug  the VM tests again on a debug kernel (KASAN, lockdep,
 #                 kmemleak, debugobjects) built from linux-source-6.1
 #   make install  casvipctl, man pages, completion, systemd unit, the module
@@ -12,7 +16,7 @@
 #                 sends 1,000,000)
 #   make bench    benchmarks in the VM (not part of check); figures in
 #                 build/bench.txt
-#   make style    checkpatch and sparse on the module
+#   make style    checkpatch, and sparse on the module built for each KERNEL
 #   make deps     install the Debian packages the above need
 #
 # KDIR picks the kernel build tree: by default the running kernel's, or the
@@ -35,6 +39,17 @@ INSTALLED = $(DESTDIR)$(PREFIX)/sbin/casvipctl \
 BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc
 DEBUG := $(BUILD)/debug
+TRIXIE := $(BUILD)/trixie
+STAGE := $(BUILD)/stage
+
+# The kernels make check and make style take: bookworm is Debian 12's
+# (installed on this machine), trixie Debian 13's (in $(TRIXIE)).
+KERNEL ?= bookworm trixie
+ifneq ($(filter-out bookworm trixie,$(KERNEL)),)
+$(error KERNEL=$(KERNEL): say bookworm, trixie or both)
+endif
+ROOTS := $(if $(filter bookworm,$(KERNEL)),/) \
+	 $(if $(filter trixie,$(KERNEL)),$(TRIXIE))
 
 all: module ctl
 
@@ -54,18 +69,27 @@ check: deps
 	$(MAKE) all
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
-	selftests/run.sh
+	$(if $(filter trixie,$(KERNEL)),$(MAKE) trixie)
+	selftests/run.sh $(addprefix --kernel-root ,$(ROOTS))
+
+# The module as DKMS builds it, against trixie's kernel in its own root.
+trixie: ctl
+	scripts/trixie-root.sh $(TRIXIE)
+	rm -rf $(STAGE)
+	$(MAKE) install DESTDIR=$(STAGE)
+	scripts/dkms-build.sh $(TRIXIE) $(STAGE)/usr/src/casvip-$(VERSION) \
+		$(TRIXIE)/casvip
 
 check-debug:
 	scripts/deps.sh debug
 	$(MAKE) ctl
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
-	rm -rf $(BUILD)/stage
-	$(MAKE) install DESTDIR=$(BUILD)/stage
+	rm -rf $(STAGE)
+	$(MAKE) install DESTDIR=$(STAGE)
 	scripts/debug-kernel.sh $(DEBUG)
 	rm -rf $(DEBUG)/casvip
-	cp -r $(BUILD)/stage/usr/src/casvip-$(VERSION) $(DEBUG)/casvip
+	cp -r $(STAGE)/usr/src/casvip-$(VERSION) $(DEBUG)/casvip
 	$(MAKE) -C $(DEBUG)/linux M=$(DEBUG)/casvip modules
 	selftests/run.sh --debug
 
@@ -109,6 +133,8 @@ install: ctl
 	install -D -m 644 -t $(DKMS_SRC) dkms.conf Kbuild
 	install -D -m 644 -t $(DKMS_SRC)/kmod kmod/Kbuild \
 		$(filter-out %.mod.c,$(wildcard kmod/*.c)) kmod/*.h
+	install -D -m 644 -t $(DKMS_SRC)/kmod/probes kmod/probes/*.c
+	install -D -m 755 -t $(DKMS_SRC)/kmod/probes kmod/probes/probe.sh
 	install -D -m 644 -t $(DKMS_SRC)/include/uapi/linux include/uapi/linux/casvip.h
 ifeq ($(DESTDIR),)
 	command -v dkms >/dev/null || apt-get install -y -q dkms
@@ -130,12 +156,20 @@ endif
 		$(DESTDIR)/usr/share/doc/casvip 2>/dev/null || true
 
 STYLE_FILES = $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h)) \
-	      include/uapi/linux/casvip.h
+	      kmod/probes/*.c include/uapi/linux/casvip.h
+SPARSE = C=2 CF=-D__CHECK_ENDIAN__
 
 style: deps ksrc
 	$(KSRC)/scripts/checkpatch.pl --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $(STYLE_FILES)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF=-D__CHECK_ENDIAN__ modules
+ifneq ($(filter bookworm,$(KERNEL)),)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(SPARSE) modules
+endif
+ifneq ($(filter trixie,$(KERNEL)),)
+	$(MAKE) trixie
+	chroot $(TRIXIE) make -C /lib/modules/$$(scripts/kver.sh $(TRIXIE))/build \
+		M=/casvip $(SPARSE) modules
+endif
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
@@ -143,4 +177,4 @@ clean:
 	$(MAKE) -C selftests clean
 	rm -rf $(BUILD)
 
-.PHONY: all module ctl deps ksrc check check-debug fuzz demo bench install uninstall style clean
+.PHONY: all module ctl deps ksrc check trixie check-debug fuzz demo bench install uninstall style clean

@@ -23,6 +23,8 @@
 #include <net/netfilter/nf_conntrack_tuple.h>
 #include <uapi/linux/casvip.h>
 
+#include "compat.h"
+
 struct mem_cgroup;
 struct netlink_ext_ack;
 struct nf_conn;

@@ -11,7 +11,6 @@
 #include <net/sock.h>
 
 #include "casvip.h"
-#include "compat.h"
 
 static struct genl_family casvip_family;
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Install, on Debian 12, every package the build, the tests and the VM lab
-# need; with "debug", also what building the debug kernel needs. Does
+# need (mmdebstrap makes the Debian 13 root, scripts/trixie-root.sh); with
+# "debug", also what building the debug kernel needs. Does
 # nothing when they are all there already.
 set -e
 pkgs="make gcc libc6-dev pkg-config libmnl-dev
@@ -9,7 +10,7 @@ linux-headers-cloud-amd64 linux-image-cloud-amd64 linux-source-6.1
 qemu-system-x86 busybox-static kmod cpio xz-utils
 iproute2 nftables socat conntrack ipvsadm keepalived conntrackd
 sparse perl clang-format jq man-db
-python3-impacket tshark clang libclang-rt-14-dev bsdextrautils"
+python3-impacket tshark clang libclang-rt-14-dev bsdextrautils mmdebstrap"
 [ "${1:-}" = debug ] && pkgs="$pkgs bc bison flex libelf-dev libssl-dev"
 missing=
 for p in $pkgs; do

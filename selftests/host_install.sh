@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make install into a staging root (on the build host): every file lands,
-# the DKMS source tree builds the module with DKMS's own make line, and
+# the DKMS source tree builds the module with DKMS's own make line against
+# the kernel of each ROOT (/ or a root made by scripts/trixie-root.sh), and
 # make uninstall takes it all away again. The VM test test_install.sh then
 # boots with the staged tree and runs what the systemd unit runs.
-# usage: host_install.sh STAGE KDIR
+# usage: host_install.sh STAGE ROOT...
 . "$(dirname "$0")/lib.sh"
 stage=$1
-kdir=$2
+shift
 rm -rf "$stage"
 check "make install DESTDIR=" make -s install DESTDIR="$stage"
 for f in usr/sbin/casvipctl usr/share/man/man8/casvipctl.8 \
@@ -23,14 +24,14 @@ check "casvipctl is executable" test -x "$stage/usr/sbin/casvipctl"
 check "the man pages render without warnings" \
 	sh -c "! man --warnings -l '$stage/usr/share/man/man8/casvipctl.8' 2>&1 >/dev/null | grep . &&
 	       ! man --warnings -l '$stage/usr/share/man/man5/casvip.conf.5' 2>&1 >/dev/null | grep ."
-build=$(mktemp -d)
-cp -r "$stage/usr/src/casvip-0.1/." "$build"
-make_line=$(sed -n 's/^MAKE\[0\]="\(.*\)"$/\1/p' "$build/dkms.conf")
-make_line=${make_line//'${kernel_source_dir}'/$kdir}
-make_line=${make_line//'${dkms_tree}/${PACKAGE_NAME}/${PACKAGE_VERSION}/build'/$build}
-check "the DKMS tree builds casvip.ko with dkms.conf's MAKE line" \
-	sh -c "$make_line >/dev/null && test -f '$build/kmod/casvip.ko'"
-rm -rf "$build"
+for root in "$@"; do
+	kver=$(scripts/kver.sh "$root")
+	build=$(mktemp -d -p "$root/tmp")
+	check "the DKMS tree builds casvip.ko with dkms.conf's MAKE line for $kver" \
+		sh -c "scripts/dkms-build.sh '$root' '$stage/usr/src/casvip-0.1' '$build' >/dev/null &&
+		       modinfo -F vermagic '$build/kmod/casvip.ko' | grep -q '^$kver '"
+	rm -rf "$build"
+done
 cp -r "$stage" "$stage.keep"
 check "make uninstall DESTDIR=" make -s uninstall DESTDIR="$stage.keep"
 check_eq "uninstall leaves only the admin's config" "etc/casvip/casvip.conf" \

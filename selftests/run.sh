@@ -1,9 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run every test: the host-side unit tests, then the VM tests in one boot of
-# Debian's cloud kernel. Prints each test's KTAP output, then one closing
-# line "N passed, N failed, N skipped"; exits 1 if anything failed.
+# Run every test: the host-side tests, then the VM tests in one boot of
+# each kernel named by --kernel-root (default: this machine's). Prints each
+# test's KTAP output, then one closing line "N passed, N failed, N skipped"
+# for all of them; exits 1 if anything failed.
+#
+# --kernel-root DIR boots the newest Debian cloud kernel installed in DIR,
+# with DIR's own modules and casvip.ko built against that kernel: for /,
+# kmod/casvip.ko; for another root (scripts/trixie-root.sh makes one),
+# DIR/casvip/kmod/casvip.ko (make trixie builds it). The host tests build
+# the DKMS tree against each of these kernels too. The console log is in
+# build/selftests/ for /, in build/selftests-NAME/ for a root .../NAME.
 #
 # With --debug, only the VM tests, in one boot of the debug kernel that
 # scripts/debug-kernel.sh built in build/debug (casvip.ko built against it
@@ -13,18 +21,24 @@
 # With --no-host, not the host-side tests (selftests/plant.sh runs only the
 # VM tests it names).
 #
-# usage: selftests/run.sh [--debug] [--fuzz N] [--no-host] [VM_TEST...]
-#        (default: every VM test)
+# usage: selftests/run.sh [--kernel-root DIR]... [--debug] [--fuzz N]
+#                         [--no-host] [VM_TEST...]   (default: every VM test)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
-out=$top/build/selftests
 debug= fuzz= nohost=
+roots=()
 while [ $# -gt 0 ]; do
 	case $1 in
+	--kernel-root)
+		if [ ! -d "${2:-}" ]; then
+			echo "run.sh: --kernel-root ${2:-}: no such directory" >&2
+			exit 2
+		fi
+		roots+=("$(realpath "$2")")
+		shift 2 ;;
 	--debug)
 		debug=$top/build/debug
-		out=$top/build/selftests-debug
 		shift ;;
 	--fuzz)
 		fuzz=$2
@@ -35,7 +49,7 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-mkdir -p "$out"
+[ ${#roots[@]} -gt 0 ] || roots=(/)
 pass=0 fail=0 skip=0
 
 # Count the results of a KTAP document on stdin, echoing it.
@@ -56,6 +70,8 @@ result() { # ok|not ok, description
 }
 
 host_tests() {
+	local out=$top/build/selftests t
+	mkdir -p "$out"
 	for t in selftests/build/unit/*; do
 		[ -x "$t" ] || continue
 		echo "# host: $t"
@@ -73,76 +89,63 @@ host_tests() {
 	echo "# host: DCE/RPC checks against fakerpc, impacket and tshark"
 	count < <(selftests/host_dcerpc.sh 2>&1)
 	echo "# host: make install into a staging root"
-	count < <(selftests/host_install.sh "$top/build/stage" "$(scripts/kdir.sh)" 2>&1)
+	count < <(selftests/host_install.sh "$top/build/stage" "${roots[@]}" 2>&1)
+	echo "# host: the old nf_conncount API, in a copy of the headers"
+	count < <(selftests/host_compat.sh "$top/build/stage/usr/src/casvip-0.1" 2>&1)
 }
 
-if [ -n "$debug" ]; then
-	kver=$(cat "$debug/kver") || exit 1
-	kernel=$debug/linux/arch/x86/boot/bzImage
-	modroot=$debug/root
-	ko=$debug/casvip/kmod/casvip.ko
-	# KASAN, lockdep and kmemleak under TCG: several times slower; the
-	# netlink fuzzer sends fewer messages, clients wait longer (lib.sh).
-	secs=3600
-	kargs="panic_on_warn=1 casvipfuzz=100000 casvipslow=1"
-else
-	kver=$(scripts/kver.sh) || exit 1
-	kernel=/boot/vmlinuz-$kver
-	modroot= ko=
-	secs=900
-	kargs=
-	[ -n "$fuzz$nohost" ] || host_tests
-fi
-if [ -n "$fuzz" ]; then
-	# About 0.1 ms a message under TCG, two runs of N (more on a debug kernel).
-	secs=$((secs + fuzz / 1000))
-	kargs="$kargs casvipfuzz=$fuzz"
-	[ $# -gt 0 ] || set -- test_nlfuzz.sh
-fi
-if [ $# -gt 0 ]; then
-	tests="$*"
-else
-	tests=$(cd selftests && ls test_*.sh 2>/dev/null
-		cd build && ls *_test 2>/dev/null)
-fi
-tests=$(echo $tests | tr ' ' ,)
-selftests/vm/mkinitrd.sh "$kver" "$top" "$out/initrd.cpio" $modroot $ko || exit 1
-echo "# vm: booting $kver for: $tests"
-# shellcheck disable=SC2086
-selftests/vm/boot.sh "$kernel" "$out/initrd.cpio" $secs "$tests" $kargs \
-	>"$out/console.log" 2>&1
-rc=$?
-echo "# vm: console log in $out/console.log (qemu exit $rc)"
+# Boot KERNEL (release KVER) with MODROOT's modules (empty: this
+# machine's) and the module KO, run $tests in it with SECS to finish, and
+# count what they report; logs in OUT. Any WARN, BUG, oops, corruption or
+# leak in the kernel log fails the run.
+vm_tests() { # KVER KERNEL MODROOT KO OUT SECS [KERNEL_ARG...]
+	local kver=$1 kernel=$2 modroot=$3 ko=$4 out=$5 secs=$6 start rc t code
+	shift 6
+	mkdir -p "$out"
+	if ! selftests/vm/mkinitrd.sh "$kver" "$top" "$out/initrd.cpio" \
+		"$modroot" "$ko"; then
+		result "not ok" "vm: $kver: initramfs built"
+		return
+	fi
+	echo "# vm: booting $kver for: $tests"
+	start=$SECONDS
+	selftests/vm/boot.sh "$kernel" "$out/initrd.cpio" "$secs" "$tests" "$@" \
+		>"$out/console.log" 2>&1
+	rc=$?
+	echo "# vm: console log in $out/console.log (qemu exit $rc, $((SECONDS - start)) s)"
 
-# The tests' own output lies between the markers.
-tr -d '\r' <"$out/console.log" |
-	sed -n '/@@@ casvip begin/,/^@@@ dmesg begin/p' |
-	grep -av '@@@' >"$out/tests.log"
-count <"$out/tests.log"
-while read -r _ _ t code; do
-	[ "$code" = 0 ] || result "not ok" "vm: $t exited with status $code"
-done < <(grep -a '^@@@ exit' "$out/console.log" | tr -d '\r')
+	# The tests' own output lies between the markers.
+	tr -d '\r' <"$out/console.log" |
+		sed -n '/@@@ casvip begin/,/^@@@ dmesg begin/p' |
+		grep -av '@@@' >"$out/tests.log"
+	count <"$out/tests.log"
+	while read -r _ _ t code; do
+		[ "$code" = 0 ] || result "not ok" "vm: $kver: $t exited with status $code"
+	done < <(grep -a '^@@@ exit' "$out/console.log" | tr -d '\r')
 
-# Every test named must have run to the end.
-for t in ${tests//,/ }; do
-	grep -aq "^@@@ exit $t " "$out/console.log" ||
-		result "not ok" "vm: $t did not finish (see the console log)"
-done
+	# Every test named must have run to the end.
+	for t in ${tests//,/ }; do
+		grep -aq "^@@@ exit $t " "$out/console.log" ||
+			result "not ok" "vm: $kver: $t did not finish (see the console log)"
+	done
 
-sed -n '/^@@@ dmesg begin/,/^@@@ dmesg end/p' "$out/console.log" |
-	tr -d '\r' >"$out/dmesg.log"
-bad='WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|list_add corruption|list_del corruption|UBSAN|KASAN|kmemleak:.*suspected|objects leaked|casvip:.*leak'
-if [ ! -s "$out/dmesg.log" ]; then
-	result "not ok" "vm: kernel log not collected (crash or timeout)"
-	tail -n 40 "$out/console.log"
-elif grep -aEq "$bad" "$out/dmesg.log" "$out/console.log"; then
-	result "not ok" "vm: kernel log is clean"
-	grep -aE -B2 -A20 "$bad" "$out/dmesg.log" | head -n 80
-else
-	result "ok" "vm: kernel log is clean"
-fi
+	sed -n '/^@@@ dmesg begin/,/^@@@ dmesg end/p' "$out/console.log" |
+		tr -d '\r' >"$out/dmesg.log"
+	local bad='WARNING:|BUG:|Oops|general protection|Call Trace|refcount_t|list_add corruption|list_del corruption|UBSAN|KASAN|kmemleak:.*suspected|objects leaked|casvip:.*leak'
+	if [ ! -s "$out/dmesg.log" ]; then
+		result "not ok" "vm: $kver: kernel log not collected (crash or timeout)"
+		tail -n 40 "$out/console.log"
+	elif grep -aEq "$bad" "$out/dmesg.log" "$out/console.log"; then
+		result "not ok" "vm: $kver: kernel log is clean"
+		grep -aE -B2 -A20 "$bad" "$out/dmesg.log" | head -n 80
+	else
+		result "ok" "vm: $kver: kernel log is clean"
+	fi
+}
 
-if [ -n "$debug" ]; then
+# What a debug kernel checks after the tests: kmemleak and lockdep.
+debug_checks() { # OUT
+	local out=$1
 	sed -n '/^@@@ kmemleak begin/,/^@@@ kmemleak end/p' "$out/console.log" |
 		tr -d '\r' | grep -av '^@@@' >"$out/kmemleak.log"
 	if ! grep -aq '^@@@ kmemleak end' "$out/console.log"; then
@@ -158,6 +161,53 @@ if [ -n "$debug" ]; then
 	else
 		result "not ok" "vm: lockdep was turned off during the tests"
 	fi
+}
+
+kargs=()
+secs=900
+if [ -n "$debug" ]; then
+	# KASAN, lockdep and kmemleak under TCG: several times slower; the
+	# netlink fuzzer sends fewer messages, clients wait longer (lib.sh).
+	secs=3600
+	kargs=(panic_on_warn=1 casvipfuzz=100000 casvipslow=1)
+fi
+if [ -n "$fuzz" ]; then
+	# About 0.1 ms a message under TCG, two runs of N (more on a debug kernel).
+	secs=$((secs + fuzz / 1000))
+	kargs+=("casvipfuzz=$fuzz")
+	[ $# -gt 0 ] || set -- test_nlfuzz.sh
+fi
+if [ $# -gt 0 ]; then
+	tests="$*"
+else
+	tests=$(cd selftests && ls test_*.sh 2>/dev/null
+		cd build && ls *_test 2>/dev/null)
+fi
+tests=$(echo $tests | tr ' ' ,)
+
+if [ -n "$debug" ]; then
+	if kver=$(cat "$debug/kver"); then
+		vm_tests "$kver" "$debug/linux/arch/x86/boot/bzImage" "$debug/root" \
+			"$debug/casvip/kmod/casvip.ko" "$top/build/selftests-debug" \
+			"$secs" "${kargs[@]}"
+		debug_checks "$top/build/selftests-debug"
+	else
+		result "not ok" "vm: the debug kernel is built"
+	fi
+else
+	[ -n "$fuzz$nohost" ] || host_tests
+	for root in "${roots[@]}"; do
+		if ! kver=$(scripts/kver.sh "$root"); then
+			result "not ok" "vm: a kernel to boot in $root"
+		elif [ "$root" = / ]; then
+			vm_tests "$kver" "/boot/vmlinuz-$kver" "" "$top/kmod/casvip.ko" \
+				"$top/build/selftests" "$secs" "${kargs[@]}"
+		else
+			vm_tests "$kver" "$root/boot/vmlinuz-$kver" "$root" \
+				"$root/casvip/kmod/casvip.ko" \
+				"$top/build/selftests-${root##*/}" "$secs" "${kargs[@]}"
+		fi
+	done
 fi
 
 echo "$pass passed, $fail failed, $skip skipped"

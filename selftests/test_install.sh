@@ -13,11 +13,16 @@ service outlook vip 10.0.0.100 ports 135,60001-60002
 	server 10.0.2.11
 	server 10.0.2.12
 CONF
-run_unit() { # KEY: run the unit's KEY= lines, as systemd would
-	local cmd
+run_unit() { # KEY: run the unit's KEY= lines, as systemd would; none fails
+	local cmd n=0
 	while IFS= read -r cmd; do
 		$cmd || return 1
+		n=$((n + 1))
 	done < <(sed -n "s/^$1=//p" $unit)
+	if [ $n = 0 ]; then
+		echo "no $1= line in $unit"
+		return 1
+	fi
 }
 check "ExecStart lines succeed" run_unit ExecStart
 check "the module is loaded" grep -q '^casvip ' /proc/modules
