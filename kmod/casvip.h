@@ -127,9 +127,11 @@ struct casvip_sched_state {
 	struct rcu_head rcu;
 	atomic_t cursor; /* rr, wrr */
 	u8 type; /* enum casvip_sched, as built */
-	unsigned int n; /* eligible servers */
+	unsigned int n; /* servers in srv[]: eligible ones; mh: all weighted */
+	unsigned int nup; /* eligible servers */
 	unsigned int len; /* entries of table[] */
 	u16 *table; /* wrr and sh: a weighted sequence; mh: the lookup table */
+	unsigned long *up; /* mh: the eligible ones of srv[] */
 	struct casvip_server *srv[];
 };
 

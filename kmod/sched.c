@@ -10,7 +10,10 @@
  * slots of a prime-sized table in the order of its own permutation, so the
  * table depends only on the set of servers and their weights; every balancer
  * with the same configuration makes the same choice, and adding a server
- * takes about 1/N of the slots.
+ * takes about 1/N of the slots. A server that may not take new clients
+ * (down, drained, disabled) keeps its slots: a client hashed to one takes
+ * the next eligible slot's server, so that only that server's clients move,
+ * alike on every balancer that sees the same states.
  */
 #include <linux/gcd.h>
 #include <linux/jhash.h>
@@ -43,6 +46,12 @@ static bool eligible(const struct casvip_server *srv)
 {
 	return !srv->dead && srv->admin == CASVIP_ADMIN_ENABLED &&
 	       srv->health == CASVIP_HEALTH_UP && srv->weight;
+}
+
+/* In the mh table: every server configured with a weight. */
+static bool mh_member(const struct casvip_server *srv)
+{
+	return !srv->dead && srv->weight;
 }
 
 static u32 addr_hash(const union nf_inet_addr *a, u32 seed)
@@ -201,32 +210,43 @@ static int cmp_addr(const void *a, const void *b)
 
 static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 {
+	bool mh = svc->sched == CASVIP_SCHED_MH;
+	unsigned int i, n = 0, configured = 0, len;
 	struct casvip_server *srv, **tmp;
 	struct casvip_sched_state *s;
-	unsigned int n = 0, configured = 0, len;
+	size_t up_size;
 
 	tmp = kcalloc(max(svc->nservers, 1U), sizeof(*tmp), GFP_KERNEL);
 	if (!tmp)
 		return NULL;
 	list_for_each_entry(srv, &svc->servers, list) {
 		configured += !srv->dead;
-		if (eligible(srv))
+		if (mh ? mh_member(srv) : eligible(srv))
 			tmp[n++] = srv;
 	}
 	/* Maglev's table depends on the set of servers, not on their order. */
-	if (svc->sched == CASVIP_SCHED_MH)
+	if (mh)
 		sort(tmp, n, sizeof(*tmp), cmp_addr, NULL);
 	len = table_len(svc, tmp, n, configured);
+	up_size = mh ? BITS_TO_LONGS(n) * sizeof(long) : 0;
 	/* Lives with the service: charged to its creator, as the service is. */
-	s = kvzalloc(struct_size(s, srv, n) + len * sizeof(u16),
+	s = kvzalloc(struct_size(s, srv, n) + up_size + len * sizeof(u16),
 		     GFP_KERNEL_ACCOUNT);
 	if (!s)
 		goto out;
 	s->type = svc->sched;
 	s->n = n;
 	s->len = len;
-	s->table = (u16 *)&s->srv[n];
+	s->up = (unsigned long *)&s->srv[n];
+	s->table = (u16 *)((char *)s->up + up_size);
 	memcpy(s->srv, tmp, n * sizeof(*tmp));
+	for (i = 0; i < n; i++) {
+		if (!mh || eligible(tmp[i])) {
+			if (mh)
+				__set_bit(i, s->up);
+			s->nup++;
+		}
+	}
 	if (len && build_table(svc, s)) {
 		kvfree(s);
 		s = NULL;
@@ -285,9 +305,9 @@ struct casvip_server *casvip_schedule(const struct casvip_service *svc,
 				      const union nf_inet_addr *client)
 {
 	struct casvip_sched_state *s = rcu_dereference(svc->sched_state);
-	u32 i;
+	u32 i, k;
 
-	if (!s || !s->n)
+	if (!s || !s->nup)
 		return NULL;
 	switch (s->type) {
 	case CASVIP_SCHED_RR:
@@ -300,8 +320,14 @@ struct casvip_server *casvip_schedule(const struct casvip_service *svc,
 		return least_conns(s, false);
 	case CASVIP_SCHED_WLC:
 		return least_conns(s, true);
-	default: /* sh, mh */
+	case CASVIP_SCHED_SH:
 		i = addr_hash(client, CASVIP_SEED_CLIENT);
 		return s->srv[s->table[i % s->len]];
+	default: /* mh: each server has a slot, and one is eligible */
+		i = addr_hash(client, CASVIP_SEED_CLIENT) % s->len;
+		for (k = 0; k < s->len; k++, i = i + 1 < s->len ? i + 1 : 0)
+			if (test_bit(s->table[i], s->up))
+				return s->srv[s->table[i]];
+		return NULL;
 	}
 }

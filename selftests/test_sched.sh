@@ -43,6 +43,9 @@ choices() { # NAMESPACE SERVICE [PORTS]
 }
 
 a() { $ip netns exec lab_a casvipctl "$@"; }
+no_active() { # SERVICE
+	[ "$(a -j show "$1" | jq '[.[0].servers[].active] | add')" = 0 ]
+}
 b() { $ip netns exec lab_b casvipctl "$@"; }
 
 modprobe casvip
@@ -92,6 +95,22 @@ check "mh: nearly every client that moved went to the new server" \
 	test "$elsewhere" -le $((N / 20))
 check_eq "mh: every client on the new server moved there" \
 	"$(grep -c 10.0.2.14 <<<"$after")" "$((nmoved - elsewhere))"
+# A server that goes down keeps its slots: only its own clients move, so a
+# client another balancer sends for the first time lands where it was.
+a server set mh 10.0.2.12 health down
+a persist del mh
+down=$(choices lab_a mh)
+# "client was now" for each client.
+was_now=$(paste -d ' ' <(echo "$after") <(echo "$down"))
+check_eq "mh: a server down moves none of the others' clients" "" \
+	"$(awk '$2 != "10.0.2.12" && $2 != $4 { print $1, $2, $4 }' <<<"$was_now")"
+check_eq "... and its clients each to another server" "" \
+	"$(awk '$4 == "10.0.2.12"' <<<"$was_now")"
+check_eq "... spread over the other three" 3 \
+	"$(awk '$2 == "10.0.2.12" { print $4 }' <<<"$was_now" | sort -u | wc -l)"
+a server set mh 10.0.2.12 health up
+a persist del mh
+check_eq "mh: up again, every client back" "$after" "$(choices lab_a mh)"
 a server del mh 10.0.2.14
 a persist del mh
 check_eq "mh: removing it puts every client back" "$before" "$(choices lab_a mh)"
@@ -146,7 +165,9 @@ per_server() { # "N11 N12 ... N17": the clients each server got
 for sched in rr wrr lc wlc sh mh; do
 	a service set w sched $sched
 	a persist del w
-	a -j show w >/dev/null # recount the live connections: none
+	# The GC recounts the live connections each second: none now.
+	check "$sched: the servers' live connections recounted to none" \
+		wait_for 5 no_active w
 	n=($(per_server "$(choices lab_a w)"))
 	echo "# $sched: ${n[*]}"
 	case $sched in
