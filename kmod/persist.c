@@ -29,7 +29,6 @@
 #include <net/netfilter/nf_conntrack_core.h>
 
 #include "casvip.h"
-#include "compat.h"
 
 #define CASVIP_GC_INTERVAL HZ
 /* Every so many GC runs, look for kept connections that are all gone. */
@@ -446,9 +445,15 @@ static enum probe_state probe_check(struct net *net,
 
 	if (p == CASVIP_PROBE_LOST)
 		return PROBE_DEAD;
+	/*
+	 * Not found: gone, or not confirmed yet. nf_conncount gives an
+	 * unconfirmed connection two jiffies, but the sender can be
+	 * preempted (or its vCPU stalled) between the NAT hook and the
+	 * confirmation for longer: give it a second, one GC period.
+	 */
 	h = nf_conntrack_find_get(net, &p->zone, &p->tuple);
-	if (!h) /* gone, or not confirmed yet (as nf_conncount judges) */
-		return (u32)jiffies - p->born < 2 ? PROBE_PENDING : PROBE_DEAD;
+	if (!h)
+		return (u32)jiffies - p->born < HZ ? PROBE_PENDING : PROBE_DEAD;
 	ct = nf_ct_tuplehash_to_ctrack(h);
 	assured = test_bit(IPS_ASSURED_BIT, &ct->status);
 	nf_ct_put(ct);
@@ -527,12 +532,16 @@ static bool gc_new(struct casvip_service *svc, struct casvip_persist *e,
 		}
 		break;
 	case PROBE_PENDING:
+		/*
+		 * Its first connection is in the table, or about to be: live,
+		 * although nf_conncount may have dropped it, unconfirmed.
+		 */
+		count = max(count, 1U);
 		break;
 	}
 	if (count)
 		gc_count(e, count);
-	else if (e->probe == CASVIP_PROBE_LOST ||
-		 (u32)jiffies - e->probe->born >= 2)
+	else
 		persist_unlink(svc, e, false);
 	return true;
 }
