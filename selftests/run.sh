@@ -19,7 +19,9 @@
 # With --fuzz N, test_nlfuzz.sh sends N messages as root and N unprivileged
 # (instead of its default million each); with no test named, only it runs.
 # With --no-host, not the host-side tests (selftests/plant.sh runs only the
-# VM tests it names).
+# VM tests it names). CASVIP_KARGS adds to the test kernel's command line
+# (CASVIP_KARGS=loglevel=7 shows every kernel message on the console log).
+# Each VM test's time is printed as "# vm: KVER: TEST took N s".
 #
 # usage: selftests/run.sh [--kernel-root DIR]... [--debug] [--fuzz N]
 #                         [--no-host] [VM_TEST...]   (default: every VM test)
@@ -119,7 +121,8 @@ vm_tests() { # KVER KERNEL MODROOT KO OUT SECS [KERNEL_ARG...]
 		sed -n '/@@@ casvip begin/,/^@@@ dmesg begin/p' |
 		grep -av '@@@' >"$out/tests.log"
 	count <"$out/tests.log"
-	while read -r _ _ t code; do
+	while read -r _ _ t code secs; do
+		echo "# vm: $kver: $t took $secs s"
 		[ "$code" = 0 ] || result "not ok" "vm: $kver: $t exited with status $code"
 	done < <(grep -a '^@@@ exit' "$out/console.log" | tr -d '\r')
 
@@ -163,13 +166,13 @@ debug_checks() { # OUT
 	fi
 }
 
-kargs=()
+kargs=(${CASVIP_KARGS:-})
 secs=900
 if [ -n "$debug" ]; then
 	# KASAN, lockdep and kmemleak under TCG: several times slower; the
 	# netlink fuzzer sends fewer messages, clients wait longer (lib.sh).
 	secs=3600
-	kargs=(panic_on_warn=1 casvipfuzz=100000 casvipslow=1)
+	kargs+=(panic_on_warn=1 casvipfuzz=100000 casvipslow=1)
 fi
 if [ -n "$fuzz" ]; then
 	# About 0.1 ms a message under TCG, two runs of N (more on a debug kernel).
