@@ -37,6 +37,7 @@ static int __net_init casvip_net_init(struct net *net)
 static void __net_exit casvip_net_exit(struct net *net)
 {
 	struct casvip_net *cn = casvip_pernet(net);
+	bool hooked;
 
 	/*
 	 * A namespace going away takes its connections with it; on module
@@ -44,10 +45,17 @@ static void __net_exit casvip_net_exit(struct net *net)
 	 * as deleting the services would, so that clients reconnect at once.
 	 */
 	mutex_lock(&cn->lock);
+	hooked = cn->hooked;
 	casvip_flush(cn, check_net(net));
 	mutex_unlock(&cn->lock);
 	cancel_delayed_work_sync(&cn->gc);
 	cancel_work_sync(&cn->evict);
+	/*
+	 * Unregistering the hooks does not wait for a packet already in
+	 * them, which reads @cn: freed as soon as this returns.
+	 */
+	if (hooked)
+		synchronize_net();
 }
 
 static struct pernet_operations casvip_net_ops = {

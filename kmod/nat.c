@@ -440,11 +440,19 @@ static int learn_iter(struct nf_conn *ct, void *data)
 	if (!srv || !casvip_server_usable(srv))
 		return 0;
 	casvip_persist_mask(v->svc, &o->src.u3, &client);
+	/* Bottom halves are off, which RCU honours; lockdep wants the lock. */
+	rcu_read_lock();
 	l->learned += casvip_persist_learn(v->svc, &client, srv);
+	rcu_read_unlock();
 	return 0;
 }
 
-/* Persistence from the conntrack table: connections learnt. */
+/*
+ * Persistence from the conntrack table: connections learnt. learn_iter()
+ * runs under a bucket lock and takes the persistence locks: those nest a
+ * connection list's lock outside them, never inside (nf_conncount takes a
+ * bucket lock under it, to reap an expired connection).
+ */
 unsigned int casvip_conns_learn(struct casvip_net *cn)
 {
 	struct learn l = { .cn = cn };

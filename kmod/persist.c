@@ -251,22 +251,22 @@ int casvip_persist_pin(struct casvip_service *svc,
 static bool persist_unlink(struct casvip_service *svc, struct casvip_persist *e,
 			   bool force)
 {
-	spin_lock_bh(&svc->persist_lock);
-	spin_lock(&e->conns.list_lock);
+	/* The list's lock first: see casvip_conns_learn(). */
+	spin_lock_bh(&e->conns.list_lock);
 	if (!force && e->conns.count) {
-		spin_unlock(&e->conns.list_lock);
-		spin_unlock_bh(&svc->persist_lock);
+		spin_unlock_bh(&e->conns.list_lock);
 		return false;
 	}
+	spin_lock(&svc->persist_lock);
 	/*
 	 * Out of the table before it is marked: a packet that sees the mark
 	 * binds its client again, and must not find the entry.
 	 */
 	rhashtable_remove_fast(&svc->persist, &e->node, persist_params);
 	WRITE_ONCE(e->gone, true);
-	spin_unlock(&e->conns.list_lock);
 	list_del(&e->list);
-	spin_unlock_bh(&svc->persist_lock);
+	spin_unlock(&svc->persist_lock);
+	spin_unlock_bh(&e->conns.list_lock);
 	atomic_dec(&svc->npersist);
 	if (e->probe)
 		probe_free(e->probe);
@@ -316,15 +316,15 @@ static bool persist_go_idle(struct casvip_service *svc,
 {
 	bool idle;
 
-	spin_lock_bh(&svc->persist_lock);
-	spin_lock(&e->conns.list_lock);
+	spin_lock_bh(&e->conns.list_lock);
 	idle = !e->conns.count;
 	if (idle) {
 		WRITE_ONCE(e->idle, now + 1);
+		spin_lock(&svc->persist_lock);
 		list_move_tail(&e->list, &svc->persist_idle);
+		spin_unlock(&svc->persist_lock);
 	}
-	spin_unlock(&e->conns.list_lock);
-	spin_unlock_bh(&svc->persist_lock);
+	spin_unlock_bh(&e->conns.list_lock);
 	return idle;
 }
 
