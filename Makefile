@@ -7,8 +7,10 @@
 #                 (KERNEL=bookworm or KERNEL=trixie: on one of them)
 #   make trixie   a Debian 13 build root in build/trixie (its kernel,
 #                 modules, headers and gcc-14) and casvip.ko built in it
-#   make check-debug  the VM tests again on a debug kernel (KASAN, lockdep,
+#   make check-debug  the VM tests about the module's memory, locks and
+#                 object lifetimes again on a debug kernel (KASAN, lockdep,
 #                 kmemleak, debugobjects) built from linux-source-6.1
+#                 (DEBUG_TESTS=all: every VM test; or names some)
 #   make install  casvipctl, man pages, completion, systemd unit, the module
 #                 through DKMS (DESTDIR= stages it instead); make uninstall
 #   make fuzz     the netlink fuzzer alone in the VM, FUZZ messages as root
@@ -80,6 +82,12 @@ trixie: ctl
 	scripts/dkms-build.sh $(TRIXIE) $(STAGE)/usr/src/casvip-$(VERSION) \
 		$(TRIXIE)/casvip
 
+# What check-debug runs: the tests that drive the module's objects through
+# their lives (churn, faults, fuzzing, namespaces, floods, the pair's learnt
+# state); the others add userspace's side of the same kernel paths.
+DEBUG_TESTS ?= test_churn.sh test_datapath.sh test_faults.sh test_memory.sh \
+	test_nlfuzz.sh test_pair.sh test_persist.sh test_sched.sh netlink_test
+
 check-debug:
 	scripts/deps.sh debug
 	$(MAKE) ctl
@@ -91,12 +99,14 @@ check-debug:
 	rm -rf $(DEBUG)/casvip
 	cp -r $(STAGE)/usr/src/casvip-$(VERSION) $(DEBUG)/casvip
 	$(MAKE) -C $(DEBUG)/linux M=$(DEBUG)/casvip modules
-	selftests/run.sh --debug
+	selftests/run.sh --debug $(filter-out all,$(DEBUG_TESTS))
 
 demo: deps
 	$(MAKE) all
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
+	rm -rf $(STAGE)
+	$(MAKE) install DESTDIR=$(STAGE)
 	selftests/demo-vm.sh
 
 FUZZ ?= 10000000
@@ -110,7 +120,7 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
-	selftests/run.sh bench_persist.sh bench_conncount.sh bench_compare.sh
+	selftests/run.sh --no-host bench_persist.sh bench_conncount.sh bench_compare.sh
 	{ echo "kernel $$(scripts/kver.sh)"; \
 	  echo "runs 5 (newconn/stream.MODE), 3 (scale figures); each the median"; \
 	  grep -aE '^(persist|conncount|newconn|stream[14]|ratio|apply|dump)\.' \

@@ -54,6 +54,15 @@ health_of() { # N ADDR
 		jq -r ".[0].servers[] | select(.address == \"$2\") | .health"
 }
 
+# A debug kernel under TCG answers slower under the load below: a check
+# with a 1 s timeout failing twice there would take a server down and end
+# its sessions.
+if [ -n "$SLOW" ]; then
+	CHECK_TIMING="interval 2 timeout 2 rise 2 fall 3" CHECK_WAIT=30
+else
+	CHECK_TIMING="interval 1 timeout 1 rise 2 fall 2" CHECK_WAIT=10
+fi
+
 modprobe casvip
 pair_up
 cat >/tmp/pair.conf <<CONF
@@ -62,7 +71,7 @@ service outlook vip $VIP ports 135,60001-60002 sched mh persist 3600
 	server 10.0.2.12
 	server 10.0.2.13
 	server 10.0.2.14
-	check tcp 60002 interval 1 timeout 1 rise 2 fall 2
+	check tcp 60002 $CHECK_TIMING
 CONF
 for n in 1 2; do
 	pair_files $n
@@ -84,14 +93,14 @@ on2=$(awk '$2 == "srv2" { print $1 }' <<<"$before")
 kill "${servers[2]}"
 wait "${servers[2]}" 2>/dev/null
 both_down() { [ "$(health_of 1 10.0.2.12)$(health_of 2 10.0.2.12)" = downdown ]; }
-check "a server fails: both boxes mark it down" wait_for 10 both_down
+check "a server fails: both boxes mark it down" wait_for $CHECK_WAIT both_down
 moved=$(cl /tests/vipclient $VIP 60001 $on2 | awk '{ print $1, $3 }')
 check_eq "its clients moved to the others ($(wc -w <<<"$on2") clients)" "" \
 	"$(awk '$2 == "srv2" || $2 !~ /^srv/' <<<"$moved")"
 $ip netns exec lab_s2 /tests/fakecas -e srv2 $PAIR_PORTS &
 servers[2]=$!
 both_up() { [ "$(health_of 1 10.0.2.12)$(health_of 2 10.0.2.12)" = upup ]; }
-check "it comes back: both boxes mark it up" wait_for 10 both_up
+check "it comes back: both boxes mark it up" wait_for $CHECK_WAIT both_up
 check_eq "the moved clients stay where they moved" "$moved" \
 	"$(cl /tests/vipclient $VIP 60002 $on2 | awk '{ print $1, $3 }')"
 
@@ -141,13 +150,21 @@ echo "# failover: no new connection answered for $took ms;" \
 echo "# sessions: $held of 40 held, $broken broke, longest echo gap $gap ms"
 echo "# clients that reached two servers in $((end / 1000)) s: $split" \
 	"($(wc -w <<<"$on2") had moved off a failed server)"
-check "new connections back within 1 s of the master's death ($took ms)" \
-	test "$took" -le $((SLOW ? 3000 : 1000))
-check "and of the move back ($took_back ms)" \
-	test "$took_back" -le $((SLOW ? 3000 : 1000))
-check_eq "no session broke" 0 "$broken"
-check "every session's longest echo gap under 1.5 s ($gap ms)" \
-	test "${gap:-9999}" -lt $((SLOW ? 4000 : 1500))
+if [ -n "$SLOW" ]; then
+	# The debug kernel is here for what the pair does to the module;
+	# under TCG it keeps no timing that a failover could be judged by.
+	for what in "new connections back within 1 s" "and of the move back" \
+		"no session broke" "every session's longest echo gap under 1.5 s"; do
+		ktap_skip "$what" "timings, on a debug kernel"
+	done
+else
+	check "new connections back within 1 s of the master's death ($took ms)" \
+		test "$took" -le 1000
+	check "and of the move back ($took_back ms)" test "$took_back" -le 1000
+	check_eq "no session broke" 0 "$broken"
+	check "every session's longest echo gap under 1.5 s ($gap ms)" \
+		test "${gap:-9999}" -lt 1500
+fi
 check_eq "every client on one server all along, the moved ones too" "" \
 	"$(split_clients 0 "$end")"
 check_eq "the moved clients are where they moved" "" \
@@ -166,6 +183,7 @@ for n in 1 2; do
 	grep -ai "script\|error\|warn\|entering" /root/lb$n/keepalived.log | tail -n 6 | sed "s/^/# lb$n keepalived: /"
 	echo "# lb$n: notify: $(tr '\n' ' ' </root/lb$n/notify.log 2>/dev/null)"
 	grep -ai "error\|fail\|resync" /root/lb$n/conntrackd.log | tail -n 5 | sed "s/^/# lb$n conntrackd: /"
+	tail -n 4 /root/lb$n/healthd.log | sed "s/^/# lb$n healthd: /"
 done
 pair_down
 ktap_done

@@ -32,10 +32,13 @@ balancer() { # NAMESPACE
 	} | $ip -n "$ns" -batch -
 }
 
-# Each client once, to the VIP; then "client server" for every entry.
+# Each client once, to the VIP; then "client server" for every entry. The
+# earlier rounds' flows go first: a datagram whose source port happened to
+# be one of them would follow its old binding and make no entry.
 choices() { # NAMESPACE SERVICE [PORTS]
 	local i srcs=
 	for ((i = 1; i <= N; i++)); do srcs="$srcs 10.0.1.$i"; done
+	$ip netns exec "$1" conntrack -F 2>/dev/null
 	$ip netns exec "$1" /tests/vipclient -u -t 1 10.0.0.100 "${3:-135}" \
 		$srcs >/dev/null
 	$ip netns exec "$1" casvipctl -j persist show "$2" |
@@ -120,6 +123,7 @@ a service del mh
 a service add lc vip 10.0.0.100 proto udp ports 135,60001-60002 sched lc
 a server add lc 10.0.2.11
 a server add lc 10.0.2.12
+$ip netns exec lab_a conntrack -F 2>/dev/null # as choices() does
 # One client with three live flows (one per port, all to its server).
 $ip netns exec lab_a /tests/vipclient -u -t 1 10.0.0.100 135,60001,60002 \
 	10.0.1.1 >/dev/null
