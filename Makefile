@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-#   make demo     a CAS array lab in the VM: clients stick, a server fails
+#   make demo     a CAS array lab in the VM: clients stick, a server fails,
+#                 a pair fails over
 #   make          build kmod/casvip.ko and ctl/casvipctl
 #   make check    install what is missing, build, run every test: the VM
 #                 tests on Debian 12's and Debian 13's cloud kernels

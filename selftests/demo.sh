@@ -4,6 +4,9 @@
 # Eight Outlook clients connect to the endpoint mapper (135) and to the
 # static RPC ports (60001, 60002); each sticks to one CAS. Then a CAS goes
 # down and its clients move to the others, the rest stay where they were.
+# Then a redundant pair (pair.sh, README "A redundant pair"): the master
+# dies under Outlook sessions, the standby takes over, every session goes
+# on and every client stays on its CAS.
 . /tests/lib.sh >/dev/null
 . /tests/topo.sh
 
@@ -53,4 +56,50 @@ table
 say "The conntrack table of the balancer (conntrack -L), first lines"
 lb conntrack -L 2>/dev/null | grep 'dst=10.0.0.100' | head -n 4
 topo_down
+for ns in $($ip netns list | awk '/^lab_/ { print $1 }'); do
+	$ip netns del "$ns"
+done
+
+say "A redundant pair: lb1 master, lb2 standby (keepalived, conntrackd)"
+. /tests/pair.sh
+pair_up
+{
+	grep -v '^#' /tmp/casvip.conf
+	echo "	check tcp 60002 interval 1 timeout 1 rise 2 fall 2"
+} >/tmp/pair.conf
+echo "# the same configuration on both, with a health check:"
+cat /tmp/pair.conf
+for n in 1 2; do
+	pair_files $n
+	CASVIP_KEEPALIVED_CONF=/root/lb$n/keepalived.conf \
+		lb$n casvipctl apply /tmp/pair.conf >/dev/null
+done
+pair_start 1
+sleep 1
+pair_start 2
+wait_for 10 holder_is lb1
+echo "# the VIP is on: $(vip_holder)"
+say "Eight Outlook sessions through lb1 (a byte echoed every 100 ms)"
+cl /tests/vipsession 12 $VIP 60001 $(clients 1 8) >/tmp/sessions &
+sessions=$!
+table
+sleep 3
+say "lb2 learnt their clients from conntrackd's copy of lb1's connections"
+run lb2 casvipctl persist show outlook
+say "lb1 dies: keepalived and conntrackd killed, its links down"
+exec 3>&2 2>/dev/null # not bash's word of each job it reaps
+kill -KILL -- -"${kad[1]}"
+kill -KILL "${ctd[1]}" "${lrn[1]}" "${hd[1]}"
+for dev in eth0 eth1 sync0; do $ip -n lab_lb1 link set $dev down; done
+start=${EPOCHREALTIME/./}
+wait_for 5 holder_is lb2
+echo "# lb2 holds the VIP $(((${EPOCHREALTIME/./} - start) / 1000)) ms later"
+wait "${kad[1]}" "${ctd[1]}" "${lrn[1]}" "${hd[1]}"
+exec 2>&3 3>&-
+say "The same CAS for each client, through lb2"
+table
+say "The sessions: server, longest echo gap (ms), state"
+wait $sessions
+sort -t. -k4 -n /tmp/sessions
+pair_down
 ktap_done >/dev/null

@@ -15,6 +15,9 @@ for f in usr/sbin/casvipctl usr/share/man/man8/casvipctl.8 \
 	usr/share/man/man5/casvip.conf.5 \
 	usr/share/bash-completion/completions/casvipctl \
 	lib/systemd/system/casvip.service lib/systemd/system/casvip-healthd.service \
+	lib/systemd/system/casvip-learn.service usr/lib/casvip/keepalived-notify \
+	usr/share/doc/casvip/examples/keepalived.conf \
+	usr/share/doc/casvip/examples/conntrackd.conf \
 	etc/casvip/casvip.conf \
 	usr/src/casvip-0.1/dkms.conf usr/src/casvip-0.1/kmod/nat.c \
 	usr/src/casvip-0.1/include/uapi/linux/casvip.h; do

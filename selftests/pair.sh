@@ -107,11 +107,12 @@ pair_start() {
 	ctd[$n]=$!
 	sleep 0.3
 	# A process group of its own: keepalived forks its VRRP child.
-	setsid $ip netns exec lab_lb$n keepalived -n -l -D -P \
+	setsid $ip netns exec lab_lb$n keepalived -n -l -G -D -P \
 		-f $d/keepalived.conf -p $d/keepalived.pid -r $d/vrrp.pid \
 		>>$d/keepalived.log 2>&1 &
 	kad[$n]=$!
-	$ip netns exec lab_lb$n casvipctl healthd /tmp/pair.conf 2>$d/healthd.log &
+	CASVIP_KEEPALIVED_CONF=$d/keepalived.conf \
+		$ip netns exec lab_lb$n casvipctl healthd /tmp/pair.conf 2>$d/healthd.log &
 	hd[$n]=$!
 	$ip netns exec lab_lb$n casvipctl persist learn --follow >$d/learn.log 2>&1 &
 	lrn[$n]=$!
