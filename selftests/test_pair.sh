@@ -132,7 +132,7 @@ back=$(now_ms)
 kill -TERM "${kad[2]}"
 wait "${kad[2]}" 2>/dev/null
 check "the move back: lb1 takes over" wait_for 5 holder_is lb1
-setsid $ip netns exec lab_lb2 keepalived -n -l -D -P -f /root/lb2/keepalived.conf \
+setsid $ip netns exec lab_lb2 keepalived -n -l -G -D -P -f /root/lb2/keepalived.conf \
 	-p /root/lb2/keepalived.pid -r /root/lb2/vrrp.pid >>/root/lb2/keepalived.log 2>&1 &
 kad[2]=$!
 wait $loop_pids

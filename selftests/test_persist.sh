@@ -63,8 +63,12 @@ check_eq "a proven one stays after its connections closed" "0 true" \
 	"$(c -j persist show cas client 10.0.1.1 | jq -r '.[0] | "\(.conns) \(.proven)"')"
 
 # --- a flood of spoofed SYNs at a default service ---------------------------
-# A debug kernel floods less: it checks memory, not figures.
-FLOOD=$((SLOW ? 10000 : 50000)) CAP=$((SLOW ? 4000 : 20000))
+# A debug kernel checks memory, not figures: it floods less, paced (300
+# a second), and below the cap. At the cap the conntrack table is full
+# too, and a real client's SYN gets in only where conntrack finds an
+# unanswered one to drop among the few buckets its hash names: under TCG
+# on a debug kernel, one of its retries in 15 s did not, now and then.
+FLOOD=$((SLOW ? 3000 : 50000)) CAP=$((SLOW ? 4000 : 20000))
 c flush
 old_max=$(sysctl -n net.netfilter.nf_conntrack_max)
 sysctl -qw net.netfilter.nf_conntrack_max=$CAP
@@ -75,7 +79,7 @@ check_eq "a default service's limit is nf_conntrack_max" $CAP "$limit"
 check "show says so" grep -q "persist-max $CAP (auto)" <<<"$(c show cas)"
 before=$(answers $VIP $PORTS $(clients 1 20) | sort -u)
 rm -f /tmp/during
-cl /tests/synflood $VIP 135 10.64.0.1 $FLOOD >/tmp/flood.out &
+cl /tests/synflood $VIP 135 10.64.0.1 $FLOOD ${SLOW:+300} >/tmp/flood.out &
 flood=$!
 max=0 rounds=0
 while kill -0 $flood 2>/dev/null; do
