@@ -240,13 +240,10 @@ static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 	s->up = (unsigned long *)&s->srv[n];
 	s->table = (u16 *)((char *)s->up + up_size);
 	memcpy(s->srv, tmp, n * sizeof(*tmp));
-	for (i = 0; i < n; i++) {
-		if (!mh || eligible(tmp[i])) {
-			if (mh)
-				__set_bit(i, s->up);
-			s->nup++;
-		}
-	}
+	for (i = 0; mh && i < n; i++)
+		if (eligible(tmp[i]))
+			__set_bit(i, s->up);
+	s->nup = mh ? bitmap_weight(s->up, n) : n;
 	if (len && build_table(svc, s)) {
 		kvfree(s);
 		s = NULL;
