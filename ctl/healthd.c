@@ -230,6 +230,7 @@ static int build(struct healthd *h, const struct cv_config *cfg)
 		for (size_t k = 0; k < svc->nsrv; k++) {
 			struct server_state *s = &servers[ns];
 
+			memset(s, 0, sizeof(*s));
 			snprintf(s->service, sizeof(s->service), "%s", svc->name);
 			s->addr = svc->servers[k].addr;
 			s->up = svc->servers[k].health == CASVIP_HEALTH_UP;

@@ -156,6 +156,8 @@ check "SIGHUP: the file is read again" grep -q "reading /tmp/h.conf again" /tmp/
 kill -TERM $healthd
 wait $healthd
 check_eq "SIGTERM: healthd exits cleanly" 0 $?
+check_eq "the kernel took every result healthd set" "" \
+	"$(grep 'cannot set' /tmp/healthd.log)"
 
 # 200 servers, checked at once: they all time out within one interval.
 {
@@ -188,6 +190,8 @@ check "... after their 1 s timeout, within 20 s: all at once ($took ms)" \
 	test "$took" != never -a "${took:-0}" -ge 1000 -a "${took:-0}" -le 20000
 kill -TERM $healthd
 wait $healthd
+check_eq "... each of the 200 set without an error" "" \
+	"$(grep 'cannot set' /tmp/big.log)"
 
 kill ${rpc[@]} 2>/dev/null
 wait ${rpc[@]} 2>/dev/null
