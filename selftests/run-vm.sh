@@ -14,13 +14,13 @@ fi
 # nf_hooks_needed static keys flipped with a namespace's last hook going
 # away. A chain at each IPv4 and IPv6 hook of this namespace holds those
 # keys on for the whole run.
-nft -f - <<'HOOKS'
+nft -f - <<'HOOKS' || echo "@@@ exit nft-hook-table 1 0"
 table inet casvip_vm {
-	chain pre { type filter hook prerouting priority 0; }
-	chain in { type filter hook input priority 0; }
-	chain fwd { type filter hook forward priority 0; }
-	chain out { type filter hook output priority 0; }
-	chain post { type filter hook postrouting priority 0; }
+	chain hold_pre { type filter hook prerouting priority 0; }
+	chain hold_in { type filter hook input priority 0; }
+	chain hold_fwd { type filter hook forward priority 0; }
+	chain hold_out { type filter hook output priority 0; }
+	chain hold_post { type filter hook postrouting priority 0; }
 }
 HOOKS
 printf '\n@@@ casvip begin\n'
