@@ -9,21 +9,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "cmd.h"
 #include "config.h"
 #include "json.h"
 #include "nl.h"
 
-/* The running state, every service with its servers. */
+/* The running state, every service with its servers and checks. */
 static int running(struct cv_nl *nl, struct cv_config *cfg)
 {
 	int ret = cv_dump_services(nl, &cfg->svcs, &cfg->n);
+	char err[CV_ERRLEN];
 
 	for (size_t i = 0; !ret && i < cfg->n; i++)
 		ret = cv_dump_servers(nl, &cfg->svcs[i]);
-	if (ret)
+	if (ret) {
 		cv_report(nl, ret, "cannot read the running state of", "casvip");
-	return ret;
+		return ret;
+	}
+	for (size_t i = 0; i < cfg->n; i++)
+		if (cv_service_checks(&cfg->svcs[i], err)) {
+			fprintf(stderr, "Error: %s\n", err);
+			cv_config_free(cfg);
+			return -EINVAL;
+		}
+	return 0;
 }
 
 static int cmd_save(struct cv_nl *nl, int argc, char **argv)
@@ -54,20 +64,37 @@ static int cmd_save(struct cv_nl *nl, int argc, char **argv)
 						 CV_WEIGHT | CV_ADMIN);
 				printf("\n");
 			}
+			if (s->unchecked)
+				printf("\tcheck none\n");
+			for (size_t j = 0; j < s->nchecks; j++) {
+				printf("\t");
+				cv_format_check(stdout, &s->checks[j]);
+				printf("\n");
+			}
 		}
 	}
 	cv_config_free(&cfg);
 	return CV_EXIT_OK;
 }
 
-/* Read and check a file; 0, or the exit status to return. */
+/*
+ * Read and check a file, with each service's checks as the kernel is to
+ * keep them; 0, or the exit status to return.
+ */
 static int load(const char *path, struct cv_config *cfg)
 {
 	struct cv_diag d = { .path = path, .f = stderr };
+	char err[CV_ERRLEN];
 
 	if (cv_config_read(&d, cfg))
 		return CV_EXIT_FAIL;
 	cv_config_lint(&d, cfg);
+	for (size_t i = 0; !d.errors && i < cfg->n; i++)
+		if (cv_service_udata(&cfg->svcs[i], err)) {
+			fprintf(stderr, "%s:%d: error: %s\n", path,
+				cfg->svcs[i].line, err);
+			d.errors++;
+		}
 	if (d.errors) {
 		fprintf(stderr, "%s: %d error%s: nothing changed\n", path,
 			d.errors, d.errors == 1 ? "" : "s");
@@ -128,6 +155,12 @@ static unsigned int service_diff(const struct cv_service *want,
 		d |= CV_NETMASK;
 	if (want->persist_max != have->persist_max)
 		d |= CV_PERSIST_MAX;
+	if (want->alldown != have->alldown)
+		d |= CV_ALLDOWN;
+	if (want->udata_len != have->udata_len ||
+	    (want->udata_len &&
+	     memcmp(want->udata, have->udata, want->udata_len)))
+		d |= CV_CHECKS;
 	if (want->snat != have->snat ||
 	    (want->snat == CASVIP_SNAT_ADDR &&
 	     !cv_addr_eq(&want->snat_addr, &have->snat_addr)))
@@ -192,6 +225,71 @@ static void describe(struct plan *p, uint8_t cmd, const struct cv_service *svc,
 	else if (p->dry_run)
 		printf("%s\n", text);
 	free(text);
+}
+
+/* The line of @svc's checks at @p, if any, and its length in *@len. */
+static const char *next_line(const struct cv_service *svc, const char *p,
+			     size_t *len)
+{
+	const char *end, *nl;
+
+	if (!svc->udata)
+		return NULL;
+	end = svc->udata + svc->udata_len;
+	if (p >= end)
+		return NULL;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	*len = (size_t)((nl ? nl : end) - p);
+	return p;
+}
+
+static bool has_line(const struct cv_service *svc, const char *line,
+		     size_t len)
+{
+	const char *p;
+	size_t n;
+
+	for (p = svc ? next_line(svc, svc->udata, &n) : NULL; p;
+	     p = next_line(svc, p + n + 1, &n))
+		if (n == len && !memcmp(p, line, len))
+			return true;
+	return false;
+}
+
+/* The check lines of @from that @other lacks, as check @verb commands. */
+static void describe_lines(struct plan *p, const char *verb,
+			   const struct cv_service *from,
+			   const struct cv_service *other)
+{
+	const char *line;
+	size_t len;
+
+	for (line = next_line(from, from->udata, &len); line;
+	     line = next_line(from, line + len + 1, &len)) {
+		char *text = NULL;
+
+		if (has_line(other, line, len) || len < 6)
+			continue;
+		p->changes++;
+		/* "check TYPE ..." says "check VERB SERVICE TYPE ...". */
+		if (asprintf(&text, "check %s %s %.*s", verb, from->name,
+			     (int)len - 6, line + 6) < 0)
+			continue;
+		if (cv_opts.json)
+			jw_str(&p->w, NULL, text);
+		else if (p->dry_run)
+			printf("%s\n", text);
+		free(text);
+	}
+}
+
+/* Say how the checks of @have (none if NULL) become those of @want. */
+static void describe_checks(struct plan *p, const struct cv_service *want,
+			    const struct cv_service *have)
+{
+	if (have)
+		describe_lines(p, "del", have, want);
+	describe_lines(p, "add", want, have);
 }
 
 /* Send a request made of one service; report its failure. */
@@ -288,7 +386,15 @@ static int servers_sync(struct plan *p, const struct cv_service *want,
 		unsigned int d = 0;
 
 		if (!h) {
-			batch_add(p, &add, want, w, CV_WEIGHT | CV_ADMIN);
+			struct cv_server n = *w;
+			unsigned int g = CV_WEIGHT | CV_ADMIN |
+					 (w->given & CV_HEALTH);
+
+			if (want->nchecks && !(w->given & CV_HEALTH)) {
+				cv_server_starts_down(&n);
+				g |= CV_HEALTH | CV_REASON;
+			}
+			batch_add(p, &add, want, &n, g);
 			continue;
 		}
 		if (w->weight != h->weight)
@@ -319,7 +425,7 @@ static int sync_all(struct plan *p, const struct cv_config *want,
 {
 	const unsigned int all = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED |
 				 CV_PERSIST | CV_NETMASK | CV_SNAT |
-				 CV_PERSIST_MAX;
+				 CV_PERSIST_MAX | CV_ALLDOWN;
 	int ret = 0;
 
 	for (size_t i = 0; !ret && i < have->n; i++) {
@@ -334,11 +440,14 @@ static int sync_all(struct plan *p, const struct cv_config *want,
 		const struct cv_service *h = find_service(have, w->name);
 		unsigned int d = h ? service_diff(w, h) : 0;
 
-		if (d) {
-			describe(p, CASVIP_CMD_SERVICE_SET, w, d, NULL, 0);
+		if (d & ~CV_CHECKS)
+			describe(p, CASVIP_CMD_SERVICE_SET, w, d & ~CV_CHECKS,
+				 NULL, 0);
+		if (d & CV_CHECKS)
+			describe_checks(p, w, h);
+		if (d)
 			ret = send_service(p, CASVIP_CMD_SERVICE_SET, w, d, NULL,
 					   0);
-		}
 		if (!ret && h)
 			ret = servers_sync(p, w, h);
 	}
@@ -353,13 +462,17 @@ static int sync_all(struct plan *p, const struct cv_config *want,
 			return -ENOMEM;
 		describe(p, CASVIP_CMD_SERVICE_NEW, w, all, NULL, 0);
 		for (size_t j = 0; j < w->nsrv; j++) {
-			describe(p, CASVIP_CMD_SERVER_NEW, w, 0, &w->servers[j],
-				 CV_WEIGHT | CV_ADMIN);
+			/* Its first servers are up, unless said: unchecked all. */
+			unsigned int g = CV_WEIGHT | CV_ADMIN |
+					 (w->servers[j].given & CV_HEALTH);
+
+			describe(p, CASVIP_CMD_SERVER_NEW, w, 0, &w->servers[j], g);
 			srvs[j] = w->servers[j];
-			srvs[j].given = CV_WEIGHT | CV_ADMIN;
+			srvs[j].given = g;
 		}
-		ret = send_service(p, CASVIP_CMD_SERVICE_NEW, w, all, srvs,
-				   w->nsrv);
+		describe_checks(p, w, NULL);
+		ret = send_service(p, CASVIP_CMD_SERVICE_NEW, w,
+				   all | CV_CHECKS, srvs, w->nsrv);
 		free(srvs);
 	}
 	return ret;

@@ -67,6 +67,9 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 			ret = parse_netmask(v, svc, err);
 		} else if (!strcmp(k, "snat")) {
 			ret = cv_parse_snat(v, svc, err);
+		} else if (!strcmp(k, "alldown")) {
+			ret = cv_parse_alldown(v, &svc->alldown, err);
+			svc->given |= CV_ALLDOWN;
 		} else {
 			snprintf(err, CV_ERRLEN, "unknown keyword \"%s\"", k);
 			return -1;
@@ -115,7 +118,7 @@ int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 					 &srv->weight, err))
 				return -1;
 			srv->given |= CV_WEIGHT;
-		} else if (set && !strcmp(k, "health")) {
+		} else if (!strcmp(k, "health")) {
 			v = cv_lookup(cv_health_names, __CASVIP_HEALTH_MAX,
 				      argv[1]);
 			if (v < 0) {

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "cmd.h"
+#include "config.h"
 #include "json.h"
 #include "nl.h"
 
@@ -95,7 +97,33 @@ static const char *admin_text(const struct cv_server *srv)
 	return drained(srv) ? "drained" : cv_admin_name(srv->admin);
 }
 
-static void json_server(struct jw *w, const struct cv_server *srv)
+/*
+ * How long a health result may stand while its checker runs: two rounds
+ * of the slowest check, and 2 s to spare. 0: no checks, no limit.
+ */
+static uint64_t stale_after_ms(const struct cv_service *svc)
+{
+	uint64_t most = 0;
+
+	for (size_t i = 0; i < svc->nchecks; i++) {
+		uint64_t round = (uint64_t)svc->checks[i].interval_ms +
+				 svc->checks[i].timeout_ms;
+
+		if (round > most)
+			most = round;
+	}
+	return most ? 2 * most + 2000 : 0;
+}
+
+static bool stale(const struct cv_service *svc, const struct cv_server *srv)
+{
+	uint64_t limit = stale_after_ms(svc);
+
+	return limit && srv->health_age_ms > limit;
+}
+
+static void json_server(struct jw *w, const struct cv_service *svc,
+			const struct cv_server *srv)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -105,8 +133,10 @@ static void json_server(struct jw *w, const struct cv_server *srv)
 	jw_str(w, "admin", cv_admin_name(srv->admin));
 	jw_str(w, "health", cv_health_name(srv->health));
 	jw_str(w, "health_reason", srv->reason);
+	jw_u64(w, "health_age_ms", srv->health_age_ms);
+	jw_bool(w, "health_stale", stale(svc, srv));
 	jw_u64(w, "active", srv->stats.active);
-	jw_str(w, "drained", drained(srv) ? "yes" : "no");
+	jw_bool(w, "drained", drained(srv));
 	json_stats(w, &srv->stats);
 	jw_end(w, '}');
 }
@@ -131,12 +161,29 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 				  cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
 				  cv_snat_name(svc->snat));
 	jw_u64(w, "num_servers", svc->nservers);
+	jw_u64(w, "num_usable", svc->nusable);
+	jw_str(w, "alldown", cv_alldown_name(svc->alldown));
+	jw_bool(w, "failing_open", svc->failing_open);
 	jw_u64(w, "persist_entries", svc->npersist);
 	json_stats(w, &svc->stats);
+	jw_begin(w, "checks", '[');
+	for (size_t i = 0; i < svc->nchecks; i++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		if (!f)
+			continue;
+		cv_format_check(f, &svc->checks[i]);
+		fclose(f);
+		jw_str(w, NULL, text + strlen("check "));
+		free(text);
+	}
+	jw_end(w, ']');
 	if (servers) {
 		jw_begin(w, "servers", '[');
 		for (size_t i = 0; i < svc->nsrv; i++)
-			json_server(w, &svc->servers[i]);
+			json_server(w, svc, &svc->servers[i]);
 		jw_end(w, ']');
 	}
 	jw_end(w, '}');
@@ -166,17 +213,26 @@ static void text_service(const struct cv_service *svc, bool servers)
 	       cv_proto_name(svc->proto),
 	       cv_format_addr(&svc->vip, a, sizeof(a)), ports);
 	printf("  sched %s  persist %" PRIu32 "s  netmask /%u  snat %s  servers %" PRIu32
-	       "  clients %" PRIu32 "  active %" PRIu64,
+	       " (%" PRIu32 " usable)  clients %" PRIu32 "  active %" PRIu64,
 	       cv_sched_name(svc->sched), svc->timeout, svc->netmask,
 	       svc->snat == CASVIP_SNAT_ADDR ?
 		       cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
 		       cv_snat_name(svc->snat),
-	       svc->nservers, svc->npersist, svc->stats.active);
+	       svc->nservers, svc->nusable, svc->npersist, svc->stats.active);
 	if (svc->persist_limit)
 		printf("  persist-max %" PRIu32 "%s  evicted %" PRIu64,
 		       svc->persist_limit, svc->persist_max ? "" : " (auto)",
 		       svc->stats.evicted);
 	printf("\n");
+	for (size_t i = 0; i < svc->nchecks; i++) {
+		printf("  ");
+		cv_format_check(stdout, &svc->checks[i]);
+		printf("\n");
+	}
+	if (svc->failing_open)
+		printf("  FAILING OPEN: every server is down; new clients go to the enabled ones (alldown open)\n");
+	else if (svc->nservers && !svc->nusable)
+		printf("  DOWN: no server takes new clients; they are refused\n");
 	if (cv_opts.stats) {
 		printf(" ");
 		text_stats_header();
@@ -210,7 +266,11 @@ static void text_service(const struct cv_service *svc, bool servers)
 			text_stats(&srv->stats);
 		else
 			printf("  %6" PRIu64, srv->stats.active);
-		if (srv->reason[0])
+		if (stale(svc, srv))
+			printf("  STALE: no result for %" PRIu64
+			       " s, is casvip-healthd running? It said: %s",
+			       srv->health_age_ms / 1000, srv->reason);
+		else if (srv->reason[0])
 			printf("  %s", srv->reason);
 		printf("\n");
 	}
@@ -241,7 +301,7 @@ void cv_print_servers(const struct cv_service *svc)
 
 		jw_begin(&w, NULL, '[');
 		for (size_t i = 0; i < svc->nsrv; i++)
-			json_server(&w, &svc->servers[i]);
+			json_server(&w, svc, &svc->servers[i]);
 		jw_end(&w, ']');
 		return;
 	}
@@ -330,6 +390,12 @@ int cv_show(struct cv_nl *nl, const char *name, bool servers)
 	if (ret)
 		return cv_report(nl, ret, "cannot show service",
 				 name ? name : "*");
+	for (size_t i = 0; i < n; i++) {
+		char err[CV_ERRLEN];
+
+		if (cv_service_checks(&svcs[i], err))
+			fprintf(stderr, "Warning: %s\n", err);
+	}
 	for (size_t i = 0; servers && i < n; i++) {
 		ret = cv_dump_servers(nl, &svcs[i]);
 		if (ret) {
@@ -352,6 +418,55 @@ static int cmd_show(struct cv_nl *nl, int argc, char **argv)
 	return cv_show(nl, argc ? argv[0] : NULL, true);
 }
 
+/*
+ * casvipctl status [SERVICE]: whether each service sends new clients to
+ * healthy servers. Exit status 3 if one does not: failing open or down.
+ */
+static int cmd_status(struct cv_nl *nl, int argc, char **argv)
+{
+	const char *name = argc ? argv[0] : NULL;
+	struct jw w = { .f = stdout };
+	struct cv_service *svcs;
+	int ret = CV_EXIT_OK;
+	size_t n;
+
+	if (argc > 1)
+		return cv_usage_error("help",
+				      "too many arguments to status: \"%s\"",
+				      argv[1]);
+	ret = cv_get_services(nl, name, &svcs, &n);
+	if (ret)
+		return cv_report(nl, ret, "cannot show service",
+				 name ? name : "*");
+	if (cv_opts.json)
+		jw_begin(&w, NULL, '[');
+	for (size_t i = 0; i < n; i++) {
+		const struct cv_service *s = &svcs[i];
+		const char *state = s->failing_open		   ? "failing-open" :
+				    s->nservers && !s->nusable ? "down" :
+								 "ok";
+
+		if (strcmp(state, "ok"))
+			ret = CV_EXIT_DEGRADED;
+		if (cv_opts.json) {
+			jw_begin(&w, NULL, '{');
+			jw_str(&w, "name", s->name);
+			jw_str(&w, "state", state);
+			jw_u64(&w, "num_servers", s->nservers);
+			jw_u64(&w, "num_usable", s->nusable);
+			jw_end(&w, '}');
+		} else {
+			printf("%s: %s, %" PRIu32 " of %" PRIu32
+			       " servers take new clients\n",
+			       s->name, state, s->nusable, s->nservers);
+		}
+	}
+	if (cv_opts.json)
+		jw_end(&w, ']');
+	cv_free_services(svcs, n);
+	return ret;
+}
+
 static int cmd_flush(struct cv_nl *nl, int argc, char **argv)
 {
 	if (argc)
@@ -369,25 +484,31 @@ static void usage(FILE *f)
 	      "  casvipctl service add NAME vip ADDR ports PORTS [proto tcp|udp]\n"
 	      "                        [sched rr|wrr|lc|wlc|sh|mh] [persist SECONDS]\n"
 	      "                        [netmask PREFIXLEN] [snat off|masquerade|ADDR]\n"
-	      "                        [persist-max ENTRIES|auto]\n"
+	      "                        [persist-max ENTRIES|auto] [alldown open|closed]\n"
 	      "  casvipctl service set NAME [the same keywords]\n"
 	      "  casvipctl service del NAME [keep-conns]\n"
 	      "  casvipctl service show [NAME]\n"
 	      "  casvipctl server add SERVICE ADDR [weight W] [enable|drain|disable]\n"
+	      "                       [health up|down]\n"
 	      "  casvipctl server set SERVICE ADDR [weight W] [enable|drain|disable]\n"
 	      "                       [health up|down] [keep-conns]\n"
 	      "  casvipctl server del SERVICE ADDR [keep-conns]\n"
 	      "  casvipctl server show SERVICE [ADDR]\n"
+	      "  casvipctl check add SERVICE TYPE ARG [interval S] [timeout S] [rise N]\n"
+	      "                        [fall N] [unforwarded]\n"
+	      "  casvipctl check del SERVICE TYPE ARG\n"
 	      "  casvipctl persist show [SERVICE] [client ADDR]\n"
 	      "  casvipctl persist add SERVICE client ADDR server ADDR\n"
 	      "  casvipctl persist del SERVICE [client ADDR]\n"
 	      "  casvipctl show [SERVICE]     services and their servers\n"
+	      "  casvipctl status [SERVICE]   whether each takes clients on healthy\n"
+	      "                               servers (exit 3 if one does not)\n"
 	      "  casvipctl flush              delete every service\n"
 	      "  casvipctl save               print the running state as a config file\n"
 	      "  casvipctl apply [--dry-run] [FILE|-]\n"
 	      "                               make the running state that of FILE\n"
 	      "  casvipctl lint [FILE]        check a config file\n"
-	      "  casvipctl healthd [FILE]     run FILE's checks, set servers up/down\n"
+	      "  casvipctl healthd            run the checks, set servers up/down\n"
 	      "  casvipctl check-server ADDR CHECK... [timeout SECONDS]\n"
 	      "                               CHECK: tcp PORT | rpc IFACE@PORT |\n"
 	      "                               epm IFACE=PORT[,IFACE=PORT...]\n"
@@ -402,7 +523,8 @@ static void usage(FILE *f)
 	      "FILE is /etc/casvip/casvip.conf by default: service lines with the\n"
 	      "keywords of service add, each followed by server lines with those of\n"
 	      "server add (see casvip.conf(5)).\n"
-	      "Exit status: 0 success, 1 the request failed, 2 usage error.\n",
+	      "Exit status: 0 success, 1 the request failed, 2 usage error,\n"
+	      "3 (status) a service is failing open or down.\n",
 	      f);
 }
 
@@ -419,7 +541,9 @@ static const struct cv_cmd objects[] = {
 	{ "service", cv_cmd_service, false },
 	{ "server", cv_cmd_server, false },
 	{ "persist", cv_cmd_persist, false },
+	{ "check", cv_cmd_check, false },
 	{ "show", cmd_show, true },
+	{ "status", cmd_status, true },
 	{ "list", cmd_show, true },
 	{ "flush", cmd_flush, true },
 	{ "check-server", cv_check_server, false },

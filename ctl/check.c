@@ -88,14 +88,21 @@ int cv_hcheck_parse(int argc, char **argv, struct cv_hcheck *h, char *err)
 	h->timeout_ms = CHECK_TIMEOUT_MS;
 	h->rise = CHECK_RISE;
 	h->fall = CHECK_FALL;
+	h->unforwarded = false;
 	for (int i = 2; i < argc; i += 2) {
 		uint32_t v;
-		unsigned int *to = !strcmp(argv[i], "interval") ? &h->interval_ms :
-				   !strcmp(argv[i], "timeout")	? &h->timeout_ms :
-				   !strcmp(argv[i], "rise")	? &h->rise :
-				   !strcmp(argv[i], "fall")	? &h->fall :
-								  NULL;
+		unsigned int *to;
 
+		if (!strcmp(argv[i], "unforwarded")) {
+			h->unforwarded = true;
+			i--; /* a word with no value */
+			continue;
+		}
+		to = !strcmp(argv[i], "interval") ? &h->interval_ms :
+		     !strcmp(argv[i], "timeout")  ? &h->timeout_ms :
+		     !strcmp(argv[i], "rise")	  ? &h->rise :
+		     !strcmp(argv[i], "fall")	  ? &h->fall :
+						    NULL;
 		if (!to) {
 			snprintf(err, CV_ERRLEN, "unknown check keyword \"%s\"",
 				 argv[i]);
@@ -116,19 +123,9 @@ int cv_hcheck_parse(int argc, char **argv, struct cv_hcheck *h, char *err)
 	return 0;
 }
 
-static void lower(char *dst, const char *src, size_t len)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < len; i++)
-		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32 :
-								 src[i]);
-	dst[i] = '\0';
-}
-
 void check_format(const struct check *c, char *buf, size_t len)
 {
-	char name[16];
+	char name[64];
 	size_t off;
 
 	if (c->type == CHECK_TCP) {
@@ -136,13 +133,13 @@ void check_format(const struct check *c, char *buf, size_t len)
 		return;
 	}
 	if (c->type == CHECK_RPC) {
-		lower(name, c->iface[0].name, sizeof(name));
+		dce_iface_format(&c->iface[0], name, sizeof(name));
 		snprintf(buf, len, "rpc %s@%u", name, c->port);
 		return;
 	}
 	off = (size_t)snprintf(buf, len, "epm");
 	for (unsigned int i = 0; i < c->nifaces && off < len; i++) {
-		lower(name, c->iface[i].name, sizeof(name));
+		dce_iface_format(&c->iface[i], name, sizeof(name));
 		off += (size_t)snprintf(buf + off, len - off, "%s%s=%u",
 					i ? "," : " ", name, c->want[i]);
 	}

@@ -31,6 +31,7 @@ struct check {
 struct cv_hcheck {
 	struct check c;
 	unsigned int interval_ms, timeout_ms, rise, fall;
+	bool unforwarded; /* meant for a port the service does not forward */
 	int line;
 };
 
@@ -40,7 +41,9 @@ struct cv_hcheck {
 #define CHECK_RISE 2
 #define CHECK_FALL 3
 
-/* "check TYPE ARG [interval S] [timeout S] [rise N] [fall N]" */
+/*
+ * "check TYPE ARG [interval S] [timeout S] [rise N] [fall N] [unforwarded]"
+ */
 int cv_hcheck_parse(int argc, char **argv, struct cv_hcheck *h, char *err);
 
 /* Parse "tcp 135", "rpc emsmdb@60001", "epm emsmdb=60001,nspi=60002". */

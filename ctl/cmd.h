@@ -8,7 +8,7 @@
 
 #include "model.h"
 
-enum { CV_EXIT_OK, CV_EXIT_FAIL, CV_EXIT_USAGE };
+enum { CV_EXIT_OK, CV_EXIT_FAIL, CV_EXIT_USAGE, CV_EXIT_DEGRADED };
 
 struct cv_nl;
 
@@ -56,6 +56,7 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 			 bool set, char *err);
 int cv_cmd_persist(struct cv_nl *nl, int argc, char **argv);
+int cv_cmd_check(struct cv_nl *nl, int argc, char **argv);
 int cv_check_server(struct cv_nl *nl, int argc, char **argv);
 int cv_healthd(struct cv_nl *nl, int argc, char **argv);
 

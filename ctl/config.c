@@ -57,8 +57,10 @@ void cv_service_defaults(struct cv_service *svc)
 		svc->netmask = svc->vip.family == AF_INET ? 32 : 128;
 	if (!(svc->given & CV_SNAT))
 		svc->snat = CASVIP_SNAT_OFF;
+	if (!(svc->given & CV_ALLDOWN))
+		svc->alldown = CASVIP_ALLDOWN_OPEN;
 	svc->given |= CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
-		      CV_NETMASK | CV_SNAT | CV_PERSIST_MAX;
+		      CV_NETMASK | CV_SNAT | CV_PERSIST_MAX | CV_ALLDOWN;
 }
 
 void cv_server_defaults(struct cv_server *srv)
@@ -68,6 +70,13 @@ void cv_server_defaults(struct cv_server *srv)
 	if (!(srv->given & CV_ADMIN))
 		srv->admin = CASVIP_ADMIN_ENABLED;
 	srv->given |= CV_WEIGHT | CV_ADMIN;
+}
+
+void cv_server_starts_down(struct cv_server *srv)
+{
+	srv->health = CASVIP_HEALTH_DOWN;
+	snprintf(srv->reason, sizeof(srv->reason), "not checked yet");
+	srv->given |= CV_HEALTH | CV_REASON;
 }
 
 static int split(char *line, char **words)
@@ -87,6 +96,28 @@ static int split(char *line, char **words)
 static void *grow(void *items, size_t n, size_t size)
 {
 	return realloc(items, (n + 1) * size);
+}
+
+int cv_add_check(struct cv_service *svc, int argc, char **argv, int line,
+		 char *err)
+{
+	struct cv_hcheck *p;
+
+	if (argc == 2 && !strcmp(argv[1], "none")) {
+		svc->unchecked = true;
+		return 0;
+	}
+	p = grow(svc->checks, svc->nchecks, sizeof(*svc->checks));
+	if (!p) {
+		snprintf(err, CV_ERRLEN, "%s", strerror(errno));
+		return -1;
+	}
+	svc->checks = p;
+	p[svc->nchecks].line = line;
+	if (cv_hcheck_parse(argc - 1, argv + 1, &p[svc->nchecks], err))
+		return -1;
+	svc->nchecks++;
+	return 0;
 }
 
 static int parse_line(int argc, char **argv, struct cv_config *cfg, int line,
@@ -158,17 +189,7 @@ static int parse_line(int argc, char **argv, struct cv_config *cfg, int line,
 				 "a check line must follow a service line");
 			return -1;
 		}
-		svc = &cfg->svcs[cfg->n - 1];
-		p = grow(svc->checks, svc->nchecks, sizeof(*svc->checks));
-		if (!p)
-			return -1;
-		svc->checks = p;
-		svc->checks[svc->nchecks].line = line;
-		if (cv_hcheck_parse(argc - 1, argv + 1,
-				    &svc->checks[svc->nchecks], err))
-			return -1;
-		svc->nchecks++;
-		return 0;
+		return cv_add_check(&cfg->svcs[cfg->n - 1], argc, argv, line, err);
 	}
 	snprintf(err, CV_ERRLEN,
 		 "unknown keyword \"%s\" (a line starts with service, server or check)",
@@ -307,6 +328,40 @@ static bool vip_of_keepalived(const struct cv_addr *vip,
 	return false;
 }
 
+static bool forwards(const struct cv_service *s, unsigned int port)
+{
+	for (unsigned int r = 0; r < s->nranges; r++)
+		if (port >= s->ranges[r].first && port <= s->ranges[r].last)
+			return true;
+	return false;
+}
+
+/*
+ * A check of a port the service does not forward tests something its
+ * clients never reach: a typo (6001 for 60001) that takes every server
+ * down. Unless the check says it is meant.
+ */
+static void lint_check(struct cv_diag *d, const struct cv_service *s,
+		       const struct cv_hcheck *h)
+{
+	char text[96], ports[CV_PORTS_STRLEN];
+	const struct check *c = &h->c;
+
+	if (h->unforwarded)
+		return;
+	check_format(c, text, sizeof(text));
+	cv_format_ports(s, ports, sizeof(ports));
+	if (!forwards(s, c->port))
+		diag(d, h->line, true,
+		     "check %s of service \"%s\" connects to port %u, which the service does not forward (ports %s); add \"unforwarded\" to the check if that is meant",
+		     text, s->name, c->port, ports);
+	for (unsigned int i = 0; c->type == CHECK_EPM && i < c->nifaces; i++)
+		if (!forwards(s, c->want[i]))
+			diag(d, h->line, true,
+			     "check %s of service \"%s\" wants %s at port %u, which the service does not forward (ports %s); add \"unforwarded\" to the check if that is meant",
+			     text, s->name, c->iface[i].name, c->want[i], ports);
+}
+
 void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 {
 	const char *kconf = getenv("CASVIP_KEEPALIVED_CONF");
@@ -353,6 +408,23 @@ void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 					break;
 				}
 		}
+		for (size_t k = 0; k < s->nchecks; k++)
+			lint_check(d, s, &s->checks[k]);
+		struct cv_service copy = *s;
+		char err[CV_ERRLEN];
+
+		copy.udata = NULL;
+		if (cv_service_udata(&copy, err))
+			diag(d, s->line, true, "%s", err);
+		free(copy.udata);
+		if (s->unchecked && s->nchecks)
+			diag(d, s->checks[0].line, true,
+			     "service \"%s\" has checks and \"check none\"",
+			     s->name);
+		else if (s->nsrv && !s->nchecks && !s->unchecked)
+			diag(d, s->line, false,
+			     "service \"%s\" has servers and no check: nothing sets their health (add \"check none\" if that is meant)",
+			     s->name);
 		if (ifa && !vip_is_local(&s->vip, ifa) &&
 		    !vip_of_keepalived(&s->vip, &vrrp))
 			diag(d, s->line, false,
@@ -405,6 +477,9 @@ void cv_format_service(FILE *f, const struct cv_service *svc,
 			svc->snat == CASVIP_SNAT_ADDR ?
 				cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
 				cv_snat_name(svc->snat));
+	if ((given & CV_ALLDOWN) &&
+	    (svc->alldown != CASVIP_ALLDOWN_OPEN || !(given & CV_VIP)))
+		fprintf(f, " alldown %s", cv_alldown_name(svc->alldown));
 }
 
 void cv_format_server(FILE *f, const struct cv_server *srv,
@@ -416,6 +491,80 @@ void cv_format_server(FILE *f, const struct cv_server *srv,
 		fprintf(f, " weight %u", srv->weight);
 	if (given & CV_ADMIN)
 		fprintf(f, " %s", srv->admin < 3 ? admin[srv->admin] : "enable");
+	if (given & CV_HEALTH)
+		fprintf(f, " health %s", cv_health_name(srv->health));
+}
+
+void cv_format_check(FILE *f, const struct cv_hcheck *h)
+{
+	char text[96];
+
+	check_format(&h->c, text, sizeof(text));
+	fprintf(f, "check %s interval %u timeout %u rise %u fall %u%s", text,
+		h->interval_ms / 1000, h->timeout_ms / 1000, h->rise, h->fall,
+		h->unforwarded ? " unforwarded" : "");
+}
+
+int cv_service_udata(struct cv_service *svc, char *err)
+{
+	FILE *f;
+
+	free(svc->udata);
+	svc->udata = NULL;
+	svc->udata_len = 0;
+	f = open_memstream(&svc->udata, &svc->udata_len);
+	if (!f) {
+		snprintf(err, CV_ERRLEN, "%s", strerror(errno));
+		return -1;
+	}
+	if (svc->unchecked)
+		fprintf(f, "check none\n");
+	for (size_t i = 0; i < svc->nchecks; i++) {
+		cv_format_check(f, &svc->checks[i]);
+		fputc('\n', f);
+	}
+	if (fclose(f)) {
+		snprintf(err, CV_ERRLEN, "%s", strerror(errno));
+		return -1;
+	}
+	if (svc->udata_len > CASVIP_USERDATA_MAX) {
+		snprintf(err, CV_ERRLEN,
+			 "the checks of service \"%s\" take %zu bytes, more than the %d the kernel keeps",
+			 svc->name, svc->udata_len, CASVIP_USERDATA_MAX);
+		return -1;
+	}
+	return 0;
+}
+
+int cv_service_checks(struct cv_service *svc, char *err)
+{
+	char *text = strndup(svc->udata ? svc->udata : "", svc->udata_len);
+	char *words[MAX_WORDS], *line, *save = NULL;
+	int ret = 0;
+
+	free(svc->checks);
+	svc->checks = NULL;
+	svc->nchecks = 0;
+	svc->unchecked = false;
+	if (!text) {
+		snprintf(err, CV_ERRLEN, "%s", strerror(errno));
+		return -1;
+	}
+	for (line = strtok_r(text, "\n", &save); line && !ret;
+	     line = strtok_r(NULL, "\n", &save)) {
+		int n = split(line, words);
+
+		if (n < 1 || strcmp(words[0], "check")) {
+			snprintf(err, CV_ERRLEN,
+				 "service \"%s\": the kernel keeps checks this casvipctl cannot read",
+				 svc->name);
+			ret = -1;
+		} else {
+			ret = cv_add_check(svc, n, words, 0, err);
+		}
+	}
+	free(text);
+	return ret;
 }
 
 void cv_config_free(struct cv_config *cfg)
@@ -423,6 +572,7 @@ void cv_config_free(struct cv_config *cfg)
 	for (size_t i = 0; i < cfg->n; i++) {
 		free(cfg->svcs[i].servers);
 		free(cfg->svcs[i].checks);
+		free(cfg->svcs[i].udata);
 	}
 	free(cfg->svcs);
 }

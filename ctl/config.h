@@ -6,6 +6,8 @@
  *	service NAME KEYWORDS...	the keywords of "service add"
  *		server ADDR KEYWORDS...	the keywords of "server add"
  *		check TYPE ARG [interval S] [timeout S] [rise N] [fall N]
+ *			[unforwarded]
+ *		check none		no check, and that is meant
  *
  * Server and check lines belong to the service line above them; healthd
  * runs every check of a service against each of its servers.
@@ -19,6 +21,8 @@
 #include "model.h"
 
 #define CV_CONFIG_DEFAULT "/etc/casvip/casvip.conf"
+/* Where healthd keeps its lock. */
+#define CV_RUN_DIR "/run/casvip"
 /* lint takes the VIPs of its virtual_ipaddress blocks for this host's. */
 #define CV_KEEPALIVED_CONF "/etc/keepalived/keepalived.conf"
 
@@ -55,12 +59,31 @@ void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg);
 /* Defaults for every field that was not given, as the kernel applies them. */
 void cv_service_defaults(struct cv_service *svc);
 void cv_server_defaults(struct cv_server *srv);
+/*
+ * A server added to a service with checks starts down, until they pass
+ * (unless its health is given): it has not been checked yet.
+ */
+void cv_server_starts_down(struct cv_server *srv);
 
 /* The keywords of a service or server, as a config line or command. */
 void cv_format_service(FILE *f, const struct cv_service *svc,
 		       unsigned int given);
 void cv_format_server(FILE *f, const struct cv_server *srv,
 		      unsigned int given);
+
+/* A check line of @svc, "check ..." in @argv (from line @line). */
+int cv_add_check(struct cv_service *svc, int argc, char **argv, int line,
+		 char *err);
+/* A check as its config line, "check TYPE ARG interval S ...". */
+void cv_format_check(FILE *f, const struct cv_hcheck *h);
+/*
+ * The checks of @svc as the kernel keeps them (its user data): their
+ * config lines, into svc->udata. -1 with the reason in @err if they are
+ * more than the kernel keeps.
+ */
+int cv_service_udata(struct cv_service *svc, char *err);
+/* The checks of @svc from svc->udata. -1 with the reason in @err. */
+int cv_service_checks(struct cv_service *svc, char *err);
 
 void cv_config_free(struct cv_config *cfg);
 

@@ -89,6 +89,29 @@ int dce_iface_parse(const char *s, struct dce_iface *iface, char *err)
 	return 0;
 }
 
+void dce_iface_format(const struct dce_iface *iface, char *buf, size_t len)
+{
+	static const int order[16] = { 3, 2, 1, 0, 5, 4, 7, 6,
+				       8, 9, 10, 11, 12, 13, 14, 15 };
+	const uint8_t *u = iface->uuid;
+	uint8_t b[16], w[16];
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!uuid_parse(known[i].uuid, w) && !memcmp(w, u, 16) &&
+		    known[i].major == iface->major &&
+		    known[i].minor == iface->minor) {
+			snprintf(buf, len, "%s", known[i].word);
+			return;
+		}
+	for (int i = 0; i < 16; i++)
+		b[order[i]] = u[i];
+	snprintf(buf, len,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x:%u.%u",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15], iface->major,
+		 iface->minor);
+}
+
 static uint8_t *put16(uint8_t *p, uint16_t v)
 {
 	p[0] = v & 0xff;

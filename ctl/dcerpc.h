@@ -28,6 +28,8 @@ struct dce_iface {
 
 /* "epm", "emsmdb", "nspi", "rfr", "asyncemsmdb", or "UUID:MAJOR.MINOR". */
 int dce_iface_parse(const char *s, struct dce_iface *iface, char *err);
+/* Back to what dce_iface_parse() takes: a word, or UUID:MAJOR.MINOR. */
+void dce_iface_format(const struct dce_iface *iface, char *buf, size_t len);
 extern const struct dce_iface dce_epm;
 
 /* Encoders: the PDU's length (72 and 156 bytes). */

@@ -1,18 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * casvipctl healthd: run the checks of every service of a config file
- * against each of the service's servers, all at once on one epoll loop,
- * and set each server's health in the kernel when rise or fall consecutive
- * results say so. A server is up while all its checks are. SIGHUP reads
- * the file again; SIGTERM ends it. The servers themselves are the
- * kernel's: those added or removed are followed every few seconds.
+ * casvipctl healthd: run the checks of every service against each of the
+ * service's servers, all at once on one epoll loop, and set each server's
+ * health in the kernel when rise or fall consecutive results say so. A
+ * server is up while all its checks are. Services, servers and checks are
+ * the kernel's (apply puts a file's checks there): followed every few
+ * seconds, and at once on SIGHUP; SIGTERM ends it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -39,11 +44,13 @@ struct target {
 	bool running, up;
 	long next_ms, deadline_ms;
 	unsigned int oks, fails;
+	bool ran, last_ok; /* the last run's result, once there was one */
+	char last_why[sizeof(((struct check_run *)0)->why)];
 };
 
 struct healthd {
-	const char *path;
 	struct cv_nl *nl;
+	bool rebuild; /* the kernel's servers changed: look again */
 	int epfd;
 	struct server_state *servers;
 	size_t nservers;
@@ -61,10 +68,21 @@ static void on_signal(int sig)
 		quit = 1;
 }
 
-static void say(const char *fmt, const char *a, const char *b, const char *c)
+/*
+ * One line on stderr. Under systemd (JOURNAL_STREAM set) led by its
+ * syslog priority, which journald reads: sd-daemon(3).
+ */
+__attribute__((format(printf, 2, 3))) static void say(int prio,
+						      const char *fmt, ...)
 {
+	va_list ap;
+
+	if (getenv("JOURNAL_STREAM"))
+		fprintf(stderr, "<%d>", prio);
 	fprintf(stderr, "casvipctl healthd: ");
-	fprintf(stderr, fmt, a, b, c);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 }
 
@@ -76,6 +94,24 @@ static void push(struct server_state *s, bool up, const char *why)
 	/* The kernel keeps CASVIP_REASON_MAX - 1 bytes of it. */
 	memset(s->want_reason, 0, sizeof(s->want_reason));
 	memcpy(s->want_reason, why, strnlen(why, sizeof(s->want_reason) - 1));
+}
+
+/* After servers of @service went up or down: what its clients get now. */
+static void say_service(struct healthd *h, const char *service)
+{
+	struct cv_service svc;
+
+	if (cv_get_service(h->nl, service, &svc))
+		return;
+	if (svc.failing_open)
+		say(LOG_CRIT, "%s: FAILING OPEN: every server is down; new clients go to the enabled ones",
+		    service);
+	else if (svc.nservers && !svc.nusable)
+		say(LOG_CRIT, "%s: DOWN: no server takes new clients", service);
+	else
+		say(LOG_NOTICE, "%s: %u of %u servers take new clients", service,
+		    svc.nusable, svc.nservers);
+	cv_service_clear(&svc);
 }
 
 /*
@@ -96,6 +132,7 @@ static void flush(struct healthd *h)
 	while (i < h->nservers) {
 		const char *service = h->servers[i].service;
 		size_t first = i, n = 0;
+		bool flipped = false;
 		int ret;
 
 		for (; i < h->nservers && !strcmp(h->servers[i].service, service);
@@ -117,6 +154,14 @@ static void flush(struct healthd *h)
 			continue;
 		ret = cv_servers_talk(h->nl, CASVIP_CMD_SERVER_SET, service,
 				      batch, n);
+		/*
+		 * A server (or its service) deleted since we last looked:
+		 * look again now, and tell the others after.
+		 */
+		if (ret == -ENOENT) {
+			h->rebuild = true;
+			continue;
+		}
 		for (size_t k = first; k < i; k++) {
 			struct server_state *s = &h->servers[k];
 
@@ -126,7 +171,7 @@ static void flush(struct healthd *h)
 			cv_format_addr(&s->addr, a, sizeof(a));
 			if (ret) {
 				/* Left as it was: the next result tries again. */
-				say("%s %s: cannot set its health: %s", service,
+				say(LOG_ERR, "%s %s: cannot set its health: %s", service,
 				    a,
 				    *cv_nl_errmsg(h->nl) ? cv_nl_errmsg(h->nl) :
 							   strerror(-ret));
@@ -134,24 +179,55 @@ static void flush(struct healthd *h)
 			}
 			memcpy(s->reason, s->want_reason, sizeof(s->reason));
 			if (s->want_up != s->up) {
+				flipped = true;
 				s->up = s->want_up;
-				say("%s %s %s", service, a,
-				    s->up ? "up" : "down");
-				say("%s %s: %s", service, a, s->reason);
+				say(s->up ? LOG_NOTICE : LOG_WARNING,
+				    "%s %s %s: %s", service, a,
+				    s->up ? "up" : "down", s->reason);
 			}
 		}
+		if (flipped)
+			say_service(h, service);
 	}
 	free(batch);
 }
 
-/* A run finished: count it, and flip the server when rise/fall say so. */
+/* What the last results of @t say, for the server's reason. */
+static void target_why(const struct target *t, char *why, size_t len)
+{
+	char text[96];
+
+	check_format(&t->hc.c, text, sizeof(text));
+	if (!t->ran)
+		snprintf(why, len, "%s: not checked yet", text);
+	else if (t->last_ok)
+		snprintf(why, len, "%s: passed %u of %u to come up", text,
+			 t->oks, t->hc.rise);
+	else if (t->up)
+		snprintf(why, len, "%s: %s (failed %u of %u)", text,
+			 t->last_why, t->fails, t->hc.fall);
+	else
+		snprintf(why, len, "%s: %s", text, t->last_why);
+}
+
+/*
+ * A run finished: count it, and flip the server when rise/fall say so.
+ * The server is up while every check is; its reason is that of its first
+ * check, in config order, that failed or is not up yet. Every result is
+ * told to the kernel, changed or not: how old it is shows that healthd
+ * still runs.
+ */
 static void record(struct healthd *h, struct target *t)
 {
 	struct server_state *s = &h->servers[t->server];
-	char text[96], why[512];
+	const struct target *first = NULL;
+	char why[512] = "every check passes";
 	bool up = true;
 
 	t->running = false;
+	t->ran = true;
+	t->last_ok = t->run.ok;
+	memcpy(t->last_why, t->run.why, sizeof(t->last_why));
 	if (t->run.ok) {
 		t->oks++;
 		t->fails = 0;
@@ -163,26 +239,28 @@ static void record(struct healthd *h, struct target *t)
 		if (t->up && t->fails >= t->hc.fall)
 			t->up = false;
 	}
-	check_format(&t->hc.c, text, sizeof(text));
-	if (t->run.ok && t->up)
-		snprintf(why, sizeof(why), "every check passes");
-	else if (t->run.ok)
-		snprintf(why, sizeof(why), "%s: passed %u of %u to come up",
-			 text, t->oks, t->hc.rise);
-	else if (t->up)
-		snprintf(why, sizeof(why), "%s: %s (failed %u of %u)", text,
-			 t->run.why, t->fails, t->hc.fall);
-	else
-		snprintf(why, sizeof(why), "%s: %s", text, t->run.why);
-	for (size_t i = 0; i < h->ntargets; i++)
-		if (h->targets[i].server == t->server)
-			up &= h->targets[i].up;
-	/* A passing check does not hide another one's failure. */
-	if (t->run.ok && t->up && !up)
-		return;
-	/* The kernel hears of every change of result, not of every result. */
-	if (up != s->up || strncmp(why, s->reason, sizeof(s->reason) - 1))
-		push(s, up, why);
+	for (size_t i = 0; i < h->ntargets; i++) {
+		const struct target *o = &h->targets[i];
+
+		if (o->server != t->server)
+			continue;
+		up &= o->up;
+		if (!first && (!o->up || (o->ran && !o->last_ok)))
+			first = o;
+	}
+	if (first)
+		target_why(first, why, sizeof(why));
+	push(s, up, why);
+}
+
+static const struct server_state *find_server(const struct healthd *h,
+					      const struct server_state *s)
+{
+	for (size_t i = 0; i < h->nservers; i++)
+		if (!strcmp(h->servers[i].service, s->service) &&
+		    cv_addr_eq(&h->servers[i].addr, &s->addr))
+			return &h->servers[i];
+	return NULL;
 }
 
 static struct target *find_target(const struct healthd *h,
@@ -200,35 +278,51 @@ static struct target *find_target(const struct healthd *h,
 	return NULL;
 }
 
-/*
- * (Re)build the targets from the config and the kernel's servers, keeping
- * the state of every target that stays. 0, or -1 if nothing could be read.
- */
-static int build(struct healthd *h, const struct cv_config *cfg)
+/* Say why a service's servers are not checked, if that is not meant. */
+static void say_unchecked(const struct cv_service *svc, const char *err)
 {
-	struct cv_config have;
+	if (err)
+		say(LOG_ERR, "%s: its checks cannot be read: %s", svc->name, err);
+	else if (svc->nsrv && !svc->nchecks && !svc->unchecked)
+		say(LOG_WARNING, "%s: %zu servers and no check: nothing sets their health (\"check none\" says that is meant)",
+		    svc->name, svc->nsrv);
+}
+
+/*
+ * (Re)build the targets from the kernel's services, servers and checks,
+ * keeping the state of every target that stays, a check under way too.
+ * With @verbose, say which services are not checked. 0, or -1 if
+ * nothing could be read.
+ */
+static int build(struct healthd *h, bool verbose)
+{
 	struct server_state *servers = NULL;
 	struct target *targets = NULL;
 	size_t ns = 0, nt = 0;
+	struct cv_config have;
+	char err[CV_ERRLEN];
 
 	if (cv_dump_services(h->nl, &have.svcs, &have.n))
 		return -1;
 	for (size_t i = 0; i < have.n; i++) {
-		const struct cv_service *want = NULL;
 		struct cv_service *svc = &have.svcs[i];
+		bool broken = cv_service_checks(svc, err);
 
-		for (size_t j = 0; j < cfg->n; j++)
-			if (!strcmp(cfg->svcs[j].name, svc->name))
-				want = &cfg->svcs[j];
-		if (!want || !want->nchecks || cv_dump_servers(h->nl, svc))
+		if (cv_dump_servers(h->nl, svc))
+			continue;
+		if (verbose)
+			say_unchecked(svc, broken ? err : NULL);
+		/* realloc() of 0 bytes may free: a service of no server. */
+		if (broken || !svc->nchecks || !svc->nsrv)
 			continue;
 		servers = realloc(servers, (ns + svc->nsrv) * sizeof(*servers));
-		targets = realloc(targets, (nt + svc->nsrv * want->nchecks) *
+		targets = realloc(targets, (nt + svc->nsrv * svc->nchecks) *
 						   sizeof(*targets));
 		if (!servers || !targets)
 			break;
 		for (size_t k = 0; k < svc->nsrv; k++) {
 			struct server_state *s = &servers[ns];
+			const struct server_state *old_s;
 
 			memset(s, 0, sizeof(*s));
 			snprintf(s->service, sizeof(s->service), "%s", svc->name);
@@ -236,19 +330,29 @@ static int build(struct healthd *h, const struct cv_config *cfg)
 			s->up = svc->servers[k].health == CASVIP_HEALTH_UP;
 			memcpy(s->reason, svc->servers[k].reason,
 			       sizeof(s->reason));
-			for (size_t c = 0; c < want->nchecks; c++) {
+			/* A result not told yet is told still. */
+			old_s = find_server(h, s);
+			if (old_s && old_s->pending) {
+				s->pending = true;
+				s->want_up = old_s->want_up;
+				memcpy(s->want_reason, old_s->want_reason,
+				       sizeof(s->want_reason));
+			}
+			for (size_t c = 0; c < svc->nchecks; c++) {
 				struct target *old = find_target(h, s,
-								 &want->checks[c].c);
+								 &svc->checks[c].c);
 				struct target *t = &targets[nt++];
 
 				memset(t, 0, sizeof(*t));
-				if (old && !old->running)
+				if (old) {
+					/* Its run, if one is under way, moves. */
 					*t = *old;
-				else
+					old->running = false;
+				} else {
 					t->up = s->up;
+				}
 				t->server = ns;
-				t->hc = want->checks[c];
-				t->running = false;
+				t->hc = svc->checks[c];
 			}
 			ns++;
 		}
@@ -257,27 +361,24 @@ static int build(struct healthd *h, const struct cv_config *cfg)
 	for (size_t i = 0; i < h->ntargets; i++)
 		if (h->targets[i].running)
 			check_timeout(&h->targets[i].run); /* closes it */
+	/* The runs that moved: their check and their epoll data with them. */
+	for (size_t i = 0; i < nt; i++) {
+		struct target *t = &targets[i];
+		struct epoll_event ev = { .data.ptr = t };
+
+		if (!t->running)
+			continue;
+		t->run.check = &t->hc.c;
+		ev.events = (uint32_t)check_events(&t->run);
+		if (epoll_ctl(h->epfd, EPOLL_CTL_MOD, t->run.fd, &ev))
+			check_timeout(&t->run);
+	}
 	free(h->servers);
 	free(h->targets);
 	h->servers = servers;
 	h->nservers = ns;
 	h->targets = targets;
 	h->ntargets = nt;
-	return 0;
-}
-
-static int load(struct healthd *h, struct cv_config *cfg)
-{
-	struct cv_diag d = { .path = h->path, .f = stderr };
-
-	if (cv_config_read(&d, cfg))
-		return -1;
-	cv_config_lint(&d, cfg);
-	if (d.errors) {
-		fprintf(stderr, "casvipctl healthd: %s has errors\n", h->path);
-		cv_config_free(cfg);
-		return -1;
-	}
 	return 0;
 }
 
@@ -312,32 +413,67 @@ static long tick(struct healthd *h)
 	return wake - now > 0 ? wake - now : 0;
 }
 
+/*
+ * One healthd per network namespace: two would fight over each server's
+ * health. The lock is a file named after the namespace, held while we
+ * run; the pid in it names the holder. -1 if another holds it.
+ */
+static int lock_netns(void)
+{
+	char path[64], pid[16] = "";
+	struct stat st;
+	int fd;
+
+	if (stat("/proc/self/ns/net", &st))
+		return 0;
+	mkdir(CV_RUN_DIR, 0755);
+	snprintf(path, sizeof(path), CV_RUN_DIR "/healthd-%lu.lock",
+		 (unsigned long)st.st_ino);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		say(LOG_WARNING, "cannot lock %s (%s): not sure no other healthd runs here",
+		    path, strerror(errno));
+		return 0;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		ssize_t n = read(fd, pid, sizeof(pid) - 1);
+
+		pid[n > 0 ? strcspn(pid, "\n") : 0] = '\0';
+		say(LOG_ERR, "another healthd (pid %s) checks the servers of this network namespace",
+		    *pid ? pid : "unknown");
+		close(fd);
+		return -1;
+	}
+	if (ftruncate(fd, 0) == 0)
+		dprintf(fd, "%ld\n", (long)getpid());
+	return 0; /* the descriptor holds the lock until we exit */
+}
+
 int cv_healthd(struct cv_nl *nl, int argc, char **argv)
 {
-	struct healthd h = { .path = argc ? argv[0] : CV_CONFIG_DEFAULT,
-			     .nl = nl };
+	struct healthd h = { .nl = nl };
 	struct epoll_event evs[64];
-	struct cv_config cfg;
 	long refresh;
 
-	if (argc > 1)
-		return cv_usage_error("help", "healthd takes one file: \"%s\"",
-				      argv[1]);
-	if (load(&h, &cfg))
+	if (argc)
+		return cv_usage_error("help",
+				      "healthd takes no file: it runs the checks of the running state, which casvipctl apply sets (\"%s\")",
+				      argv[0]);
+	if (lock_netns())
 		return CV_EXIT_FAIL;
 	h.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (h.epfd < 0 || build(&h, &cfg)) {
-		fprintf(stderr, "casvipctl healthd: cannot start: %s\n",
-			strerror(errno));
+	if (h.epfd < 0 || build(&h, true)) {
+		say(LOG_ERR, "cannot start: %s", strerror(errno));
 		return CV_EXIT_FAIL;
 	}
 	signal(SIGHUP, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
-	fprintf(stderr, "casvipctl healthd: checking %zu servers\n", h.nservers);
+	say(LOG_INFO, "checking %zu servers", h.nservers);
 	refresh = cv_now_ms() + REFRESH_MS;
 	while (!quit) {
 		int n = epoll_wait(h.epfd, evs, 64, (int)tick(&h));
+		bool verbose = false;
 
 		for (int i = 0; i < n; i++) {
 			struct target *t = evs[i].data.ptr;
@@ -354,29 +490,25 @@ int cv_healthd(struct cv_nl *nl, int argc, char **argv)
 		}
 		flush(&h);
 		if (reload) {
-			struct cv_config fresh;
-
 			reload = 0;
-			fprintf(stderr, "casvipctl healthd: reading %s again\n",
-				h.path);
-			if (!load(&h, &fresh)) {
-				cv_config_free(&cfg);
-				cfg = fresh;
-				refresh = 0;
-			}
+			verbose = true;
+			refresh = 0;
 		}
-		if (cv_now_ms() >= refresh) {
-			build(&h, &cfg);
+		if (h.rebuild || cv_now_ms() >= refresh) {
+			h.rebuild = false;
+			build(&h, verbose);
+			if (verbose)
+				say(LOG_INFO, "reading the checks again: checking %zu servers",
+				    h.nservers);
 			refresh = cv_now_ms() + REFRESH_MS;
 		}
 	}
-	fprintf(stderr, "casvipctl healthd: stopping\n");
+	say(LOG_INFO, "stopping");
 	for (size_t i = 0; i < h.ntargets; i++)
 		if (h.targets[i].running)
 			check_timeout(&h.targets[i].run);
 	free(h.servers);
 	free(h.targets);
-	cv_config_free(&cfg);
 	close(h.epfd);
 	return CV_EXIT_OK;
 }

@@ -25,6 +25,11 @@ static const char *const snat_names[__CASVIP_SNAT_MAX] = {
 	[CASVIP_SNAT_ADDR] = "address",
 };
 
+static const char *const alldown_names[__CASVIP_ALLDOWN_MAX] = {
+	[CASVIP_ALLDOWN_OPEN] = "open",
+	[CASVIP_ALLDOWN_CLOSED] = "closed",
+};
+
 const char *const cv_admin_names[__CASVIP_ADMIN_MAX] = {
 	[CASVIP_ADMIN_ENABLED] = "enabled",
 	[CASVIP_ADMIN_DRAINING] = "draining",
@@ -210,6 +215,16 @@ int cv_parse_sched(const char *s, uint8_t *sched, char *err)
 	return 0;
 }
 
+int cv_parse_alldown(const char *s, uint8_t *alldown, char *err)
+{
+	int v = cv_lookup(alldown_names, ARRAY_SIZE(alldown_names), s);
+
+	if (v < 0)
+		return fail(err, "alldown \"%s\" is not one of open, closed", s);
+	*alldown = (uint8_t)v;
+	return 0;
+}
+
 int cv_parse_snat(const char *s, struct cv_service *svc, char *err)
 {
 	if (!strcmp(s, "off")) {
@@ -269,6 +284,11 @@ const char *cv_sched_name(uint8_t sched)
 const char *cv_snat_name(uint8_t snat)
 {
 	return name_of(snat_names, ARRAY_SIZE(snat_names), snat);
+}
+
+const char *cv_alldown_name(uint8_t alldown)
+{
+	return name_of(alldown_names, ARRAY_SIZE(alldown_names), alldown);
 }
 
 const char *cv_admin_name(uint8_t admin)

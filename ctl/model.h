@@ -43,6 +43,8 @@ enum {
 	CV_HEALTH = 1 << 10,
 	CV_KEEP_CONNS = 1 << 11,
 	CV_REASON = 1 << 12,
+	CV_ALLDOWN = 1 << 13,
+	CV_CHECKS = 1 << 14,
 };
 
 struct cv_server {
@@ -51,6 +53,7 @@ struct cv_server {
 	uint32_t weight;
 	uint8_t admin, health;
 	char reason[CASVIP_REASON_MAX]; /* of the health state */
+	uint64_t health_age_ms; /* since the health was last set */
 	unsigned int given;
 	struct cv_stats stats;
 };
@@ -70,6 +73,9 @@ struct cv_service {
 	uint32_t persist_limit; /* in effect, as the kernel reports it */
 	uint8_t netmask;
 	uint8_t snat;
+	uint8_t alldown; /* enum casvip_alldown */
+	uint32_t nusable; /* servers taking new clients, as the kernel says */
+	bool failing_open; /* as the kernel says */
 	struct cv_addr snat_addr;
 	unsigned int given;
 	uint32_t nservers; /* as the kernel counts them */
@@ -77,8 +83,15 @@ struct cv_service {
 	struct cv_stats stats;
 	struct cv_server *servers;
 	size_t nsrv;
-	struct cv_hcheck *checks; /* from a config file: see check.h */
+	struct cv_hcheck *checks; /* see check.h */
 	size_t nchecks;
+	bool unchecked; /* "check none": no checks, and that is meant */
+	/*
+	 * The checks as the kernel keeps them (CASVIP_A_SERVICE_USERDATA):
+	 * their config lines. malloc()ed; see cv_service_udata().
+	 */
+	char *udata;
+	size_t udata_len;
 };
 
 /* A persistence entry. */
@@ -103,6 +116,7 @@ int cv_parse_u32(const char *s, uint32_t max, uint32_t *v, char *err);
 int cv_parse_proto(const char *s, uint8_t *proto, char *err);
 int cv_parse_sched(const char *s, uint8_t *sched, char *err);
 int cv_parse_snat(const char *s, struct cv_service *svc, char *err);
+int cv_parse_alldown(const char *s, uint8_t *alldown, char *err);
 
 /* Printers into a caller's buffer. */
 #define CV_PORTS_STRLEN (CASVIP_MAX_RANGES * 12)
@@ -111,6 +125,7 @@ const char *cv_format_addr(const struct cv_addr *a, char *buf, size_t len);
 const char *cv_proto_name(uint8_t proto);
 const char *cv_sched_name(uint8_t sched);
 const char *cv_snat_name(uint8_t snat);
+const char *cv_alldown_name(uint8_t alldown);
 const char *cv_admin_name(uint8_t admin);
 const char *cv_health_name(uint8_t health);
 

@@ -288,6 +288,11 @@ void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc)
 	if (svc->given & CV_PERSIST_MAX)
 		mnl_attr_put_u32(nlh, CASVIP_A_SERVICE_PERSIST_MAX,
 				 svc->persist_max);
+	if (svc->given & CV_ALLDOWN)
+		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_ALLDOWN, svc->alldown);
+	if (svc->given & CV_CHECKS)
+		mnl_attr_put(nlh, CASVIP_A_SERVICE_USERDATA, svc->udata_len,
+			     svc->udata);
 	if (svc->given & CV_SNAT) {
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_SNAT, svc->snat);
 		if (svc->snat == CASVIP_SNAT_ADDR)
@@ -534,9 +539,21 @@ static void get_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 	svc->npersist = u32_of(tb[CASVIP_A_SERVICE_NUM_PERSIST]);
 	svc->persist_max = u32_of(tb[CASVIP_A_SERVICE_PERSIST_MAX]);
 	svc->persist_limit = u32_of(tb[CASVIP_A_SERVICE_PERSIST_LIMIT]);
+	svc->alldown = u8_of(tb[CASVIP_A_SERVICE_ALLDOWN]);
+	svc->nusable = u32_of(tb[CASVIP_A_SERVICE_NUM_USABLE]);
+	svc->failing_open = u8_of(tb[CASVIP_A_SERVICE_FAILING_OPEN]);
+	a = tb[CASVIP_A_SERVICE_USERDATA];
+	if (a && mnl_attr_get_payload_len(a)) {
+		svc->udata = malloc(mnl_attr_get_payload_len(a));
+		if (svc->udata) {
+			svc->udata_len = mnl_attr_get_payload_len(a);
+			memcpy(svc->udata, mnl_attr_get_payload(a),
+			       svc->udata_len);
+		}
+	}
 	get_stats(tb[CASVIP_A_SERVICE_STATS], &svc->stats);
 	svc->given = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
-		     CV_NETMASK | CV_SNAT | CV_PERSIST_MAX;
+		     CV_NETMASK | CV_SNAT | CV_PERSIST_MAX | CV_ALLDOWN;
 }
 
 static int service_cb(const struct nlmsghdr *nlh, void *data)
@@ -606,6 +623,7 @@ static int servers_cb(const struct nlmsghdr *nlh, void *data)
 			      MNL_TYPE_NUL_STRING) == 0)
 		snprintf(srv->reason, sizeof(srv->reason), "%s",
 			 mnl_attr_get_str(tb[CASVIP_A_SERVER_HEALTH_REASON]));
+	srv->health_age_ms = u64_of(tb[CASVIP_A_SERVER_HEALTH_AGE]);
 	srv->given = CV_WEIGHT | CV_ADMIN | CV_HEALTH;
 	get_stats(tb[CASVIP_A_SERVER_STATS], &srv->stats);
 	return MNL_CB_OK;
@@ -683,10 +701,21 @@ int cv_dump_servers(struct cv_nl *nl, struct cv_service *svc)
 	return 0;
 }
 
+void cv_service_clear(struct cv_service *svc)
+{
+	free(svc->servers);
+	free(svc->checks);
+	free(svc->udata);
+	svc->servers = NULL;
+	svc->checks = NULL;
+	svc->udata = NULL;
+	svc->nsrv = svc->nchecks = svc->udata_len = 0;
+}
+
 void cv_free_services(struct cv_service *svcs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		free(svcs[i].servers);
+		cv_service_clear(&svcs[i]);
 	free(svcs);
 }
 

@@ -68,6 +68,8 @@ int cv_get_service(struct cv_nl *nl, const char *name, struct cv_service *svc);
 int cv_dump_services(struct cv_nl *nl, struct cv_service **svcs, size_t *n);
 int cv_dump_servers(struct cv_nl *nl, struct cv_service *svc);
 void cv_free_services(struct cv_service *svcs, size_t n);
+/* Free what a service read from the kernel holds: servers, checks. */
+void cv_service_clear(struct cv_service *svc);
 /* The service @name, or every service if @name is NULL. */
 int cv_get_services(struct cv_nl *nl, const char *name,
 		    struct cv_service **svcs, size_t *n);

@@ -13,7 +13,9 @@
 #include <linux/genetlink.h>
 #include <linux/netfilter/nfnetlink_compat.h>
 
+#include "check.h"
 #include "cmd.h"
+#include "config.h"
 #include "nl.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -23,15 +25,16 @@ static void service_usage(FILE *f)
 	fputs("Usage: casvipctl service add NAME vip ADDR ports PORTS [proto tcp|udp]\n"
 	      "                              [sched rr|wrr|lc|wlc|sh|mh] [persist SECONDS]\n"
 	      "                              [netmask PREFIXLEN] [snat off|masquerade|ADDR]\n"
-	      "                              [persist-max ENTRIES|auto]\n"
+	      "                              [persist-max ENTRIES|auto] [alldown open|closed]\n"
 	      "       casvipctl service set NAME [the keywords of add]\n"
 	      "       casvipctl service del NAME [keep-conns]\n"
 	      "       casvipctl service show [NAME]\n"
 	      "\n"
 	      "Defaults: proto tcp, sched mh, persist 3600, netmask the whole address,\n"
-	      "snat off, persist-max auto (net.netfilter.nf_conntrack_max). Deleting a\n"
-	      "service ends its connections, unless keep-conns. Example, an Exchange\n"
-	      "CAS array:\n"
+	      "snat off, persist-max auto (net.netfilter.nf_conntrack_max), alldown\n"
+	      "open (every server down: new clients go to the enabled ones anyway).\n"
+	      "Deleting a service ends its connections, unless keep-conns. Example,\n"
+	      "an Exchange CAS array:\n"
 	      "  casvipctl service add outlook vip 10.0.0.100 ports 135,60001-60002\n",
 	      f);
 }
@@ -39,6 +42,7 @@ static void service_usage(FILE *f)
 static void server_usage(FILE *f)
 {
 	fputs("Usage: casvipctl server add SERVICE ADDR [weight W] [enable|drain|disable]\n"
+	      "                                         [health up|down]\n"
 	      "       casvipctl server set SERVICE ADDR [weight W] [enable|drain|disable]\n"
 	      "                                         [health up|down] [keep-conns]\n"
 	      "       casvipctl server del SERVICE ADDR [keep-conns]\n"
@@ -46,7 +50,9 @@ static void server_usage(FILE *f)
 	      "\n"
 	      "Defaults: weight 100, enabled. A draining server (or one of weight 0)\n"
 	      "keeps its clients and gets no new ones. A server disabled, marked down\n"
-	      "or deleted loses its clients and, without keep-conns, its connections.\n",
+	      "or deleted loses its clients and, without keep-conns, its connections.\n"
+	      "A server added to a service with checks starts down until they pass,\n"
+	      "unless health up is given.\n",
 	      f);
 }
 
@@ -102,6 +108,7 @@ static int service_change(struct cv_nl *nl, int argc, char **argv,
 			svc.nranges = cur.nranges;
 			memcpy(svc.ranges, cur.ranges, sizeof(svc.ranges));
 		}
+		cv_service_clear(&cur);
 		svc.given |= CV_VIP | CV_PROTO | CV_PORTS;
 	}
 	nlh = cv_nl_req(nl, create ? CASVIP_CMD_SERVICE_NEW :
@@ -187,6 +194,109 @@ static int dispatch(const struct cv_cmd *cmds, size_t n, int argc,
 	return cv_run(cmd, argc - 1, argv + 1);
 }
 
+static void check_usage(FILE *f)
+{
+	fputs("Usage: casvipctl check add SERVICE TYPE ARG [interval S] [timeout S]\n"
+	      "                             [rise N] [fall N] [unforwarded]\n"
+	      "       casvipctl check add SERVICE none\n"
+	      "       casvipctl check del SERVICE TYPE ARG | none\n"
+	      "\n"
+	      "TYPE ARG: tcp PORT | rpc IFACE@PORT | epm IFACE=PORT[,IFACE=PORT...]\n"
+	      "casvip-healthd runs each check of a service against every server of\n"
+	      "it; \"none\" says that a service without checks is meant so. Defaults:\n"
+	      "interval 5, timeout 3, rise 2, fall 3.\n",
+	      f);
+}
+
+static int check_change(struct cv_nl *nl, int argc, char **argv, bool add)
+{
+	struct cv_service svc = { 0 }, arg = { 0 };
+	char *words[16], err[CV_ERRLEN];
+	int ret, n = 0;
+	size_t i;
+
+	ret = take_name(argc, argv, svc.name, "check help");
+	if (ret)
+		return ret;
+	if (argc < 2 || argc > (int)ARRAY_SIZE(words))
+		return cv_usage_error("check help", "%s",
+				      argc < 2 ? "a check needs a type" :
+						 "too many arguments");
+	words[n++] = "check";
+	for (int k = 1; k < argc; k++)
+		words[n++] = argv[k];
+	if (cv_add_check(&arg, n, words, 0, err))
+		return arg_error("check help", err);
+	ret = cv_get_service(nl, svc.name, &svc);
+	if (ret)
+		return cv_report(nl, ret, "cannot change the checks of",
+				 svc.name);
+	ret = cv_service_checks(&svc, err);
+	for (i = 0; !ret && arg.nchecks && i < svc.nchecks; i++)
+		if (!memcmp(&svc.checks[i].c, &arg.checks[0].c,
+			    sizeof(arg.checks[0].c)))
+			break;
+	if (ret) {
+		fprintf(stderr, "Error: %s\n", err);
+	} else if (add && (arg.unchecked ? svc.unchecked : i < svc.nchecks)) {
+		fprintf(stderr, "Error: service \"%s\" has that check already\n",
+			svc.name);
+		ret = -1;
+	} else if (!add && (arg.unchecked ? !svc.unchecked : i == svc.nchecks)) {
+		fprintf(stderr, "Error: service \"%s\" has no such check\n",
+			svc.name);
+		ret = -1;
+	} else if (arg.unchecked) {
+		svc.unchecked = add;
+	} else if (add) {
+		ret = cv_add_check(&svc, n, words, 0, err);
+	} else {
+		memmove(&svc.checks[i], &svc.checks[i + 1],
+			(svc.nchecks - i - 1) * sizeof(svc.checks[0]));
+		svc.nchecks--;
+	}
+	if (!ret && cv_service_udata(&svc, err)) {
+		fprintf(stderr, "Error: %s\n", err);
+		ret = -1;
+	}
+	if (!ret) {
+		struct nlmsghdr *nlh = cv_nl_req(nl, CASVIP_CMD_SERVICE_SET, 0);
+
+		svc.given = CV_CHECKS;
+		cv_put_service(nlh, &svc);
+		ret = cv_report(nl, cv_nl_talk(nl, nlh, NULL, NULL),
+				"cannot change the checks of", svc.name);
+	} else {
+		ret = CV_EXIT_FAIL;
+	}
+	cv_service_clear(&svc);
+	cv_service_clear(&arg);
+	return ret;
+}
+
+static int check_add(struct cv_nl *nl, int argc, char **argv)
+{
+	return check_change(nl, argc, argv, true);
+}
+
+static int check_del(struct cv_nl *nl, int argc, char **argv)
+{
+	return check_change(nl, argc, argv, false);
+}
+
+int cv_cmd_check(struct cv_nl *nl, int argc, char **argv)
+{
+	static const struct cv_cmd cmds[] = {
+		{ "add", check_add, true },
+		{ "del", check_del, true },
+		{ "delete", check_del, true },
+	};
+
+	(void)nl;
+	return dispatch(cmds, ARRAY_SIZE(cmds), argc, argv, "check",
+			check_usage);
+}
+
 int cv_cmd_service(struct cv_nl *nl, int argc, char **argv)
 {
 	static const struct cv_cmd cmds[] = {
@@ -219,6 +329,20 @@ static int take_server(int argc, char **argv, char *name,
 	return CV_EXIT_OK;
 }
 
+/* A server for a service with checks starts down: see config.h. */
+static void server_unchecked(struct cv_nl *nl, const char *name,
+				struct cv_server *srv)
+{
+	struct cv_service svc;
+	char err[CV_ERRLEN];
+
+	if (cv_get_service(nl, name, &svc))
+		return;
+	if (!cv_service_checks(&svc, err) && svc.nchecks)
+		cv_server_starts_down(srv);
+	cv_service_clear(&svc);
+}
+
 static int server_change(struct cv_nl *nl, int argc, char **argv, uint8_t cmd)
 {
 	char name[CASVIP_NAME_MAX], err[CV_ERRLEN];
@@ -240,6 +364,8 @@ static int server_change(struct cv_nl *nl, int argc, char **argv, uint8_t cmd)
 					cmd == CASVIP_CMD_SERVER_SET, err)) {
 		return arg_error("server help", err);
 	}
+	if (cmd == CASVIP_CMD_SERVER_NEW && !(srv.given & CV_HEALTH))
+		server_unchecked(nl, name, &srv);
 	nlh = cv_nl_req(nl, cmd, 0);
 	cv_put_service_name(nlh, name);
 	cv_put_server(nlh, &srv);
@@ -296,14 +422,14 @@ static int server_show(struct cv_nl *nl, int argc, char **argv)
 			fprintf(stderr,
 				"Error: service \"%s\" has no server %s\n",
 				svc.name, argv[1]);
-			free(svc.servers);
+			cv_service_clear(&svc);
 			return CV_EXIT_FAIL;
 		}
 		svc.servers[0] = svc.servers[i];
 		svc.nsrv = 1;
 	}
 	cv_print_servers(&svc);
-	free(svc.servers);
+	cv_service_clear(&svc);
 	return CV_EXIT_OK;
 }
 

@@ -62,6 +62,7 @@ struct casvip_server {
 	u32 weight;
 	u8 admin; /* enum casvip_admin */
 	u8 health; /* enum casvip_health */
+	u64 health_set; /* get_jiffies_64(), when health was last set */
 	bool dead; /* being deleted: the packet path must not keep it */
 	bool flush_conns; /* retiring: its connections go too; cn->lock */
 	char reason[CASVIP_REASON_MAX]; /* of the health state; cn->lock */
@@ -129,6 +130,7 @@ struct casvip_sched_state {
 	u8 type; /* enum casvip_sched, as built */
 	unsigned int n; /* servers in srv[]: eligible ones; mh: all weighted */
 	unsigned int nup; /* eligible servers */
+	bool failing_open; /* eligible by weight and admin state alone */
 	unsigned int len; /* entries of table[] */
 	u16 *table; /* wrr and sh: a weighted sequence; mh: the lookup table */
 	unsigned long *up; /* mh: the eligible ones of srv[] */
@@ -180,6 +182,10 @@ struct casvip_service {
 	u8 family; /* of the VIP: NFPROTO_IPV4 or NFPROTO_IPV6, for good */
 	u8 sched; /* enum casvip_sched */
 	u8 netmask; /* persistence prefix length */
+	u8 alldown; /* enum casvip_alldown */
+	bool failing_open; /* as the scheduler state says; see sched.c */
+	u16 udata_len;
+	void *udata; /* CASVIP_A_SERVICE_USERDATA, never read; cn->lock */
 	u32 timeout; /* persistence, seconds */
 	struct list_head servers; /* RCU */
 	unsigned int nservers;
@@ -308,6 +314,9 @@ struct casvip_service_cfg {
 	u8 snat;
 	bool has_persist_max;
 	u32 persist_max;
+	bool has_alldown;
+	u8 alldown;
+	const struct nlattr *udata; /* NULL: unchanged */
 	bool has_snat_addr;
 	u8 snat_family;
 	union nf_inet_addr snat_addr;

@@ -98,6 +98,9 @@ static const struct nla_policy service_policy[CASVIP_A_SERVICE_MAX + 1] = {
 	[CASVIP_A_SERVICE_PERSIST_MAX] = { .type = NLA_U32 },
 	[CASVIP_A_SERVICE_SNAT_ADDR] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
 							      validate_addr),
+	[CASVIP_A_SERVICE_ALLDOWN] = NLA_POLICY_MAX(NLA_U8, CASVIP_ALLDOWN_MAX),
+	[CASVIP_A_SERVICE_USERDATA] = { .type = NLA_BINARY,
+					.len = CASVIP_USERDATA_MAX },
 };
 
 static const struct nla_policy service_del_policy[CASVIP_A_SERVICE_MAX + 1] = {
@@ -304,6 +307,11 @@ static int parse_service(struct genl_info *info, struct nlattr **tb,
 	if (tb[CASVIP_A_SERVICE_PERSIST_MAX]) {
 		cfg->has_persist_max = true;
 		cfg->persist_max = nla_get_u32(tb[CASVIP_A_SERVICE_PERSIST_MAX]);
+	}
+	cfg->udata = tb[CASVIP_A_SERVICE_USERDATA];
+	if (tb[CASVIP_A_SERVICE_ALLDOWN]) {
+		cfg->has_alldown = true;
+		cfg->alldown = nla_get_u8(tb[CASVIP_A_SERVICE_ALLDOWN]);
 	}
 	if (tb[CASVIP_A_SERVICE_SNAT]) {
 		cfg->has_snat = true;
@@ -563,6 +571,9 @@ static int stats_put(struct sk_buff *skb, int type,
 
 static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 {
+	const struct casvip_sched_state *s =
+		rcu_dereference_protected(svc->sched_state,
+					  lockdep_is_held(&svc->cn->lock));
 	const struct casvip_vnode *v = casvip_vnode(svc);
 	const struct casvip_match *m = &v->match;
 	struct nlattr *nest;
@@ -588,6 +599,12 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    nla_put_u32(skb, CASVIP_A_SERVICE_PERSIST_MAX, svc->persist_max) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_PERSIST_LIMIT,
 			casvip_persist_limit(svc)) ||
+	    nla_put_u8(skb, CASVIP_A_SERVICE_ALLDOWN, svc->alldown) ||
+	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_USABLE, s ? s->nup : 0) ||
+	    nla_put_u8(skb, CASVIP_A_SERVICE_FAILING_OPEN, svc->failing_open) ||
+	    (svc->udata_len &&
+	     nla_put(skb, CASVIP_A_SERVICE_USERDATA, svc->udata_len,
+		     svc->udata)) ||
 	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats,
 		      casvip_service_active(svc), &svc->evicted))
 		goto cancel;
@@ -613,6 +630,10 @@ static int server_fill(struct sk_buff *skb, const struct casvip_server *srv)
 	    nla_put_u32(skb, CASVIP_A_SERVER_WEIGHT, srv->weight) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_ADMIN, srv->admin) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_HEALTH, srv->health) ||
+	    nla_put_u64_64bit(skb, CASVIP_A_SERVER_HEALTH_AGE,
+			      jiffies64_to_msecs(get_jiffies_64() -
+						 srv->health_set),
+			      CASVIP_A_SERVER_PAD) ||
 	    (srv->reason[0] &&
 	     nla_put_string(skb, CASVIP_A_SERVER_HEALTH_REASON, srv->reason)) ||
 	    stats_put(skb, CASVIP_A_SERVER_STATS, srv->stats,

@@ -35,17 +35,40 @@
 static const u16 mh_primes[] = { 509, 1021, 2039, 4093, 8191, 16381, 32749,
 				 65521 };
 
+/* May it keep its clients? While its service fails open, health aside. */
 bool casvip_server_usable(const struct casvip_server *srv)
 {
 	return !READ_ONCE(srv->dead) &&
 	       READ_ONCE(srv->admin) != CASVIP_ADMIN_DISABLED &&
-	       READ_ONCE(srv->health) == CASVIP_HEALTH_UP;
+	       (READ_ONCE(srv->health) == CASVIP_HEALTH_UP ||
+		READ_ONCE(srv->svc->failing_open));
 }
 
-static bool eligible(const struct casvip_server *srv)
+/* May it take new clients? Failing @open, whatever its health. */
+static bool eligible(const struct casvip_server *srv, bool open)
 {
 	return !srv->dead && srv->admin == CASVIP_ADMIN_ENABLED &&
-	       srv->health == CASVIP_HEALTH_UP && srv->weight;
+	       (open || srv->health == CASVIP_HEALTH_UP) && srv->weight;
+}
+
+/*
+ * A service of CASVIP_ALLDOWN_OPEN none of whose servers is eligible, but
+ * some would be were it not for their health, fails open: the checks are
+ * more likely wrong than every server at once.
+ */
+static bool fails_open(const struct casvip_service *svc)
+{
+	const struct casvip_server *srv;
+	bool some = false;
+
+	if (svc->alldown != CASVIP_ALLDOWN_OPEN)
+		return false;
+	list_for_each_entry(srv, &svc->servers, list) {
+		if (eligible(srv, false))
+			return false;
+		some |= eligible(srv, true);
+	}
+	return some;
 }
 
 /* In the mh table: every server configured with a weight. */
@@ -210,7 +233,7 @@ static int cmp_addr(const void *a, const void *b)
 
 static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 {
-	bool mh = svc->sched == CASVIP_SCHED_MH;
+	bool mh = svc->sched == CASVIP_SCHED_MH, open = fails_open(svc);
 	unsigned int i, n = 0, configured = 0, len;
 	struct casvip_server *srv, **tmp;
 	struct casvip_sched_state *s;
@@ -221,7 +244,7 @@ static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 		return NULL;
 	list_for_each_entry(srv, &svc->servers, list) {
 		configured += !srv->dead;
-		if (mh ? mh_member(srv) : eligible(srv))
+		if (mh ? mh_member(srv) : eligible(srv, open))
 			tmp[n++] = srv;
 	}
 	/* Maglev's table depends on the set of servers, not on their order. */
@@ -235,13 +258,14 @@ static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 	if (!s)
 		goto out;
 	s->type = svc->sched;
+	s->failing_open = open;
 	s->n = n;
 	s->len = len;
 	s->up = (unsigned long *)&s->srv[n];
 	s->table = (u16 *)((char *)s->up + up_size);
 	memcpy(s->srv, tmp, n * sizeof(*tmp));
 	for (i = 0; mh && i < n; i++)
-		if (eligible(tmp[i]))
+		if (eligible(tmp[i], open))
 			__set_bit(i, s->up);
 	s->nup = mh ? bitmap_weight(s->up, n) : n;
 	if (len && build_table(svc, s)) {
@@ -263,8 +287,16 @@ int casvip_sched_rebuild(struct casvip_service *svc)
 	casvip_charge_end(memcg);
 	if (!s)
 		return -ENOMEM;
+	/*
+	 * Failing open, the DOWN servers keep their clients before new ones
+	 * come; no longer, they lose them after (service.c retires them).
+	 */
+	if (s->failing_open)
+		WRITE_ONCE(svc->failing_open, true);
 	old = rcu_replace_pointer(svc->sched_state, s,
 				  lockdep_is_held(&svc->cn->lock));
+	if (!s->failing_open)
+		WRITE_ONCE(svc->failing_open, false);
 	if (old)
 		kvfree_rcu(old, rcu);
 	return 0;

@@ -146,6 +146,36 @@ static struct casvip_vnode *vnode_new(struct casvip_service *svc,
 	return v;
 }
 
+/*
+ * A copy of @cfg's user data, charged to @svc's creator: NULL if there is
+ * none, or an ERR_PTR.
+ */
+static void *udata_dup(struct casvip_service *svc,
+		       const struct casvip_service_cfg *cfg)
+{
+	struct mem_cgroup *memcg;
+	void *data;
+
+	if (!cfg->udata || !nla_len(cfg->udata))
+		return NULL;
+	memcg = casvip_charge_begin(svc);
+	data = kmemdup(nla_data(cfg->udata), nla_len(cfg->udata),
+		       GFP_KERNEL_ACCOUNT);
+	casvip_charge_end(memcg);
+	return data ?: ERR_PTR(-ENOMEM);
+}
+
+/* @data from udata_dup() replaces the user data, if @cfg has any. */
+static void udata_apply(struct casvip_service *svc,
+			const struct casvip_service_cfg *cfg, void *data)
+{
+	if (!cfg->udata)
+		return;
+	kfree(svc->udata);
+	svc->udata = data;
+	svc->udata_len = data ? nla_len(cfg->udata) : 0;
+}
+
 static void service_apply(struct casvip_service *svc,
 			  const struct casvip_service_cfg *cfg)
 {
@@ -157,6 +187,8 @@ static void service_apply(struct casvip_service *svc,
 		WRITE_ONCE(svc->netmask, cfg->netmask);
 	if (cfg->has_persist_max)
 		WRITE_ONCE(svc->persist_max, cfg->persist_max);
+	if (cfg->has_alldown)
+		svc->alldown = cfg->alldown;
 }
 
 static void server_free_rcu(struct rcu_head *head)
@@ -190,8 +222,10 @@ static void server_apply(struct casvip_server *srv,
 		WRITE_ONCE(srv->weight, cfg->weight);
 	if (cfg->has_admin)
 		WRITE_ONCE(srv->admin, cfg->admin);
-	if (cfg->has_health)
+	if (cfg->has_health) {
 		WRITE_ONCE(srv->health, cfg->health);
+		srv->health_set = get_jiffies_64();
+	}
 }
 
 /*
@@ -241,6 +275,7 @@ static int servers_add(struct casvip_service *svc,
 		srv->svc = svc;
 		srv->addr = cfg->addr;
 		srv->weight = CASVIP_WEIGHT_DEFAULT;
+		srv->health_set = get_jiffies_64();
 		server_apply(srv, cfg);
 		if (cfg->reason)
 			strscpy(srv->reason, cfg->reason, sizeof(srv->reason));
@@ -282,10 +317,32 @@ static void servers_retire(struct casvip_net *cn, struct casvip_service *svc,
 	}
 }
 
+/*
+ * A service that failed open and no longer does: its DOWN servers lose
+ * their clients and connections, as if they had gone down now. Adds
+ * them to @retired.
+ */
+static void open_ended(struct casvip_service *svc, bool was_open,
+		       struct list_head *retired)
+{
+	struct casvip_server *srv;
+
+	if (!was_open || svc->failing_open)
+		return;
+	list_for_each_entry(srv, &svc->servers, list) {
+		if (srv->admin == CASVIP_ADMIN_DISABLED ||
+		    casvip_server_usable(srv) || !list_empty(&srv->retire))
+			continue;
+		srv->flush_conns = true;
+		list_add_tail(&srv->retire, retired);
+	}
+}
+
 static void service_free(struct casvip_service *svc)
 {
 	casvip_sched_free(svc);
 	free_percpu(svc->stats);
+	kfree(svc->udata);
 	mem_cgroup_put(svc->memcg);
 	kfree(svc);
 	atomic_dec(&casvip_objects);
@@ -322,6 +379,7 @@ int casvip_service_new(struct casvip_net *cn,
 {
 	struct casvip_service *svc;
 	struct casvip_vnode *v;
+	void *data;
 	int ret;
 
 	lockdep_assert_held(&cn->lock);
@@ -351,9 +409,12 @@ int casvip_service_new(struct casvip_net *cn,
 	INIT_LIST_HEAD(&svc->servers);
 	hash_init(svc->by_addr);
 	service_apply(svc, cfg);
+	data = udata_dup(svc, cfg);
+	if (!IS_ERR(data))
+		udata_apply(svc, cfg, data);
 	svc->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
 	v = vnode_new(svc, NULL, cfg);
-	if (!svc->stats || !v) {
+	if (IS_ERR(data) || !svc->stats || !v) {
 		kfree(v);
 		service_free(svc);
 		return -ENOMEM;
@@ -402,8 +463,13 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		     (cfg->has_timeout && !cfg->timeout != !svc->timeout);
 	bool moved = cfg->has_match &&
 		     memcmp(&cfg->match, &old->match, sizeof(cfg->match));
+	bool resched = (cfg->has_sched && cfg->sched != svc->sched) ||
+		       (cfg->has_alldown && cfg->alldown != svc->alldown);
+	bool was_open = svc->failing_open;
+	u8 old_sched = svc->sched, old_alldown = svc->alldown;
 	struct mem_cgroup *memcg;
-	u8 old_sched = svc->sched;
+	LIST_HEAD(retired);
+	void *data;
 	int ret;
 
 	lockdep_assert_held(&cn->lock);
@@ -411,19 +477,29 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 	if (ret)
 		return ret;
 	/* What can fail goes first: then nothing changes. */
+	data = udata_dup(svc, cfg);
+	if (IS_ERR(data))
+		return PTR_ERR(data);
 	if (cfg->has_match || cfg->has_snat || cfg->has_snat_addr) {
 		memcg = casvip_charge_begin(svc);
 		v = vnode_new(svc, old, cfg);
 		casvip_charge_end(memcg);
-		if (!v)
+		if (!v) {
+			kfree(data);
 			return -ENOMEM;
+		}
 	}
-	if (cfg->has_sched && cfg->sched != old_sched) {
-		svc->sched = cfg->sched;
+	if (resched) {
+		if (cfg->has_sched)
+			svc->sched = cfg->sched;
+		if (cfg->has_alldown)
+			svc->alldown = cfg->alldown;
 		ret = casvip_sched_rebuild(svc);
 		if (ret) {
 			svc->sched = old_sched;
+			svc->alldown = old_alldown;
 			kfree(v);
+			kfree(data);
 			NL_SET_ERR_MSG(extack, "no memory for the scheduler");
 			return ret;
 		}
@@ -439,6 +515,7 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		hash_del_rcu(&old->node);
 	}
 	service_apply(svc, cfg);
+	udata_apply(svc, cfg, data);
 	/* After a grace period no packet uses the old settings. */
 	if (rekey || moved)
 		synchronize_net();
@@ -452,6 +529,8 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		kfree(old);
 	else if (v)
 		kfree_rcu(old, rcu);
+	open_ended(svc, was_open, &retired);
+	servers_retire(cn, svc, &retired);
 	return 0;
 }
 
@@ -604,6 +683,8 @@ int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
 		       struct casvip_server_cfg *cfgs, unsigned int n,
 		       struct netlink_ext_ack *extack)
 {
+	bool was_open = svc->failing_open;
+	LIST_HEAD(retired);
 	int ret;
 
 	lockdep_assert_held(&cn->lock);
@@ -617,6 +698,9 @@ int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
 		return ret;
 	}
 	cn->generation++;
+	/* A server that comes UP ends failing open. */
+	open_ended(svc, was_open, &retired);
+	servers_retire(cn, svc, &retired);
 	return 0;
 }
 
@@ -631,8 +715,8 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 		       struct casvip_server_cfg *cfgs, unsigned int n,
 		       struct netlink_ext_ack *extack)
 {
+	bool was_open = svc->failing_open, resched = false;
 	struct server_undo *undo;
-	bool resched = false;
 	LIST_HEAD(retired);
 	unsigned int i;
 	int ret = 0;
@@ -651,10 +735,14 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 			.usable = casvip_server_usable(srv),
 		};
 	}
+	/* A checker restates each result: only a change costs a rebuild. */
 	for (i = 0; i < n; i++) {
-		server_apply(cfgs[i].srv, &cfgs[i]);
-		resched |= cfgs[i].has_weight || cfgs[i].has_admin ||
-			   cfgs[i].has_health;
+		struct casvip_server *srv = cfgs[i].srv;
+
+		server_apply(srv, &cfgs[i]);
+		resched |= srv->weight != undo[i].weight ||
+			   srv->admin != undo[i].admin ||
+			   srv->health != undo[i].health;
 	}
 	if (resched)
 		ret = casvip_sched_rebuild(svc);
@@ -684,6 +772,7 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 		}
 	}
 	kvfree(undo);
+	open_ended(svc, was_open, &retired);
 	servers_retire(cn, svc, &retired);
 	return 0;
 }

@@ -9,7 +9,8 @@
  *	IFACE=PORT/REAL listens on REAL but the mapper reports PORT: the
  *	static port set in the registry, but the service never restarted.
  *
- * Faults (-f): slow (answers after 3 s), garbage, reset, nak (bind_nak),
+ * Faults (-f): slow (answers after 3 s), mute (never answers), garbage,
+ * reset, nak (bind_nak),
  * fault (a fault PDU), reject (bind rejected), bigendian (big-endian
  * answers), split (answers one byte per segment), callid (wrong call id),
  * notregistered (the mapper knows nothing). SIGUSR1 stops the services
@@ -198,6 +199,10 @@ static int serve(struct conn *c)
 	while ((len = dce_pdu_length(c->buf, c->n, why)) > 0) {
 		size_t olen = 0;
 
+		if (!strcmp(fault, "mute")) { /* hung: reads, never answers */
+			c->n = 0;
+			return 0;
+		}
 		if (!strcmp(fault, "slow"))
 			sleep(3);
 		if (!strcmp(fault, "garbage")) {

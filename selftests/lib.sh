@@ -21,6 +21,12 @@ grep -q casvipslow /proc/cmdline 2>/dev/null && SLOW=1 || SLOW=
 export MALLOC_PERTURB_=165
 echo "TAP version 13"
 
+# The running state as -j show prints it, but for the age of each health
+# result, which grows by itself: to see that nothing changed.
+show_state() {
+	casvipctl -j show "$@" | jq -c 'del(.[].servers[]?.health_age_ms)'
+}
+
 ktap_result() { # 0|1 DESC
 	ktap_n=$((ktap_n + 1))
 	if [ "$1" = 0 ]; then

@@ -111,8 +111,7 @@ pair_start() {
 		-f $d/keepalived.conf -p $d/keepalived.pid -r $d/vrrp.pid \
 		>>$d/keepalived.log 2>&1 &
 	kad[$n]=$!
-	CASVIP_KEEPALIVED_CONF=$d/keepalived.conf \
-		$ip netns exec lab_lb$n casvipctl healthd /tmp/pair.conf 2>$d/healthd.log &
+	$ip netns exec lab_lb$n casvipctl healthd 2>$d/healthd.log &
 	hd[$n]=$!
 	$ip netns exec lab_lb$n casvipctl persist learn --follow >$d/learn.log 2>&1 &
 	lrn[$n]=$!

@@ -20,8 +20,11 @@ service outlook vip 10.0.0.100 ports 135,60001-60002 sched mh persist 3600 persi
 	server 10.0.2.11 weight 100
 	server 10.0.2.12 weight 100   # CAS2
 	server 10.0.2.13 weight 50 drain
+	check epm emsmdb=60001,nspi=60002 interval 5
+	check rpc emsmdb@60001
 service udp vip 10.0.0.100 proto udp ports 135 netmask 24 snat 10.0.2.254
 	server 10.0.2.11
+	check none
 CONF
 
 check_eq "lint: a good file" "/tmp/cas.conf: 0 errors, 0 warnings" \
@@ -31,8 +34,11 @@ check_eq "apply --dry-run shows the plan and changes nothing" \
 server add outlook 10.0.2.11 weight 100 enable
 server add outlook 10.0.2.12 weight 100 enable
 server add outlook 10.0.2.13 weight 50 drain
+check add outlook epm emsmdb=60001,nspi=60002 interval 5 timeout 3 rise 2 fall 3
+check add outlook rpc emsmdb@60001 interval 5 timeout 3 rise 2 fall 3
 service add udp vip 10.0.0.100 proto udp ports 135 sched mh persist 3600 netmask 24 snat 10.0.2.254
 server add udp 10.0.2.11 weight 100 enable
+check add udp none
 []" "$($c apply --dry-run /tmp/cas.conf; $c -j show)"
 check "apply" $c apply /tmp/cas.conf
 check_eq "the running state is the file's" \
@@ -45,9 +51,48 @@ check_eq "save writes every setting of each service" \
 	"service outlook vip 10.0.0.100 proto tcp ports 135,60001-60002 sched mh persist 3600 netmask 32 persist-max 5000 snat masquerade
 service udp vip 10.0.0.100 proto udp ports 135 sched mh persist 3600 netmask 24 snat 10.0.2.254" \
 	"$($c save | grep '^service')"
+check_eq "save writes the checks, each with all its settings" \
+"	check epm emsmdb=60001,nspi=60002 interval 5 timeout 3 rise 2 fall 3
+	check rpc emsmdb@60001 interval 5 timeout 3 rise 2 fall 3
+	check none" "$($c save | grep '	check')"
 $c save >/tmp/saved.conf
 check_eq "a saved file lints clean" "/tmp/saved.conf: 0 errors, 0 warnings" \
 	"$($c lint /tmp/saved.conf)"
+check_eq "show lists the checks" \
+	"  check epm emsmdb=60001,nspi=60002 interval 5 timeout 3 rise 2 fall 3
+  check rpc emsmdb@60001 interval 5 timeout 3 rise 2 fall 3" \
+	"$($c show outlook | grep '^  check')"
+
+# A check's typo (6001 for 60001) would take every server down: lint says
+# so and apply refuses; a check of another port is allowed when it says so.
+sed 's/check rpc emsmdb@60001/check rpc emsmdb@6001/' /tmp/cas.conf >/tmp/typo.conf
+check_eq "a check of a port the service does not forward: an error" \
+	"/tmp/typo.conf:8: error: check rpc emsmdb@6001 of service \"outlook\" connects to port 6001, which the service does not forward (ports 135,60001-60002); add \"unforwarded\" to the check if that is meant
+/tmp/typo.conf: 1 error, 0 warnings 1" "$($c lint /tmp/typo.conf) $?"
+check_err "... and apply refuses it" 1 "1 error: nothing changed" \
+	$c apply /tmp/typo.conf
+sed -i 's/check rpc emsmdb@6001/& unforwarded/' /tmp/typo.conf
+check_eq "... unless it says \"unforwarded\"" "/tmp/typo.conf: 0 errors, 0 warnings" \
+	"$($c lint /tmp/typo.conf)"
+check_eq "apply says how the checks change" \
+	"check del outlook rpc emsmdb@60001 interval 5 timeout 3 rise 2 fall 3
+check add outlook rpc emsmdb@6001 interval 5 timeout 3 rise 2 fall 3 unforwarded" \
+	"$($c apply --dry-run /tmp/typo.conf)"
+sed 's/^	check none$//' /tmp/cas.conf >/tmp/nocheck.conf
+check_eq "a service with servers and no check: a warning" \
+	"/tmp/nocheck.conf:9: warning: service \"udp\" has servers and no check: nothing sets their health (add \"check none\" if that is meant)" \
+	"$($c lint /tmp/nocheck.conf | grep ': warning:')"
+
+# The same checks, one by one from the command line.
+check "check del" $c check del outlook rpc emsmdb@60001
+check "check add" $c check add outlook rpc emsmdb@60001 interval 5
+check_eq "... make the same state: nothing to change" "nothing to change" \
+	"$($c apply --dry-run /tmp/cas.conf)"
+check_err "check add of a check the service has" 1 \
+	"service \"outlook\" has that check already" \
+	$c check add outlook rpc emsmdb@60001
+check_err "check del of one it has not" 1 "service \"outlook\" has no such check" \
+	$c check del outlook tcp 80
 
 # Fewest changes: a weight change is a weight change; clients stay.
 $c persist add outlook client 10.0.1.1 server 10.0.2.11
@@ -61,7 +106,7 @@ check_eq "unchanged and re-weighted servers keep their clients" \
 	"10.0.1.1 10.0.2.11 10.0.1.2 10.0.2.12" \
 	"$($c -j persist show outlook | jq -r '[.[] | .client, .server] | join(" ")')"
 check_eq "apply -j prints the plan as JSON" '["service del udp"]' \
-	"$(grep -v '^service udp\|^	server 10.0.2.11$' /tmp/cas.conf >/tmp/noudp.conf
+	"$(grep -v '^service udp\|^	server 10.0.2.11$\|^	check none$' /tmp/cas.conf >/tmp/noudp.conf
 	   $c -j apply --dry-run /tmp/noudp.conf)"
 
 # An invalid file changes nothing, even with the error on its last line.
@@ -72,11 +117,11 @@ check_eq "apply -j prints the plan as JSON" '["service del udp"]' \
 	done
 	echo "service last vip 10.0.0.101 ports 70000"
 } >/tmp/big.conf
-before=$($c -j show)
+before=$(show_state)
 check_err "an error on the last line of 601" 1 \
 	"/tmp/big.conf:601: error: port 70000 is out of the range 1-65535" \
 	$c apply /tmp/big.conf
-check_eq "... changed nothing" "$before" "$($c -j show)"
+check_eq "... changed nothing" "$before" "$(show_state)"
 sed -i '$d' /tmp/big.conf
 check "the same file without it applies" $c apply /tmp/big.conf
 check_eq "300 services" 300 "$($c -j show | jq length)"
@@ -94,6 +139,7 @@ service c vip 10.0.0.101 ports 80000
 service d vip 10.9.9.9 ports 137
 service e vip 10.0.0.101 ports 6001,7000-7001
 	server 2001:db8::1
+	check none
 CONF
 out=$($c lint /tmp/bad.conf)
 check_eq "lint exits 1 on errors" 1 "$($c lint /tmp/bad.conf >/dev/null; echo $?)"

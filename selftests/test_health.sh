@@ -62,7 +62,7 @@ service cas vip 10.0.0.100 ports 135,60001-60003 sched rr persist 300
 	check rpc emsmdb@60001 interval 1 timeout 1 rise 2 fall 3
 CONF
 c apply /tmp/h.conf >/dev/null
-$ip netns exec lab_lb casvipctl healthd /tmp/h.conf 2>/tmp/healthd.log &
+$ip netns exec lab_lb casvipctl healthd 2>/tmp/healthd.log &
 healthd=$!
 sleep 1.5
 check_eq "all up to begin with" "up up up" \
@@ -70,6 +70,25 @@ check_eq "all up to begin with" "up up up" \
 before=$(on_server $(clients 1 9))
 check_eq "clients spread over the three" "3 3 3" \
 	"$(awk '{ print $2 }' <<<"$before" | sort | uniq -c | awk '{ print $1 }' | xargs)"
+
+# One healthd per namespace: a second one would fight the first.
+check_err "a second healthd is refused, naming the first" 1 \
+	"another healthd (pid $healthd) checks the servers of this network namespace" \
+	timeout 10 $ip netns exec lab_lb casvipctl healthd
+
+# A CAS added to a service with checks starts down, until they pass.
+sed 's/^	server 10.0.2.13$/&\n	server 10.0.2.14/' /tmp/h.conf >/tmp/h4.conf
+check_eq "apply says a new server starts down" \
+	"server add cas 10.0.2.14 weight 100 enable health down" \
+	"$(c apply --dry-run /tmp/h4.conf)"
+c apply /tmp/h4.conf >/dev/null
+check_eq "... not checked yet" "down not checked yet" "$(health 10.0.2.14)"
+check_eq "... and takes no client" "" \
+	"$(on_server $(clients 1 9) | grep srv4)"
+took=$(wait_health 12 10.0.2.14 up)
+echo "# the new CAS up after $took ms (healthd looks for new servers every 5 s; rise 2)"
+check "... up once its checks pass twice" test "$took" != never
+c apply /tmp/h.conf >/dev/null
 
 # CAS2's Exchange services stop; its endpoint mapper still answers.
 kill -USR1 ${rpc[2]}
@@ -109,8 +128,8 @@ check "static port not in effect: down" test "$took" != never
 check "... and reported as such" grep -qF \
 	"EMSMDB registered at 49161, service forwards 60001 — static port not in effect?" \
 	<<<"$(health 10.0.2.13)"
-check "healthd logs the transition with the reason" grep -qF \
-	"cas 10.0.2.13: epm emsmdb=60001,nspi=60002: EMSMDB registered at 49161" /tmp/healthd.log
+check "healthd logs the transition with the reason, in one line" grep -qF \
+	"casvipctl healthd: cas 10.0.2.13 down: epm emsmdb=60001,nspi=60002: EMSMDB registered at 49161" /tmp/healthd.log
 fakerpc 3 emsmdb=60001 nspi=60002
 wait_health 10 10.0.2.13 up >/dev/null
 
@@ -125,7 +144,7 @@ check "the next success clears it" wait_for_text 4 10.0.2.11 "up every check pas
 # one result of each.
 changes() { # the changes of CAS1 healthd made in the kernel since line $1
 	tail -n +$(($1 + 1)) /tmp/healthd.log |
-		sed -n 's/^casvipctl healthd: cas 10.0.2.11 \(up\|down\)$/\1/p' | xargs
+		sed -n 's/^casvipctl healthd: cas 10.0.2.11 \(up\|down\): .*/\1/p' | xargs
 }
 state() { health 10.0.2.11 | cut -d' ' -f1; }
 # Up, it fails for 0.6 s in every 2 s: never fall (3) failures in a row.
@@ -149,15 +168,54 @@ wait_health 10 10.0.2.11 up >/dev/null
 check_eq "... up for good: up again, two changes in all" "up [down up]" \
 	"$(state) [$(changes $since)]"
 
-# SIGHUP reads the file again; SIGTERM ends healthd.
+# SIGHUP reads the checks again; SIGTERM ends healthd.
 kill -HUP $healthd
 sleep 0.5
-check "SIGHUP: the file is read again" grep -q "reading /tmp/h.conf again" /tmp/healthd.log
+check "SIGHUP: the checks are read again" grep -q "reading the checks again: checking 3 servers" /tmp/healthd.log
 kill -TERM $healthd
 wait $healthd
 check_eq "SIGTERM: healthd exits cleanly" 0 $?
 check_eq "the kernel took every result healthd set" "" \
 	"$(grep 'cannot set' /tmp/healthd.log)"
+
+# No healthd: the results grow old, and show says so once they are older
+# than two rounds of the checks allow (2 x (1 + 1) s + 2 s).
+check "with healthd gone, show says the health is stale" wait_for 10 \
+	show_says "10.0.2.11 .*STALE: no result for [0-9]* s, is casvip-healthd running?"
+check_eq "... and JSON too" "true true true" \
+	"$(c -j show cas | jq -r '[.[0].servers[].health_stale] | join(" ")')"
+
+# Every server down at once (set by hand now): the checks are likelier
+# wrong than the three CAS. The service fails open: clients keep their
+# server, new ones reach every enabled one, and show and status say so.
+for i in 1 2 3; do c server set cas 10.0.2.1$i health up; done
+c server set cas 10.0.2.11 health down
+c server set cas 10.0.2.12 health down
+check_eq "two of three down: status ok, exit 0" \
+	"cas: ok, 1 of 3 servers take new clients 0" "$(c status) $?"
+first=$(on_server $(clients 1 6))
+check_eq "... their clients on the one left" "srv3" \
+	"$(awk '{ print $2 }' <<<"$first" | sort -u | xargs)"
+c server set cas 10.0.2.13 health down
+check_eq "all three down: status says failing open, exit 3" \
+	"cas: failing-open, 3 of 3 servers take new clients 3" "$(c status) $?"
+check "show says so" show_says "FAILING OPEN: every server is down"
+check_eq "failing open: the clients stay on their server" "$first" \
+	"$(on_server $(clients 1 6))"
+check_eq "... and new ones reach all three" "srv1 srv2 srv3" \
+	"$(on_server $(clients 7 12) | awk '{ print $2 }' | sort -u | xargs)"
+c service set cas alldown closed
+check_eq "alldown closed: status says down, exit 3" \
+	"cas: down, 0 of 3 servers take new clients 3" "$(c status) $?"
+check_eq "... and new clients are refused" "refused" \
+	"$(on_server $(clients 13 15) | awk '{ print $2 }' | sort -u | xargs)"
+c service set cas alldown open
+c server set cas 10.0.2.11 health up
+check_eq "one up again: it takes every client, old and new" "srv1" \
+	"$(on_server $(clients 1 15) | awk '{ print $2 }' | sort -u | xargs)"
+check_eq "status ok again" "cas: ok, 1 of 3 servers take new clients 0" \
+	"$(c status) $?"
+for i in 2 3; do c server set cas 10.0.2.1$i health up; done
 
 # 200 servers, checked at once: they all time out within one interval.
 {
@@ -166,13 +224,13 @@ check_eq "the kernel took every result healthd set" "" \
 $ip -n lab_lb route add 10.0.4.0/24 via 10.0.2.14
 fakerpc 4 -f slow emsmdb=60001
 {
-	echo "service big vip 10.0.0.100 ports 5000"
+	echo "service big vip 10.0.0.100 ports 60001"
 	for i in $(seq 1 200); do echo "	server 10.0.4.$i"; done
 	echo "	check rpc emsmdb@60001 interval 2 timeout 1 rise 1 fall 1"
 } >/tmp/big.conf
 c apply /tmp/big.conf >/dev/null
 start=${EPOCHREALTIME/./}
-$ip netns exec lab_lb casvipctl healthd /tmp/big.conf 2>/tmp/big.log &
+$ip netns exec lab_lb casvipctl healthd 2>/tmp/big.log &
 healthd=$!
 down=0 took=never
 while [ $(((${EPOCHREALTIME/./} - start) / 1000000)) -lt 40 ]; do
@@ -192,6 +250,33 @@ kill -TERM $healthd
 wait $healthd
 check_eq "... each of the 200 set without an error" "" \
 	"$(grep 'cannot set' /tmp/big.log)"
+
+# A hung CAS (it accepts, and never answers) under a check whose timeout
+# is longer than the 5 s in which healthd looks at the kernel again: the
+# check runs to its end, and the CAS goes down. Services of no server
+# ahead of it stop nothing.
+fakerpc 4 -f mute emsmdb=60001
+cat >/tmp/hung.conf <<'CONF'
+service e1 vip 10.0.0.100 ports 1001
+	check tcp 1001
+service e2 vip 10.0.0.100 ports 1002
+	check tcp 1002
+service hung vip 10.0.0.100 ports 60001
+	server 10.0.2.14
+	check rpc emsmdb@60001 interval 10 timeout 7 rise 1 fall 1
+CONF
+c apply /tmp/hung.conf >/dev/null
+$ip netns exec lab_lb casvipctl healthd 2>/tmp/hung.log &
+healthd=$!
+hung_health() { c -j show hung | jq -r '.[0].servers[0] | "\(.health) \(.health_reason)"'; }
+hung_down() { [ "$(hung_health | cut -d' ' -f1)" = down ]; }
+check "services of no server first: the one with a server is checked" \
+	wait_for 3 grep -q "checking 1 servers" /tmp/hung.log
+check "a hung CAS, timeout 7 s: down once it is over" wait_for 12 hung_down
+check_eq "... because it timed out" \
+	"down rpc emsmdb@60001: no answer within the timeout" "$(hung_health)"
+kill -TERM $healthd
+wait $healthd
 
 kill ${rpc[@]} 2>/dev/null
 wait ${rpc[@]} 2>/dev/null

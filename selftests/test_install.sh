@@ -36,7 +36,7 @@ check_eq "the reload added the server" 3 "$(casvipctl -j show outlook | jq '.[0]
 # stays there, no server is re-added, nothing is changed.
 casvipctl persist add outlook client 10.0.1.1 server 10.0.2.12
 running() {
-	casvipctl -j show
+	show_state
 	casvipctl -j persist show outlook | jq -c '[.[] | .client, .server]'
 }
 before=$(running)

@@ -48,6 +48,14 @@
  *       CASVIP_A_SERVICE_SNAT: NLA_U8, enum casvip_snat (default OFF)
  *       CASVIP_A_SERVICE_SNAT_ADDR: NLA_BINARY, 4 or 16 bytes, same family as
  *                               the VIP; required when SNAT is ADDR
+ *       CASVIP_A_SERVICE_ALLDOWN: NLA_U8, enum casvip_alldown (default
+ *                               OPEN): see CASVIP_CMD_SERVER_SET
+ *       CASVIP_A_SERVICE_USERDATA: NLA_BINARY, at most CASVIP_USERDATA_MAX
+ *                               bytes the kernel keeps with the service and
+ *                               dumps as given, never reads (as nftables'
+ *                               NFTA_TABLE_USERDATA). casvipctl keeps the
+ *                               service's health checks there, as config
+ *                               lines. Empty: none.
  *
  *    CASVIP_A_SERVERS: NLA_NESTED, NEW only: the service's first servers,
  *       each a CASVIP_A_SERVER nest as for CASVIP_CMD_SERVER_NEW (repeated
@@ -84,6 +92,12 @@
  *       CASVIP_A_SERVICE_PERSIST_MAX: NLA_U32, as set (0: the default)
  *       CASVIP_A_SERVICE_PERSIST_LIMIT: NLA_U32, the limit in effect
  *                               (0: none, when nf_conntrack_max is 0 too)
+ *       CASVIP_A_SERVICE_ALLDOWN: NLA_U8, as set
+ *       CASVIP_A_SERVICE_USERDATA, if any
+ *       CASVIP_A_SERVICE_NUM_USABLE: NLA_U32, servers that take new
+ *                               clients now
+ *       CASVIP_A_SERVICE_FAILING_OPEN: NLA_U8, 1 while every server is
+ *                               DOWN and the service fails open
  *       CASVIP_A_SERVICE_STATS: NLA_NESTED, see CASVIP_A_STATS_*
  *
  * CASVIP_CMD_SERVER_NEW  (add; -EEXIST if the service has that address)
@@ -112,10 +126,17 @@
  *
  *    New clients go to servers that are ENABLED, UP and of weight > 0. A
  *    DRAINING server, or one of weight 0, keeps its clients and their
- *    connections. A server set DISABLED or DOWN loses its persistence
- *    entries and its connections (conntrack entries), so that its clients
- *    reconnect at once to another server; with CASVIP_A_SERVER_KEEP_CONNS it
- *    keeps the connections.
+ *    connections. When no server is both ENABLED and UP (with a weight),
+ *    a service of CASVIP_ALLDOWN_OPEN (the default) fails open: health is
+ *    ignored until one comes UP again, so new clients go to the ENABLED
+ *    servers of weight > 0 and the DOWN servers keep their clients, as if
+ *    every check were wrong rather than every server. With
+ *    CASVIP_ALLDOWN_CLOSED new clients are refused instead.
+ *
+ *    A server set DISABLED or DOWN (or DOWN already when its service stops
+ *    failing open) loses its persistence entries and its connections
+ *    (conntrack entries), so that its clients reconnect at once to another
+ *    server; with CASVIP_A_SERVER_KEEP_CONNS it keeps the connections.
  *
  * CASVIP_CMD_SERVER_DEL
  *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
@@ -133,6 +154,9 @@
  *       CASVIP_A_SERVICE_NAME
  *    CASVIP_A_SERVER: NLA_NESTED
  *       CASVIP_A_SERVER_ADDR, _WEIGHT, _ADMIN, _HEALTH, _HEALTH_REASON
+ *       CASVIP_A_SERVER_HEALTH_AGE: NLA_U64, milliseconds since its health
+ *                             was last set (or since it was added): a
+ *                             checker that stopped leaves it growing
  *       CASVIP_A_SERVER_STATS: NLA_NESTED, see CASVIP_A_STATS_*
  *
  * CASVIP_CMD_PERSIST_GET (dump only)
@@ -244,6 +268,7 @@
 #define CASVIP_PERSIST_TIMEOUT_DEFAULT 3600
 #define CASVIP_WEIGHT_DEFAULT 100
 #define CASVIP_REASON_MAX 128 /* including the NUL */
+#define CASVIP_USERDATA_MAX 2048 /* bytes of a service's user data */
 
 struct casvip_port_range {
 	__u16 first;
@@ -287,6 +312,15 @@ enum casvip_health {
 };
 
 #define CASVIP_HEALTH_MAX (__CASVIP_HEALTH_MAX - 1)
+
+/* What a service does when every server that may take clients is DOWN. */
+enum casvip_alldown {
+	CASVIP_ALLDOWN_OPEN, /* new clients go to the ENABLED servers anyway */
+	CASVIP_ALLDOWN_CLOSED, /* new clients are refused */
+	__CASVIP_ALLDOWN_MAX
+};
+
+#define CASVIP_ALLDOWN_MAX (__CASVIP_ALLDOWN_MAX - 1)
 
 enum casvip_cmd {
 	CASVIP_CMD_UNSPEC,
@@ -338,6 +372,10 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_PERSIST_MAX,
 	CASVIP_A_SERVICE_KEEP_CONNS,
 	CASVIP_A_SERVICE_PERSIST_LIMIT,
+	CASVIP_A_SERVICE_ALLDOWN,
+	CASVIP_A_SERVICE_NUM_USABLE,
+	CASVIP_A_SERVICE_FAILING_OPEN,
+	CASVIP_A_SERVICE_USERDATA,
 	__CASVIP_A_SERVICE_MAX
 };
 
@@ -353,6 +391,7 @@ enum casvip_server_attr {
 	CASVIP_A_SERVER_PAD,
 	CASVIP_A_SERVER_KEEP_CONNS,
 	CASVIP_A_SERVER_HEALTH_REASON,
+	CASVIP_A_SERVER_HEALTH_AGE,
 	__CASVIP_A_SERVER_MAX
 };
 
