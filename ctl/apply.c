@@ -27,12 +27,10 @@ static int running(struct cv_nl *nl, struct cv_config *cfg)
 		cv_report(nl, ret, "cannot read the running state of", "casvip");
 		return ret;
 	}
+	/* Checks of another casvipctl's: apply replaces them, save says so. */
 	for (size_t i = 0; i < cfg->n; i++)
-		if (cv_service_checks(&cfg->svcs[i], err)) {
-			fprintf(stderr, "Error: %s\n", err);
-			cv_config_free(cfg);
-			return -EINVAL;
-		}
+		if (cv_service_checks(&cfg->svcs[i], err))
+			fprintf(stderr, "Warning: %s\n", err);
 	return 0;
 }
 
@@ -64,6 +62,8 @@ static int cmd_save(struct cv_nl *nl, int argc, char **argv)
 						 CV_WEIGHT | CV_ADMIN);
 				printf("\n");
 			}
+			if (s->udata_len && !s->nchecks && !s->unchecked)
+				printf("\t# its checks are left out: this casvipctl cannot read them\n");
 			if (s->unchecked)
 				printf("\tcheck none\n");
 			for (size_t j = 0; j < s->nchecks; j++) {
@@ -86,9 +86,12 @@ static int load(const char *path, struct cv_config *cfg)
 	struct cv_diag d = { .path = path, .f = stderr };
 	char err[CV_ERRLEN];
 
-	if (cv_config_read(&d, cfg))
+	if (cv_config_read(&d, cfg)) {
+		cv_diag_print(&d);
 		return CV_EXIT_FAIL;
+	}
 	cv_config_lint(&d, cfg);
+	cv_diag_print(&d);
 	for (size_t i = 0; !d.errors && i < cfg->n; i++)
 		if (cv_service_udata(&cfg->svcs[i], err)) {
 			fprintf(stderr, "%s:%d: error: %s\n", path,
@@ -121,11 +124,13 @@ static int cmd_lint(struct cv_nl *nl, int argc, char **argv)
 	if (d.json)
 		jw_begin(&w, NULL, '[');
 	if (cv_config_read(&d, &cfg)) {
+		cv_diag_print(&d);
 		if (d.json)
 			jw_end(&w, ']');
 		return CV_EXIT_FAIL;
 	}
 	cv_config_lint(&d, &cfg);
+	cv_diag_print(&d);
 	if (d.json)
 		jw_end(&w, ']');
 	else
@@ -227,53 +232,66 @@ static void describe(struct plan *p, uint8_t cmd, const struct cv_service *svc,
 	free(text);
 }
 
-/* The line of @svc's checks at @p, if any, and its length in *@len. */
-static const char *next_line(const struct cv_service *svc, const char *p,
+/*
+ * The line of @svc's checks that starts at offset *@off, if any: its start
+ * and length; *@off moves to the next one.
+ */
+static const char *next_line(const struct cv_service *svc, size_t *off,
 			     size_t *len)
 {
-	const char *end, *nl;
+	const char *p, *nl;
 
-	if (!svc->udata)
+	if (!svc || !svc->udata || *off >= svc->udata_len)
 		return NULL;
-	end = svc->udata + svc->udata_len;
-	if (p >= end)
-		return NULL;
-	nl = memchr(p, '\n', (size_t)(end - p));
-	*len = (size_t)((nl ? nl : end) - p);
+	p = svc->udata + *off;
+	nl = memchr(p, '\n', svc->udata_len - *off);
+	*len = nl ? (size_t)(nl - p) : svc->udata_len - *off;
+	*off += *len + 1;
 	return p;
 }
 
 static bool has_line(const struct cv_service *svc, const char *line,
 		     size_t len)
 {
+	size_t off = 0, n;
 	const char *p;
-	size_t n;
 
-	for (p = svc ? next_line(svc, svc->udata, &n) : NULL; p;
-	     p = next_line(svc, p + n + 1, &n))
+	while ((p = next_line(svc, &off, &n)))
 		if (n == len && !memcmp(p, line, len))
 			return true;
 	return false;
 }
 
-/* The check lines of @from that @other lacks, as check @verb commands. */
-static void describe_lines(struct plan *p, const char *verb,
-			   const struct cv_service *from,
-			   const struct cv_service *other)
+/*
+ * The check lines of @from that @other lacks (all of them if @other is
+ * NULL), as check @verb commands. How many.
+ */
+static int describe_lines(struct plan *p, const char *verb,
+			  const struct cv_service *from,
+			  const struct cv_service *other)
 {
+	static const char lead[] = "check ";
+	size_t off = 0, len;
 	const char *line;
-	size_t len;
+	int n = 0;
 
-	for (line = next_line(from, from->udata, &len); line;
-	     line = next_line(from, line + len + 1, &len)) {
+	while ((line = next_line(from, &off, &len))) {
+		const char *rest = line;
 		char *text = NULL;
+		int rlen = (int)len;
 
-		if (has_line(other, line, len) || len < 6)
+		if (other && has_line(other, line, len))
 			continue;
-		p->changes++;
 		/* "check TYPE ..." says "check VERB SERVICE TYPE ...". */
-		if (asprintf(&text, "check %s %s %.*s", verb, from->name,
-			     (int)len - 6, line + 6) < 0)
+		if (len >= sizeof(lead) - 1 &&
+		    !memcmp(line, lead, sizeof(lead) - 1)) {
+			rest += sizeof(lead) - 1;
+			rlen -= (int)sizeof(lead) - 1;
+		}
+		p->changes++;
+		n++;
+		if (asprintf(&text, "check %s %s %.*s", verb, from->name, rlen,
+			     rest) < 0)
 			continue;
 		if (cv_opts.json)
 			jw_str(&p->w, NULL, text);
@@ -281,15 +299,23 @@ static void describe_lines(struct plan *p, const char *verb,
 			printf("%s\n", text);
 		free(text);
 	}
+	return n;
 }
 
 /* Say how the checks of @have (none if NULL) become those of @want. */
 static void describe_checks(struct plan *p, const struct cv_service *want,
 			    const struct cv_service *have)
 {
+	int n = 0;
+
 	if (have)
-		describe_lines(p, "del", have, want);
-	describe_lines(p, "add", want, have);
+		n = describe_lines(p, "del", have, want);
+	n += describe_lines(p, "add", want, have);
+	/* The same lines, in another order: the order tells which reason. */
+	if (!n && have) {
+		describe_lines(p, "del", have, NULL);
+		describe_lines(p, "add", want, NULL);
+	}
 }
 
 /* Send a request made of one service; report its failure. */
@@ -366,6 +392,7 @@ static int servers_sync(struct plan *p, const struct cv_service *want,
 	struct batch del = { .cmd = CASVIP_CMD_SERVER_DEL };
 	struct batch set = { .cmd = CASVIP_CMD_SERVER_SET };
 	struct batch add = { .cmd = CASVIP_CMD_SERVER_NEW };
+	char a[INET6_ADDRSTRLEN];
 	int ret;
 
 	del.srvs = calloc(have->nsrv + 1, sizeof(*del.srvs));
@@ -399,7 +426,16 @@ static int servers_sync(struct plan *p, const struct cv_service *want,
 		}
 		if (w->weight != h->weight)
 			d |= CV_WEIGHT;
-		if (w->admin != h->admin)
+		/*
+		 * A drain made at run time (for patching, say) stays, unless
+		 * the file names a state: a reload must not undo it unseen.
+		 */
+		if (w->admin != h->admin && w->admin_default)
+			fprintf(stderr,
+				"note: server %s of service \"%s\" stays %s, as set at run time: its line names no state (add \"enable\" to it to undo that)\n",
+				cv_format_addr(&w->addr, a, sizeof(a)), want->name,
+				cv_admin_name(h->admin));
+		else if (w->admin != h->admin)
 			d |= CV_ADMIN;
 		if (d)
 			batch_add(p, &set, want, w, d);

@@ -7,6 +7,80 @@
 
 #include "cmd.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const service_words[] = {
+	"vip",	   "proto", "ports", "port", "sched", "persist", "persist-max",
+	"netmask", "snat",  "alldown",
+};
+
+/* The admin states, as set takes them and as show prints them. */
+static const char *const admin_words[] = { "enable",  "drain",	  "disable",
+					   "enabled", "draining", "disabled" };
+static const char *const server_words[] = { "weight", "health", "reason",
+					    "keep-conns" };
+
+/* Edits that make @a @b (Levenshtein), at most 9. */
+static unsigned int distance(const char *a, const char *b)
+{
+	unsigned int row[33], i, j;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 32 || lb > 32)
+		return 9;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		unsigned int diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			unsigned int up = row[j];
+			unsigned int best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb] < 9 ? row[lb] : 9;
+}
+
+/* The word of @known nearest @k, if one is near: a typo's likely intent. */
+static const char *nearest(const char *k, const char *const *known, size_t n)
+{
+	const char *best = NULL;
+	unsigned int d, best_d = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		d = distance(k, known[i]);
+		if (d < best_d) {
+			best = known[i];
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+static int unknown(const char *k, const char *const *a, size_t na,
+		   const char *const *b, size_t nb, char *err)
+{
+	const char *guess = nearest(k, a, na);
+
+	if (!guess)
+		guess = nearest(k, b, nb);
+	if (guess)
+		snprintf(err, CV_ERRLEN,
+			 "unknown keyword \"%s\": did you mean \"%s\"?", k,
+			 guess);
+	else
+		snprintf(err, CV_ERRLEN, "unknown keyword \"%s\"", k);
+	return -1;
+}
+
 static int need_value(int argc, char **argv, char *err)
 {
 	if (argc < 2) {
@@ -38,6 +112,9 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 		const char *k = argv[0], *v = argv[1];
 		int ret;
 
+		if (cv_lookup(service_words, ARRAY_SIZE(service_words), k) < 0)
+			return unknown(k, service_words,
+				       ARRAY_SIZE(service_words), NULL, 0, err);
 		if (need_value(argc, argv, err))
 			return -1;
 		if (!strcmp(k, "vip")) {
@@ -98,18 +175,25 @@ int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 {
 	for (; argc; argc--, argv++) {
 		const char *k = argv[0];
-		int v = cv_lookup((const char *const[]){ "enable", "drain",
-							 "disable" },
-				  3, k);
+		int v = cv_lookup(admin_words, ARRAY_SIZE(admin_words), k);
 
 		if (v >= 0) {
-			srv->admin = (uint8_t)v;
+			srv->admin = (uint8_t)(v % 3);
 			srv->given |= CV_ADMIN;
 			continue;
 		}
 		if (set && !strcmp(k, "keep-conns")) {
 			srv->given |= CV_KEEP_CONNS;
 			continue;
+		}
+		if (cv_lookup(server_words, ARRAY_SIZE(server_words), k) < 0)
+			return unknown(k, admin_words, ARRAY_SIZE(admin_words),
+				       server_words, ARRAY_SIZE(server_words),
+				       err);
+		if (!set && (!strcmp(k, "reason") || !strcmp(k, "keep-conns"))) {
+			snprintf(err, CV_ERRLEN,
+				 "\"%s\" is for server set, not server add", k);
+			return -1;
 		}
 		if (need_value(argc, argv, err))
 			return -1;

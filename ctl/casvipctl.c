@@ -86,10 +86,15 @@ static void json_stats(struct jw *w, const struct cv_stats *st)
 	jw_end(w, '}');
 }
 
-/* Draining and no connection left: safe to take out of service. */
+/*
+ * Taking no new client (draining, or of weight 0), and none left: no live
+ * connection and no client bound by persistence. Safe to take out.
+ */
 static bool drained(const struct cv_server *srv)
 {
-	return srv->admin == CASVIP_ADMIN_DRAINING && !srv->stats.active;
+	return (srv->admin == CASVIP_ADMIN_DRAINING ||
+		(srv->admin == CASVIP_ADMIN_ENABLED && !srv->weight)) &&
+	       !srv->stats.active && !srv->clients;
 }
 
 static const char *admin_text(const struct cv_server *srv)
@@ -136,6 +141,7 @@ static void json_server(struct jw *w, const struct cv_service *svc,
 	jw_u64(w, "health_age_ms", srv->health_age_ms);
 	jw_bool(w, "health_stale", stale(svc, srv));
 	jw_u64(w, "active", srv->stats.active);
+	jw_u64(w, "clients", srv->clients);
 	jw_bool(w, "drained", drained(srv));
 	json_stats(w, &srv->stats);
 	jw_end(w, '}');
@@ -161,7 +167,7 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 				  cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
 				  cv_snat_name(svc->snat));
 	jw_u64(w, "num_servers", svc->nservers);
-	jw_u64(w, "num_usable", svc->nusable);
+	jw_u64(w, "num_eligible", svc->neligible);
 	jw_str(w, "alldown", cv_alldown_name(svc->alldown));
 	jw_bool(w, "failing_open", svc->failing_open);
 	jw_u64(w, "persist_entries", svc->npersist);
@@ -213,12 +219,12 @@ static void text_service(const struct cv_service *svc, bool servers)
 	       cv_proto_name(svc->proto),
 	       cv_format_addr(&svc->vip, a, sizeof(a)), ports);
 	printf("  sched %s  persist %" PRIu32 "s  netmask /%u  snat %s  servers %" PRIu32
-	       " (%" PRIu32 " usable)  clients %" PRIu32 "  active %" PRIu64,
+	       " (%" PRIu32 " eligible)  clients %" PRIu32 "  active %" PRIu64,
 	       cv_sched_name(svc->sched), svc->timeout, svc->netmask,
 	       svc->snat == CASVIP_SNAT_ADDR ?
 		       cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
 		       cv_snat_name(svc->snat),
-	       svc->nservers, svc->nusable, svc->npersist, svc->stats.active);
+	       svc->nservers, svc->neligible, svc->npersist, svc->stats.active);
 	if (svc->persist_limit)
 		printf("  persist-max %" PRIu32 "%s  evicted %" PRIu64,
 		       svc->persist_limit, svc->persist_max ? "" : " (auto)",
@@ -231,7 +237,7 @@ static void text_service(const struct cv_service *svc, bool servers)
 	}
 	if (svc->failing_open)
 		printf("  FAILING OPEN: every server is down; new clients go to the enabled ones (alldown open)\n");
-	else if (svc->nservers && !svc->nusable)
+	else if (svc->nservers && !svc->neligible)
 		printf("  DOWN: no server takes new clients; they are refused\n");
 	if (cv_opts.stats) {
 		printf(" ");
@@ -254,7 +260,7 @@ static void text_service(const struct cv_service *svc, bool servers)
 	if (cv_opts.stats)
 		text_stats_header();
 	else
-		printf("  %6s", "ACTIVE");
+		printf("  %7s  %6s", "CLIENTS", "ACTIVE");
 	printf("\n");
 	for (size_t i = 0; i < svc->nsrv; i++) {
 		const struct cv_server *srv = &svc->servers[i];
@@ -265,11 +271,13 @@ static void text_service(const struct cv_service *svc, bool servers)
 		if (cv_opts.stats)
 			text_stats(&srv->stats);
 		else
-			printf("  %6" PRIu64, srv->stats.active);
+			printf("  %7" PRIu32 "  %6" PRIu64, srv->clients,
+			       srv->stats.active);
 		if (stale(svc, srv))
 			printf("  STALE: no result for %" PRIu64
-			       " s, is casvip-healthd running? It said: %s",
-			       srv->health_age_ms / 1000, srv->reason);
+			       " s, is casvip-healthd running?%s%s",
+			       srv->health_age_ms / 1000,
+			       srv->reason[0] ? " It said: " : "", srv->reason);
 		else if (srv->reason[0])
 			printf("  %s", srv->reason);
 		printf("\n");
@@ -420,7 +428,8 @@ static int cmd_show(struct cv_nl *nl, int argc, char **argv)
 
 /*
  * casvipctl status [SERVICE]: whether each service sends new clients to
- * healthy servers. Exit status 3 if one does not: failing open or down.
+ * servers its checks found healthy lately. Exit status 3 if one does not:
+ * failing open, down, or health results gone stale.
  */
 static int cmd_status(struct cv_nl *nl, int argc, char **argv)
 {
@@ -442,9 +451,25 @@ static int cmd_status(struct cv_nl *nl, int argc, char **argv)
 		jw_begin(&w, NULL, '[');
 	for (size_t i = 0; i < n; i++) {
 		const struct cv_service *s = &svcs[i];
-		const char *state = s->failing_open		   ? "failing-open" :
-				    s->nservers && !s->nusable ? "down" :
-								 "ok";
+		char err[CV_ERRLEN];
+		size_t nstale = 0;
+		const char *state;
+		int failed;
+
+		cv_service_checks(&svcs[i], err);
+		failed = cv_dump_servers(nl, &svcs[i]);
+		if (failed) {
+			cv_report(nl, failed, "cannot list the servers of",
+				  s->name);
+			cv_free_services(svcs, n);
+			return CV_EXIT_FAIL;
+		}
+		for (size_t k = 0; k < s->nsrv; k++)
+			nstale += stale(s, &s->servers[k]);
+		state = s->failing_open		     ? "failing-open" :
+			s->nservers && !s->neligible ? "down" :
+			nstale			     ? "stale" :
+						       "ok";
 
 		if (strcmp(state, "ok"))
 			ret = CV_EXIT_DEGRADED;
@@ -453,12 +478,17 @@ static int cmd_status(struct cv_nl *nl, int argc, char **argv)
 			jw_str(&w, "name", s->name);
 			jw_str(&w, "state", state);
 			jw_u64(&w, "num_servers", s->nservers);
-			jw_u64(&w, "num_usable", s->nusable);
+			jw_u64(&w, "num_eligible", s->neligible);
+			jw_u64(&w, "num_stale", nstale);
 			jw_end(&w, '}');
 		} else {
 			printf("%s: %s, %" PRIu32 " of %" PRIu32
-			       " servers take new clients\n",
-			       s->name, state, s->nusable, s->nservers);
+			       " servers take new clients",
+			       s->name, state, s->neligible, s->nservers);
+			if (nstale)
+				printf("; %zu results older than the checks allow: is casvip-healthd running?",
+				       nstale);
+			printf("\n");
 		}
 	}
 	if (cv_opts.json)
@@ -577,19 +607,67 @@ int cv_run(const struct cv_cmd *cmd, int argc, char **argv)
 	return ret;
 }
 
+/*
+ * The options may come anywhere on the line ("casvipctl show -j", as
+ * "ip" allows): take them out of the command's words, up to a "--".
+ */
+static int hoist_options(int argc, char **argv)
+{
+	static const struct {
+		const char *word;
+		bool json, stats;
+	} opts[] = {
+		{ "-j", true, false },	  { "--json", true, false },
+		{ "-s", false, true },	  { "--stats", false, true },
+		{ "-js", true, true },	  { "-sj", true, true },
+	};
+	int n = 1, first = 1;
+
+	/* The leading options are getopt's; the command starts after them. */
+	while (first < argc && argv[first][0] == '-' &&
+	       strcmp(argv[first], "--"))
+		first++;
+	for (int i = 1; i < argc; i++) {
+		size_t k = sizeof(opts) / sizeof(opts[0]);
+
+		if (!strcmp(argv[i], "--")) {
+			while (i < argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (i > first)
+			for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+				if (!strcmp(argv[i], opts[k].word))
+					break;
+		if (k == sizeof(opts) / sizeof(opts[0])) {
+			argv[n++] = argv[i];
+			continue;
+		}
+		cv_opts.json |= opts[k].json;
+		cv_opts.stats |= opts[k].stats;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option long_opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "stats", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cv_cmd *cmd;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+jsh", long_opts, NULL)) != -1) {
+	argc = hoist_options(argc, argv);
+	while ((c = getopt_long(argc, argv, "+jshV", long_opts, NULL)) != -1) {
 		switch (c) {
+		case 'V':
+			printf("casvipctl %s\n", CV_VERSION);
+			return CV_EXIT_OK;
 		case 'j':
 			cv_opts.json = true;
 			break;

@@ -145,6 +145,21 @@ void check_format(const struct check *c, char *buf, size_t len)
 	}
 }
 
+bool check_same(const struct check *a, const struct check *b)
+{
+	if (a->type != b->type || a->port != b->port ||
+	    a->nifaces != b->nifaces)
+		return false;
+	for (unsigned int i = 0; i < a->nifaces; i++)
+		if (memcmp(a->iface[i].uuid, b->iface[i].uuid,
+			   sizeof(a->iface[i].uuid)) ||
+		    a->iface[i].major != b->iface[i].major ||
+		    a->iface[i].minor != b->iface[i].minor ||
+		    a->want[i] != b->want[i])
+			return false;
+	return true;
+}
+
 static void finish(struct check_run *run, bool ok, const char *fmt,
 		   const char *arg)
 {
@@ -325,6 +340,11 @@ bool check_step(struct check_run *run)
 	else if (len > 0)
 		judge(run, (size_t)len);
 	return run->done;
+}
+
+void check_fail(struct check_run *run, const char *why)
+{
+	finish(run, false, "%s", why);
 }
 
 void check_timeout(struct check_run *run)

@@ -51,6 +51,8 @@ int check_parse(const char *type, const char *arg, struct check *c,
 		char *err);
 /* Back to text, as check_parse() takes it. */
 void check_format(const struct check *c, char *buf, size_t len);
+/* The same check, however its interfaces were written. */
+bool check_same(const struct check *a, const struct check *b);
 
 /* One run of a check against one address. */
 struct check_run {
@@ -76,5 +78,7 @@ bool check_step(struct check_run *run);
 short check_events(const struct check_run *run);
 /* Give up: the timeout passed. */
 void check_timeout(struct check_run *run);
+/* Give up for a reason of this host's, not the server's. */
+void check_fail(struct check_run *run, const char *why);
 
 #endif

@@ -19,30 +19,68 @@
 #define RPC_DYNAMIC_FIRST 6005
 #define RPC_DYNAMIC_LAST 59530
 
+struct cv_note {
+	int line;
+	size_t seq; /* the order found, within a line */
+	bool error;
+	char msg[512];
+};
+
 static void __attribute__((format(printf, 4, 5)))
 diag(struct cv_diag *d, int line, bool error, const char *fmt, ...)
 {
-	char msg[512];
+	struct cv_note *n = realloc(d->notes, (d->nnotes + 1) * sizeof(*n));
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (error)
 		d->errors++;
 	else
 		d->warnings++;
-	if (!d->json) {
-		fprintf(d->f, "%s:%d: %s: %s\n", d->path, line,
-			error ? "error" : "warning", msg);
+	if (!n) {
+		fprintf(stderr, "Error: %s:%d: no memory to say what is wrong\n",
+			d->path, line);
 		return;
 	}
-	jw_begin(d->json, NULL, '{');
-	jw_str(d->json, "file", d->path);
-	jw_u64(d->json, "line", line);
-	jw_str(d->json, "level", error ? "error" : "warning");
-	jw_str(d->json, "message", msg);
-	jw_end(d->json, '}');
+	d->notes = n;
+	n += d->nnotes;
+	n->line = line;
+	n->seq = d->nnotes++;
+	n->error = error;
+	va_start(ap, fmt);
+	vsnprintf(n->msg, sizeof(n->msg), fmt, ap);
+	va_end(ap);
+}
+
+static int by_line(const void *a, const void *b)
+{
+	const struct cv_note *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void cv_diag_print(struct cv_diag *d)
+{
+	qsort(d->notes, d->nnotes, sizeof(*d->notes), by_line);
+	for (size_t i = 0; i < d->nnotes; i++) {
+		const struct cv_note *n = &d->notes[i];
+
+		if (!d->json) {
+			fprintf(d->f, "%s:%d: %s: %s\n", d->path, n->line,
+				n->error ? "error" : "warning", n->msg);
+			continue;
+		}
+		jw_begin(d->json, NULL, '{');
+		jw_str(d->json, "file", d->path);
+		jw_u64(d->json, "line", (uint64_t)n->line);
+		jw_str(d->json, "level", n->error ? "error" : "warning");
+		jw_str(d->json, "message", n->msg);
+		jw_end(d->json, '}');
+	}
+	free(d->notes);
+	d->notes = NULL;
+	d->nnotes = 0;
 }
 
 void cv_service_defaults(struct cv_service *svc)
@@ -67,7 +105,8 @@ void cv_server_defaults(struct cv_server *srv)
 {
 	if (!(srv->given & CV_WEIGHT))
 		srv->weight = CASVIP_WEIGHT_DEFAULT;
-	if (!(srv->given & CV_ADMIN))
+	srv->admin_default = !(srv->given & CV_ADMIN);
+	if (srv->admin_default)
 		srv->admin = CASVIP_ADMIN_ENABLED;
 	srv->given |= CV_WEIGHT | CV_ADMIN;
 }
@@ -155,9 +194,7 @@ static int parse_line(int argc, char **argv, struct cv_config *cfg, int line,
 		return 0;
 	}
 	if (!strcmp(argv[0], "server")) {
-		if (cfg->broken)
-			return 0; /* its service line was reported */
-		if (!cfg->n) {
+		if (!cfg->n && !cfg->broken) {
 			snprintf(err, CV_ERRLEN,
 				 "a server line must follow a service line");
 			return -1;
@@ -165,6 +202,14 @@ static int parse_line(int argc, char **argv, struct cv_config *cfg, int line,
 		if (argc < 2) {
 			snprintf(err, CV_ERRLEN, "a server line needs an address");
 			return -1;
+		}
+		/* Under a broken service line: its own mistakes, no more. */
+		if (cfg->broken) {
+			struct cv_server tmp = { 0 };
+
+			return cv_parse_addr(argv[1], &tmp.addr, err) ||
+			       cv_parse_server_args(argc - 2, argv + 2, &tmp,
+						    false, err) ? -1 : 0;
 		}
 		svc = &cfg->svcs[cfg->n - 1];
 		p = grow(svc->servers, svc->nsrv, sizeof(*svc->servers));
@@ -182,8 +227,13 @@ static int parse_line(int argc, char **argv, struct cv_config *cfg, int line,
 		return 0;
 	}
 	if (!strcmp(argv[0], "check")) {
-		if (cfg->broken)
-			return 0;
+		if (cfg->broken) {
+			struct cv_service tmp = { 0 };
+			int ret = cv_add_check(&tmp, argc, argv, line, err);
+
+			free(tmp.checks);
+			return ret;
+		}
 		if (!cfg->n) {
 			snprintf(err, CV_ERRLEN,
 				 "a check line must follow a service line");
@@ -197,6 +247,18 @@ static int parse_line(int argc, char **argv, struct cv_config *cfg, int line,
 	return -1;
 }
 
+/* A file that cannot be read, or not whole: said, as lint says things. */
+static int read_error(struct cv_diag *d)
+{
+	if (d->json)
+		diag(d, 0, true, "cannot read %s: %s", d->path,
+		     strerror(errno));
+	else
+		fprintf(stderr, "Error: cannot read %s: %s\n", d->path,
+			strerror(errno));
+	return -1;
+}
+
 int cv_config_read(struct cv_diag *d, struct cv_config *cfg)
 {
 	FILE *f = strcmp(d->path, "-") ? fopen(d->path, "r") : stdin;
@@ -204,27 +266,41 @@ int cv_config_read(struct cv_diag *d, struct cv_config *cfg)
 	int lineno = 0, n;
 	size_t cap = 0;
 
+	ssize_t len;
+	int ret = 0;
+
 	memset(cfg, 0, sizeof(*cfg));
-	if (!f) {
-		fprintf(stderr, "Error: cannot read %s: %s\n", d->path,
-			strerror(errno));
-		return -1;
-	}
-	while (getline(&line, &cap, f) > 0) {
+	if (!f)
+		return read_error(d);
+	while ((len = getline(&line, &cap, f)) > 0) {
 		lineno++;
+		if (memchr(line, '\0', (size_t)len)) {
+			diag(d, lineno, true, "a NUL byte in the line");
+			cfg->broken |= !strncmp(line, "service", 7);
+			continue;
+		}
 		n = split(line, words);
 		if (!n)
 			continue;
-		if (n < 0)
+		if (n < 0) {
 			snprintf(err, CV_ERRLEN, "more than %d words on a line",
 				 MAX_WORDS);
+			/* Its server lines must not join the service before. */
+			cfg->broken |= !strcmp(words[0], "service");
+		}
 		if (n < 0 || parse_line(n, words, cfg, lineno, err))
 			diag(d, lineno, true, "%s", err);
+	}
+	/* Half a file is no file: a read error is not its end. */
+	if (ferror(f)) {
+		ret = read_error(d);
+		cv_config_free(cfg);
+		memset(cfg, 0, sizeof(*cfg));
 	}
 	free(line);
 	if (f != stdin)
 		fclose(f);
-	return 0;
+	return ret;
 }
 
 static bool ranges_overlap(const struct cv_service *a,
@@ -336,30 +412,31 @@ static bool forwards(const struct cv_service *s, unsigned int port)
 	return false;
 }
 
-/*
- * A check of a port the service does not forward tests something its
- * clients never reach: a typo (6001 for 60001) that takes every server
- * down. Unless the check says it is meant.
- */
-static void lint_check(struct cv_diag *d, const struct cv_service *s,
-		       const struct cv_hcheck *h)
+int cv_check_lint(const struct cv_service *s, const struct cv_hcheck *h,
+		  char *err, size_t len)
 {
 	char text[96], ports[CV_PORTS_STRLEN];
 	const struct check *c = &h->c;
 
 	if (h->unforwarded)
-		return;
+		return 0;
 	check_format(c, text, sizeof(text));
 	cv_format_ports(s, ports, sizeof(ports));
-	if (!forwards(s, c->port))
-		diag(d, h->line, true,
-		     "check %s of service \"%s\" connects to port %u, which the service does not forward (ports %s); add \"unforwarded\" to the check if that is meant",
-		     text, s->name, c->port, ports);
+	if (!forwards(s, c->port)) {
+		snprintf(err, len,
+			 "check %s of service \"%s\" connects to port %u, which the service does not forward (ports %s); add \"unforwarded\" to the check if that is meant",
+			 text, s->name, c->port, ports);
+		return -1;
+	}
 	for (unsigned int i = 0; c->type == CHECK_EPM && i < c->nifaces; i++)
-		if (!forwards(s, c->want[i]))
-			diag(d, h->line, true,
-			     "check %s of service \"%s\" wants %s at port %u, which the service does not forward (ports %s); add \"unforwarded\" to the check if that is meant",
-			     text, s->name, c->iface[i].name, c->want[i], ports);
+		if (!forwards(s, c->want[i])) {
+			snprintf(err, len,
+				 "check %s of service \"%s\" wants %s at port %u, which the service does not forward (ports %s); add \"unforwarded\" to the check if that is meant",
+				 text, s->name, c->iface[i].name, c->want[i],
+				 ports);
+			return -1;
+		}
+	return 0;
 }
 
 void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
@@ -408,11 +485,12 @@ void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 					break;
 				}
 		}
-		for (size_t k = 0; k < s->nchecks; k++)
-			lint_check(d, s, &s->checks[k]);
 		struct cv_service copy = *s;
-		char err[CV_ERRLEN];
+		char err[CV_ERRLEN], why[1024];
 
+		for (size_t k = 0; k < s->nchecks; k++)
+			if (cv_check_lint(s, &s->checks[k], why, sizeof(why)))
+				diag(d, s->checks[k].line, true, "%s", why);
 		copy.udata = NULL;
 		if (cv_service_udata(&copy, err))
 			diag(d, s->line, true, "%s", err);
@@ -550,18 +628,28 @@ int cv_service_checks(struct cv_service *svc, char *err)
 		snprintf(err, CV_ERRLEN, "%s", strerror(errno));
 		return -1;
 	}
+	/* A NUL would end what strtok_r() sees, unsaid. */
+	if (strlen(text) != svc->udata_len) {
+		snprintf(err, CV_ERRLEN,
+			 "service \"%s\": the checks the kernel keeps hold a NUL byte",
+			 svc->name);
+		free(text);
+		return -1;
+	}
 	for (line = strtok_r(text, "\n", &save); line && !ret;
 	     line = strtok_r(NULL, "\n", &save)) {
-		int n = split(line, words);
+		char why[CV_ERRLEN] = "not a check line", copy[33];
+		int n;
 
-		if (n < 1 || strcmp(words[0], "check")) {
-			snprintf(err, CV_ERRLEN,
-				 "service \"%s\": the kernel keeps checks this casvipctl cannot read",
-				 svc->name);
-			ret = -1;
-		} else {
-			ret = cv_add_check(svc, n, words, 0, err);
-		}
+		snprintf(copy, sizeof(copy), "%s", line);
+		n = split(line, words);
+		if (n >= 1 && !strcmp(words[0], "check") &&
+		    !cv_add_check(svc, n, words, 0, why))
+			continue;
+		snprintf(err, CV_ERRLEN,
+			 "service \"%s\": a check the kernel keeps, \"%.32s\": %.48s",
+			 svc->name, copy, why);
+		ret = -1;
 	}
 	free(text);
 	return ret;

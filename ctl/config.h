@@ -36,12 +36,19 @@ struct cv_config {
  * Where mistakes are reported: as "FILE:LINE: error: ..." lines on @f, or,
  * if @json is set, as JSON objects { file, line, level, message } in it.
  */
+struct cv_note;
+
 struct cv_diag {
 	const char *path;
 	FILE *f;
 	struct jw *json;
 	int errors, warnings;
+	struct cv_note *notes; /* held until cv_diag_print(): line order */
+	size_t nnotes;
 };
+
+/* Print the mistakes found, by line, and forget them. */
+void cv_diag_print(struct cv_diag *d);
 
 /*
  * Read a configuration (path "-" is stdin), reporting each mistake.
@@ -74,6 +81,13 @@ void cv_format_server(FILE *f, const struct cv_server *srv,
 /* A check line of @svc, "check ..." in @argv (from line @line). */
 int cv_add_check(struct cv_service *svc, int argc, char **argv, int line,
 		 char *err);
+/*
+ * A check of a port the service does not forward tests what its clients
+ * never reach: a typo (6001 for 60001) that takes every server down. -1
+ * with the reason, unless the check says unforwarded.
+ */
+int cv_check_lint(const struct cv_service *s, const struct cv_hcheck *h,
+		  char *err, size_t len);
 /* A check as its config line, "check TYPE ARG interval S ...". */
 void cv_format_check(FILE *f, const struct cv_hcheck *h);
 /*

@@ -84,6 +84,10 @@ int cv_check_server(struct cv_nl *nl, int argc, char **argv)
 			return cv_usage_error("help", "%s", err);
 		n++;
 	}
+	if (!n)
+		return cv_usage_error("help",
+				      "check-server needs a check, e.g. tcp 135, not only a timeout%s",
+				      "");
 	run_checks(checks, runs, n, &addr, timeout_ms);
 	if (cv_opts.json)
 		jw_begin(&w, NULL, '[');

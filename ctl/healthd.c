@@ -68,16 +68,28 @@ static void on_signal(int sig)
 		quit = 1;
 }
 
+/* Is stderr journald's stream? As sd-daemon(3) says: JOURNAL_STREAM. */
+static bool to_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long dev, ino;
+	struct stat st;
+
+	return js && sscanf(js, "%lu:%lu", &dev, &ino) == 2 &&
+	       !fstat(STDERR_FILENO, &st) && st.st_dev == dev &&
+	       st.st_ino == ino;
+}
+
 /*
- * One line on stderr. Under systemd (JOURNAL_STREAM set) led by its
- * syslog priority, which journald reads: sd-daemon(3).
+ * One line on stderr. Under systemd led by its syslog priority, which
+ * journald reads.
  */
 __attribute__((format(printf, 2, 3))) static void say(int prio,
 						      const char *fmt, ...)
 {
 	va_list ap;
 
-	if (getenv("JOURNAL_STREAM"))
+	if (to_journal())
 		fprintf(stderr, "<%d>", prio);
 	fprintf(stderr, "casvipctl healthd: ");
 	va_start(ap, fmt);
@@ -106,11 +118,11 @@ static void say_service(struct healthd *h, const char *service)
 	if (svc.failing_open)
 		say(LOG_CRIT, "%s: FAILING OPEN: every server is down; new clients go to the enabled ones",
 		    service);
-	else if (svc.nservers && !svc.nusable)
+	else if (svc.nservers && !svc.neligible)
 		say(LOG_CRIT, "%s: DOWN: no server takes new clients", service);
 	else
 		say(LOG_NOTICE, "%s: %u of %u servers take new clients", service,
-		    svc.nusable, svc.nservers);
+		    svc.neligible, svc.nservers);
 	cv_service_clear(&svc);
 }
 
@@ -272,7 +284,7 @@ static struct target *find_target(const struct healthd *h,
 
 		if (!strcmp(o->service, s->service) &&
 		    cv_addr_eq(&o->addr, &s->addr) &&
-		    !memcmp(&h->targets[i].hc.c, c, sizeof(*c)))
+		    check_same(&h->targets[i].hc.c, c))
 			return &h->targets[i];
 	}
 	return NULL;
@@ -284,47 +296,58 @@ static void say_unchecked(const struct cv_service *svc, const char *err)
 	if (err)
 		say(LOG_ERR, "%s: its checks cannot be read: %s", svc->name, err);
 	else if (svc->nsrv && !svc->nchecks && !svc->unchecked)
-		say(LOG_WARNING, "%s: %zu servers and no check: nothing sets their health (\"check none\" says that is meant)",
+		say(LOG_WARNING, "%s: %zu servers and no check: nothing sets their health (casvipctl apply puts a file's checks in place; \"check none\" says none is meant)",
 		    svc->name, svc->nsrv);
 }
 
 /*
  * (Re)build the targets from the kernel's services, servers and checks,
  * keeping the state of every target that stays, a check under way too.
- * With @verbose, say which services are not checked. 0, or -1 if
- * nothing could be read.
+ * With @verbose, say which services are not checked. 0; or -1, and
+ * nothing changed, if the kernel's state could not be read whole.
  */
 static int build(struct healthd *h, bool verbose)
 {
-	struct server_state *servers = NULL;
-	struct target *targets = NULL;
-	size_t ns = 0, nt = 0;
+	struct server_state *servers;
+	struct target *targets;
+	size_t ns = 0, nt = 0, want_s = 0, want_t = 0;
 	struct cv_config have;
 	char err[CV_ERRLEN];
 
 	if (cv_dump_services(h->nl, &have.svcs, &have.n))
 		return -1;
+	/* All of it first: a service left out would lose its checks' state. */
 	for (size_t i = 0; i < have.n; i++) {
 		struct cv_service *svc = &have.svcs[i];
 		bool broken = cv_service_checks(svc, err);
 
-		if (cv_dump_servers(h->nl, svc))
-			continue;
+		if (cv_dump_servers(h->nl, svc)) {
+			cv_free_services(have.svcs, have.n);
+			return -1;
+		}
 		if (verbose)
 			say_unchecked(svc, broken ? err : NULL);
-		/* realloc() of 0 bytes may free: a service of no server. */
-		if (broken || !svc->nchecks || !svc->nsrv)
-			continue;
-		servers = realloc(servers, (ns + svc->nsrv) * sizeof(*servers));
-		targets = realloc(targets, (nt + svc->nsrv * svc->nchecks) *
-						   sizeof(*targets));
-		if (!servers || !targets)
-			break;
-		for (size_t k = 0; k < svc->nsrv; k++) {
+		if (broken)
+			svc->nchecks = 0;
+		want_s += svc->nchecks ? svc->nsrv : 0;
+		want_t += svc->nchecks * svc->nsrv;
+	}
+	/* One more each: calloc() of 0 bytes may give NULL. */
+	servers = calloc(want_s + 1, sizeof(*servers));
+	targets = calloc(want_t + 1, sizeof(*targets));
+	if (!servers || !targets) {
+		free(servers);
+		free(targets);
+		cv_free_services(have.svcs, have.n);
+		return -1;
+	}
+	for (size_t i = 0; i < have.n; i++) {
+		const struct cv_service *svc = &have.svcs[i];
+
+		for (size_t k = 0; svc->nchecks && k < svc->nsrv; k++) {
 			struct server_state *s = &servers[ns];
 			const struct server_state *old_s;
 
-			memset(s, 0, sizeof(*s));
 			snprintf(s->service, sizeof(s->service), "%s", svc->name);
 			s->addr = svc->servers[k].addr;
 			s->up = svc->servers[k].health == CASVIP_HEALTH_UP;
@@ -343,7 +366,6 @@ static int build(struct healthd *h, bool verbose)
 								 &svc->checks[c].c);
 				struct target *t = &targets[nt++];
 
-				memset(t, 0, sizeof(*t));
 				if (old) {
 					/* Its run, if one is under way, moves. */
 					*t = *old;
@@ -402,7 +424,9 @@ static long tick(struct healthd *h)
 			t->deadline_ms = now + t->hc.timeout_ms;
 			t->running = true;
 			ev.events = (uint32_t)check_events(&t->run);
-			if (fd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev))
+			if (fd >= 0 && epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev))
+				check_fail(&t->run, strerror(errno));
+			if (t->run.done)
 				record(h, t);
 		}
 		if (t->running && t->deadline_ms < wake)
@@ -422,6 +446,7 @@ static int lock_netns(void)
 {
 	char path[64], pid[16] = "";
 	struct stat st;
+	ssize_t n;
 	int fd;
 
 	if (stat("/proc/self/ns/net", &st))
@@ -435,18 +460,23 @@ static int lock_netns(void)
 		    path, strerror(errno));
 		return 0;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		ssize_t n = read(fd, pid, sizeof(pid) - 1);
-
-		pid[n > 0 ? strcspn(pid, "\n") : 0] = '\0';
-		say(LOG_ERR, "another healthd (pid %s) checks the servers of this network namespace",
-		    *pid ? pid : "unknown");
-		close(fd);
-		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+		if (ftruncate(fd, 0) == 0)
+			dprintf(fd, "%ld\n", (long)getpid());
+		return 0; /* the descriptor holds the lock until we exit */
 	}
-	if (ftruncate(fd, 0) == 0)
-		dprintf(fd, "%ld\n", (long)getpid());
-	return 0; /* the descriptor holds the lock until we exit */
+	if (errno != EWOULDBLOCK) {
+		say(LOG_WARNING, "cannot lock %s (%s): not sure no other healthd runs here",
+		    path, strerror(errno));
+		close(fd);
+		return 0;
+	}
+	n = read(fd, pid, sizeof(pid) - 1);
+	pid[n > 0 ? strcspn(pid, "\n") : 0] = '\0';
+	say(LOG_ERR, "another healthd (pid %s) checks the servers of this network namespace",
+	    *pid ? pid : "unknown");
+	close(fd);
+	return -1;
 }
 
 int cv_healthd(struct cv_nl *nl, int argc, char **argv)

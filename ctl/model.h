@@ -54,6 +54,8 @@ struct cv_server {
 	uint8_t admin, health;
 	char reason[CASVIP_REASON_MAX]; /* of the health state */
 	uint64_t health_age_ms; /* since the health was last set */
+	uint32_t clients; /* bound to it by persistence */
+	bool admin_default; /* a config line that names no admin state */
 	unsigned int given;
 	struct cv_stats stats;
 };
@@ -74,7 +76,7 @@ struct cv_service {
 	uint8_t netmask;
 	uint8_t snat;
 	uint8_t alldown; /* enum casvip_alldown */
-	uint32_t nusable; /* servers taking new clients, as the kernel says */
+	uint32_t neligible; /* servers taking new clients, as the kernel says */
 	bool failing_open; /* as the kernel says */
 	struct cv_addr snat_addr;
 	unsigned int given;

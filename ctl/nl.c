@@ -540,7 +540,7 @@ static void get_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 	svc->persist_max = u32_of(tb[CASVIP_A_SERVICE_PERSIST_MAX]);
 	svc->persist_limit = u32_of(tb[CASVIP_A_SERVICE_PERSIST_LIMIT]);
 	svc->alldown = u8_of(tb[CASVIP_A_SERVICE_ALLDOWN]);
-	svc->nusable = u32_of(tb[CASVIP_A_SERVICE_NUM_USABLE]);
+	svc->neligible = u32_of(tb[CASVIP_A_SERVICE_NUM_ELIGIBLE]);
 	svc->failing_open = u8_of(tb[CASVIP_A_SERVICE_FAILING_OPEN]);
 	a = tb[CASVIP_A_SERVICE_USERDATA];
 	if (a && mnl_attr_get_payload_len(a)) {
@@ -624,6 +624,7 @@ static int servers_cb(const struct nlmsghdr *nlh, void *data)
 		snprintf(srv->reason, sizeof(srv->reason), "%s",
 			 mnl_attr_get_str(tb[CASVIP_A_SERVER_HEALTH_REASON]));
 	srv->health_age_ms = u64_of(tb[CASVIP_A_SERVER_HEALTH_AGE]);
+	srv->clients = u32_of(tb[CASVIP_A_SERVER_CLIENTS]);
 	srv->given = CV_WEIGHT | CV_ADMIN | CV_HEALTH;
 	get_stats(tb[CASVIP_A_SERVER_STATS], &srv->stats);
 	return MNL_CB_OK;

@@ -211,7 +211,7 @@ static void check_usage(FILE *f)
 static int check_change(struct cv_nl *nl, int argc, char **argv, bool add)
 {
 	struct cv_service svc = { 0 }, arg = { 0 };
-	char *words[16], err[CV_ERRLEN];
+	char *words[16], err[1024];
 	int ret, n = 0;
 	size_t i;
 
@@ -233,8 +233,7 @@ static int check_change(struct cv_nl *nl, int argc, char **argv, bool add)
 				 svc.name);
 	ret = cv_service_checks(&svc, err);
 	for (i = 0; !ret && arg.nchecks && i < svc.nchecks; i++)
-		if (!memcmp(&svc.checks[i].c, &arg.checks[0].c,
-			    sizeof(arg.checks[0].c)))
+		if (check_same(&svc.checks[i].c, &arg.checks[0].c))
 			break;
 	if (ret) {
 		fprintf(stderr, "Error: %s\n", err);
@@ -246,9 +245,20 @@ static int check_change(struct cv_nl *nl, int argc, char **argv, bool add)
 		fprintf(stderr, "Error: service \"%s\" has no such check\n",
 			svc.name);
 		ret = -1;
+	} else if (add && arg.unchecked && svc.nchecks) {
+		fprintf(stderr,
+			"Error: service \"%s\" has checks: \"none\" would contradict them\n",
+			svc.name);
+		ret = -1;
+	} else if (add && !arg.unchecked &&
+		   cv_check_lint(&svc, &arg.checks[0], err, sizeof(err))) {
+		fprintf(stderr, "Error: %s\n", err);
+		ret = -1;
 	} else if (arg.unchecked) {
 		svc.unchecked = add;
 	} else if (add) {
+		/* A check, and none is meant no more. */
+		svc.unchecked = false;
 		ret = cv_add_check(&svc, n, words, 0, err);
 	} else {
 		memmove(&svc.checks[i], &svc.checks[i + 1],
@@ -397,6 +407,7 @@ static int server_show(struct cv_nl *nl, int argc, char **argv)
 {
 	struct cv_service svc = { 0 };
 	struct cv_server srv = { 0 };
+	char err[CV_ERRLEN];
 	int ret;
 
 	ret = argc > 1 ? take_server(argc, argv, svc.name, &srv) :
@@ -412,6 +423,9 @@ static int server_show(struct cv_nl *nl, int argc, char **argv)
 	if (ret)
 		return cv_report(nl, ret, "cannot list the servers of",
 				 svc.name);
+	/* Their checks say how old a health result may be. */
+	if (cv_service_checks(&svc, err))
+		fprintf(stderr, "Warning: %s\n", err);
 	if (argc > 1) {
 		size_t i;
 

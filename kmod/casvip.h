@@ -62,12 +62,14 @@ struct casvip_server {
 	u32 weight;
 	u8 admin; /* enum casvip_admin */
 	u8 health; /* enum casvip_health */
-	u64 health_set; /* get_jiffies_64(), when health was last set */
 	bool dead; /* being deleted: the packet path must not keep it */
 	bool flush_conns; /* retiring: its connections go too; cn->lock */
 	char reason[CASVIP_REASON_MAX]; /* of the health state; cn->lock */
+	u64 health_set; /* get_jiffies_64(), when health was last set */
 	atomic_t active; /* live connections, recounted by the GC */
 	unsigned int gc_active; /* the GC's running count */
+	unsigned int clients; /* persistence entries bound, as the GC counted */
+	unsigned int gc_clients; /* the GC's running count; cn->lock */
 	struct casvip_stats_pcpu __percpu *stats;
 	struct rcu_head rcu;
 };

@@ -600,7 +600,7 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    nla_put_u32(skb, CASVIP_A_SERVICE_PERSIST_LIMIT,
 			casvip_persist_limit(svc)) ||
 	    nla_put_u8(skb, CASVIP_A_SERVICE_ALLDOWN, svc->alldown) ||
-	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_USABLE, s ? s->nup : 0) ||
+	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_ELIGIBLE, s ? s->nup : 0) ||
 	    nla_put_u8(skb, CASVIP_A_SERVICE_FAILING_OPEN, svc->failing_open) ||
 	    (svc->udata_len &&
 	     nla_put(skb, CASVIP_A_SERVICE_USERDATA, svc->udata_len,
@@ -630,6 +630,7 @@ static int server_fill(struct sk_buff *skb, const struct casvip_server *srv)
 	    nla_put_u32(skb, CASVIP_A_SERVER_WEIGHT, srv->weight) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_ADMIN, srv->admin) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_HEALTH, srv->health) ||
+	    nla_put_u32(skb, CASVIP_A_SERVER_CLIENTS, srv->clients) ||
 	    nla_put_u64_64bit(skb, CASVIP_A_SERVER_HEALTH_AGE,
 			      jiffies64_to_msecs(get_jiffies_64() -
 						 srv->health_set),

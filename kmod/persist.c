@@ -482,6 +482,13 @@ static void gc_count(struct casvip_persist *e, unsigned int count)
 	READ_ONCE(e->srv)->gc_active += count;
 }
 
+/* One more client bound to its server (persistence on: no key.srv). */
+static void gc_client(struct casvip_persist *e)
+{
+	if (!e->key.srv)
+		READ_ONCE(e->srv)->gc_clients++;
+}
+
 /* Idle entries: back to live if a connection came, or expired. */
 static bool gc_idle(struct casvip_service *svc, struct casvip_persist *e,
 		    void *arg)
@@ -490,9 +497,11 @@ static bool gc_idle(struct casvip_service *svc, struct casvip_persist *e,
 	u32 idle = READ_ONCE(e->idle);
 
 	if (!idle)
-		persist_move(svc, e, &svc->persist_live);
+		persist_move(svc, e, &svc->persist_live); /* counted there */
 	else if (gc->now + 1 - idle >= gc->timeout)
 		persist_unlink(svc, e, false);
+	else
+		gc_client(e);
 	return true;
 }
 
@@ -503,12 +512,15 @@ static bool gc_live(struct casvip_service *svc, struct casvip_persist *e,
 	struct gc_ctx *gc = arg;
 	unsigned int count = gc_conns(gc, e);
 
+	if (!count && !gc->timeout) {
+		persist_unlink(svc, e, false);
+		return true;
+	}
 	if (count)
 		gc_count(e, count);
-	else if (!gc->timeout)
-		persist_unlink(svc, e, false);
 	else
 		persist_go_idle(svc, e, gc->now);
+	gc_client(e);
 	return true;
 }
 
@@ -539,10 +551,12 @@ static bool gc_new(struct casvip_service *svc, struct casvip_persist *e,
 		count = max(count, 1U);
 		break;
 	}
-	if (count)
+	if (count) {
 		gc_count(e, count);
-	else
+		gc_client(e);
+	} else {
 		persist_unlink(svc, e, false);
+	}
 	return true;
 }
 
@@ -560,14 +574,18 @@ void casvip_persist_gc(struct net *net, struct casvip_service *svc)
 	};
 	struct casvip_server *srv;
 
-	list_for_each_entry(srv, &svc->servers, list)
+	list_for_each_entry(srv, &svc->servers, list) {
 		srv->gc_active = 0;
+		srv->gc_clients = 0;
+	}
 	/* In this order, an entry moved to a list already walked waits. */
 	persist_walk(svc, &svc->persist_idle, gc_idle, &gc);
 	persist_walk(svc, &svc->persist_live, gc_live, &gc);
 	persist_walk(svc, &svc->persist_new, gc_new, &gc);
-	list_for_each_entry(srv, &svc->servers, list)
+	list_for_each_entry(srv, &svc->servers, list) {
 		atomic_set(&srv->active, srv->gc_active);
+		srv->clients = srv->gc_clients;
+	}
 }
 
 static bool evict_idle(struct casvip_service *svc, struct casvip_persist *e,

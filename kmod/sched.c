@@ -52,9 +52,10 @@ static bool eligible(const struct casvip_server *srv, bool open)
 }
 
 /*
- * A service of CASVIP_ALLDOWN_OPEN none of whose servers is eligible, but
- * some would be were it not for their health, fails open: the checks are
- * more likely wrong than every server at once.
+ * A service of CASVIP_ALLDOWN_OPEN none of whose servers is UP (but those
+ * DISABLED), and some of which would be eligible were it not for their
+ * health, fails open: the checks are likelier wrong than every server at
+ * once. A server UP but draining says the checks work: no.
  */
 static bool fails_open(const struct casvip_service *svc)
 {
@@ -64,7 +65,9 @@ static bool fails_open(const struct casvip_service *svc)
 	if (svc->alldown != CASVIP_ALLDOWN_OPEN)
 		return false;
 	list_for_each_entry(srv, &svc->servers, list) {
-		if (eligible(srv, false))
+		if (srv->dead || srv->admin == CASVIP_ADMIN_DISABLED)
+			continue;
+		if (srv->health == CASVIP_HEALTH_UP)
 			return false;
 		some |= eligible(srv, true);
 	}

@@ -319,8 +319,9 @@ static void servers_retire(struct casvip_net *cn, struct casvip_service *svc,
 
 /*
  * A service that failed open and no longer does: its DOWN servers lose
- * their clients and connections, as if they had gone down now. Adds
- * them to @retired.
+ * their clients, who come to the servers UP again. Their connections
+ * stay: one server passing its checks again (it may flap) must not cut
+ * off every client of the others at once. Adds them to @retired.
  */
 static void open_ended(struct casvip_service *svc, bool was_open,
 		       struct list_head *retired)
@@ -333,7 +334,7 @@ static void open_ended(struct casvip_service *svc, bool was_open,
 		if (srv->admin == CASVIP_ADMIN_DISABLED ||
 		    casvip_server_usable(srv) || !list_empty(&srv->retire))
 			continue;
-		srv->flush_conns = true;
+		srv->flush_conns = false;
 		list_add_tail(&srv->retire, retired);
 	}
 }
@@ -706,6 +707,7 @@ int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
 
 /* Undo of a change to a server's state. */
 struct server_undo {
+	u64 health_set;
 	u32 weight;
 	u8 admin, health;
 	bool usable;
@@ -730,11 +732,19 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 		struct casvip_server *srv = cfgs[i].srv;
 
 		undo[i] = (struct server_undo){
+			.health_set = srv->health_set,
 			.weight = srv->weight, .admin = srv->admin,
 			.health = srv->health,
 			.usable = casvip_server_usable(srv),
 		};
 	}
+	/*
+	 * Should the last servers UP go down, the service fails open: it
+	 * must not, in the meantime, move their clients to servers the old
+	 * scheduler state still offers. The rebuild says what holds.
+	 */
+	if (svc->alldown == CASVIP_ALLDOWN_OPEN)
+		WRITE_ONCE(svc->failing_open, true);
 	/* A checker restates each result: only a change costs a rebuild. */
 	for (i = 0; i < n; i++) {
 		struct casvip_server *srv = cfgs[i].srv;
@@ -746,6 +756,8 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 	}
 	if (resched)
 		ret = casvip_sched_rebuild(svc);
+	else
+		WRITE_ONCE(svc->failing_open, was_open);
 	if (ret) {
 		for (i = n; i--;) {
 			struct casvip_server *srv = cfgs[i].srv;
@@ -753,7 +765,9 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 			WRITE_ONCE(srv->weight, undo[i].weight);
 			WRITE_ONCE(srv->admin, undo[i].admin);
 			WRITE_ONCE(srv->health, undo[i].health);
+			srv->health_set = undo[i].health_set;
 		}
+		WRITE_ONCE(svc->failing_open, was_open);
 		kvfree(undo);
 		NL_SET_ERR_MSG(extack, "no memory for the scheduler");
 		return ret;
@@ -781,6 +795,7 @@ int casvip_servers_del(struct casvip_net *cn, struct casvip_service *svc,
 		       struct casvip_server_cfg *cfgs, unsigned int n,
 		       struct netlink_ext_ack *extack)
 {
+	bool was_open = svc->failing_open;
 	LIST_HEAD(retired);
 	unsigned int i;
 	int ret;
@@ -809,6 +824,8 @@ int casvip_servers_del(struct casvip_net *cn, struct casvip_service *svc,
 		srv->flush_conns = !cfgs[i].keep_conns;
 		list_add_tail(&srv->retire, &retired);
 	}
+	/* The last enabled servers gone, the DOWN ones lose their clients. */
+	open_ended(svc, was_open, &retired);
 	/* by_addr still finds them: the flush of their connections does. */
 	servers_retire(cn, svc, &retired);
 	for (i = 0; i < n; i++) {

@@ -22,9 +22,11 @@ export MALLOC_PERTURB_=165
 echo "TAP version 13"
 
 # The running state as -j show prints it, but for the age of each health
-# result, which grows by itself: to see that nothing changed.
+# result, which grows by itself, and each server's clients, which the
+# module recounts every second: to see that nothing changed.
 show_state() {
-	casvipctl -j show "$@" | jq -c 'del(.[].servers[]?.health_age_ms)'
+	casvipctl -j show "$@" |
+		jq -c 'del(.[].servers[]?.health_age_ms, .[].servers[]?.clients)'
 }
 
 ktap_result() { # 0|1 DESC

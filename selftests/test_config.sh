@@ -93,6 +93,12 @@ check_err "check add of a check the service has" 1 \
 	$c check add outlook rpc emsmdb@60001
 check_err "check del of one it has not" 1 "service \"outlook\" has no such check" \
 	$c check del outlook tcp 80
+check_err "check add of a port the service does not forward: refused" 1 \
+	"check rpc emsmdb@6001 of service \"outlook\" connects to port 6001, which the service does not forward" \
+	$c check add outlook rpc emsmdb@6001
+check_err "check add none to a service with checks: refused" 1 \
+	"service \"outlook\" has checks: \"none\" would contradict them" \
+	$c check add outlook none
 
 # Fewest changes: a weight change is a weight change; clients stay.
 $c persist add outlook client 10.0.1.1 server 10.0.2.11
@@ -105,6 +111,31 @@ check "apply the change" $c apply /tmp/cas.conf
 check_eq "unchanged and re-weighted servers keep their clients" \
 	"10.0.1.1 10.0.2.11 10.0.1.2 10.0.2.12" \
 	"$($c -j persist show outlook | jq -r '[.[] | .client, .server] | join(" ")')"
+# A drain made at run time, for patching, outlives a reload of a file
+# whose line names no state, and the reload says so; a line that names
+# one wins.
+$c server set outlook 10.0.2.11 drain
+check_eq "a reload keeps a drain made at run time, and says so" \
+	"note: server 10.0.2.11 of service \"outlook\" stays draining, as set at run time: its line names no state (add \"enable\" to it to undo that)
+nothing to change" "$($c apply /tmp/cas.conf 2>&1)"
+check_eq "... the server is draining still" draining \
+	"$($c -j show outlook | jq -r '.[0].servers[] | select(.address == "10.0.2.11") | .admin')"
+sed -i 's/^	server 10.0.2.11 weight 100$/& enable/' /tmp/cas.conf
+check_eq "a line that says enable undoes it" \
+	"server set outlook 10.0.2.11 enable" "$($c apply --dry-run /tmp/cas.conf)"
+$c apply /tmp/cas.conf
+check_eq "the words of show work with set: draining, enabled" "draining enabled" \
+	"$({ $c server set outlook 10.0.2.11 draining
+	     $c -j show outlook | jq -r '.[0].servers[] | select(.address == "10.0.2.11") | .admin'
+	     $c server set outlook 10.0.2.11 enabled
+	     $c -j show outlook | jq -r '.[0].servers[] | select(.address == "10.0.2.11") | .admin'
+	   } | xargs)"
+check_err "an unknown word says what was meant" 2 \
+	'unknown keyword "draning": did you mean "draining"?' \
+	$c server set outlook 10.0.2.11 draning
+check_eq "options after the command: show -j" "outlook udp" \
+	"$($c show -j | jq -r '[.[].name] | join(" ")')"
+
 check_eq "apply -j prints the plan as JSON" '["service del udp"]' \
 	"$(grep -v '^service udp\|^	server 10.0.2.11$\|^	check none$' /tmp/cas.conf >/tmp/noudp.conf
 	   $c -j apply --dry-run /tmp/noudp.conf)"

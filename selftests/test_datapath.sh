@@ -71,6 +71,8 @@ c persist del cas
 c server set cas 10.0.2.11 weight 0
 out=$(answers $VIP 135 $(clients 1 9))
 check_eq "weight 0 takes no new client" "srv2=6 srv3=3" "$(spread <<<"$out")"
+check "weight 0, no connection, no client bound: drained" wait_for 4 \
+	lb sh -c "casvipctl -j show cas | jq -e '.[0].servers[] | select(.address == \"10.0.2.11\") | .drained == true'"
 for i in 1 2 3; do c server set cas 10.0.2.1$i weight 100; done
 
 # --- netmask ---------------------------------------------------------------
@@ -99,10 +101,16 @@ cl /tests/vipclient -w 4 $VIP 135 "$held" >/dev/null &
 holder=$!
 srv1_json='.[0].servers[] | select(.address == "10.0.2.11")'
 check "draining, with a live connection: not drained" wait_for 5 \
-	lb sh -c "casvipctl -j show cas | jq -e '$srv1_json | .active == 1 and .drained == \"no\"'"
+	lb sh -c "casvipctl -j show cas | jq -e '$srv1_json | .active == 1 and .drained == false'"
 wait $holder
-check "draining, its last connection closed: drained" wait_for 6 \
-	lb sh -c "casvipctl -j show cas | jq -e '$srv1_json | .active == 0 and .drained == \"yes\"'"
+# Its clients are bound to it still: one that comes back reaches it.
+check "its last connection closed, its clients still bound: not drained" \
+	wait_for 6 lb sh -c "casvipctl -j show cas | jq -e '$srv1_json | .active == 0 and .clients == $(wc -l <<<"$mine") and .drained == false'"
+check "text output counts them" grep -qE "10.0.2.11 .* draining +up +$(wc -l <<<"$mine") +0" \
+	<<<"$(c show cas)"
+for m in $mine; do c persist del cas client $m; done
+check "no connection and no client left: drained" wait_for 6 \
+	lb sh -c "casvipctl -j show cas | jq -e '$srv1_json | .active == 0 and .clients == 0 and .drained == true'"
 check "text output says drained" grep -qE "10.0.2.11 .* drained" <<<"$(c show cas)"
 c server set cas 10.0.2.11 enable
 

@@ -184,6 +184,9 @@ check "with healthd gone, show says the health is stale" wait_for 10 \
 	show_says "10.0.2.11 .*STALE: no result for [0-9]* s, is casvip-healthd running?"
 check_eq "... and JSON too" "true true true" \
 	"$(c -j show cas | jq -r '[.[0].servers[].health_stale] | join(" ")')"
+check_eq "... and status, exit 3" \
+	"cas: stale, 3 of 3 servers take new clients; 3 results older than the checks allow: is casvip-healthd running? 3" \
+	"$(c status) $?"
 
 # Every server down at once (set by hand now): the checks are likelier
 # wrong than the three CAS. The service fails open: clients keep their
@@ -215,6 +218,10 @@ check_eq "one up again: it takes every client, old and new" "srv1" \
 	"$(on_server $(clients 1 15) | awk '{ print $2 }' | sort -u | xargs)"
 check_eq "status ok again" "cas: ok, 1 of 3 servers take new clients 0" \
 	"$(c status) $?"
+c server set cas 10.0.2.11 drain
+check_eq "the one up, drained for maintenance: the checks work, no failing open" \
+	"cas: down, 0 of 3 servers take new clients 3" "$(c status) $?"
+c server set cas 10.0.2.11 enable
 for i in 2 3; do c server set cas 10.0.2.1$i health up; done
 
 # 200 servers, checked at once: they all time out within one interval.

@@ -153,6 +153,7 @@ TEST(service_keyword_mistakes)
 	char err[CV_ERRLEN];
 	char *odd[] = { "vip" };
 	char *unknown[] = { "colour", "blue" };
+	char *typo[] = { "alldwn", "open" };
 	char *mask[] = { "vip", "10.0.0.1", "netmask", "33" };
 	char *mask6[] = { "vip", "::1", "netmask", "129" };
 	char *snat[] = { "vip", "10.0.0.1", "snat", "::1" };
@@ -162,6 +163,8 @@ TEST(service_keyword_mistakes)
 	EXPECT_STREQ("\"vip\" needs a value", err);
 	EXPECT_EQ(-1, cv_parse_service_args(2, unknown, &svc, err));
 	EXPECT_STREQ("unknown keyword \"colour\"", err);
+	EXPECT_EQ(-1, cv_parse_service_args(2, typo, &svc, err));
+	EXPECT_STREQ("unknown keyword \"alldwn\": did you mean \"alldown\"?", err);
 	EXPECT_EQ(-1, cv_parse_service_args(4, mask, &svc, err));
 	EXPECT_STREQ("netmask /33 is longer than an IPv4 address", err);
 	memset(&svc, 0, sizeof(svc));
@@ -189,10 +192,42 @@ TEST(server_keywords)
 	EXPECT_EQ(0, srv.weight);
 	EXPECT_EQ(CASVIP_ADMIN_DRAINING, srv.admin);
 	EXPECT_EQ(CASVIP_HEALTH_DOWN, srv.health);
-	EXPECT_EQ(-1, cv_parse_server_args(5, argv, &srv, false, err));
-	EXPECT_STREQ("unknown keyword \"health\"", err);
 	EXPECT_EQ(-1, cv_parse_server_args(1, noval, &srv, true, err));
 	EXPECT_STREQ("\"weight\" needs a value", err);
+}
+
+/* Each admin state in the words of set and in those of show. */
+TEST(server_admin_words)
+{
+	struct {
+		char *word;
+		uint8_t admin;
+	} words[] = {
+		{ "enable", CASVIP_ADMIN_ENABLED },
+		{ "enabled", CASVIP_ADMIN_ENABLED },
+		{ "drain", CASVIP_ADMIN_DRAINING },
+		{ "draining", CASVIP_ADMIN_DRAINING },
+		{ "disable", CASVIP_ADMIN_DISABLED },
+		{ "disabled", CASVIP_ADMIN_DISABLED },
+	};
+	char *typo[] = { "draning" }, *reason[] = { "reason", "x" };
+	char err[CV_ERRLEN];
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		struct cv_server srv = { .admin = 99 };
+
+		ASSERT_EQ(0, cv_parse_server_args(1, &words[i].word, &srv,
+						  true, err));
+		EXPECT_EQ(words[i].admin, srv.admin);
+	}
+	EXPECT_EQ(-1, cv_parse_server_args(1, typo, &(struct cv_server){ 0 },
+					   true, err));
+	EXPECT_STREQ("unknown keyword \"draning\": did you mean \"draining\"?",
+		     err);
+	EXPECT_EQ(-1, cv_parse_server_args(2, reason,
+					   &(struct cv_server){ 0 }, false,
+					   err));
+	EXPECT_STREQ("\"reason\" is for server set, not server add", err);
 }
 
 TEST_HARNESS_MAIN

@@ -55,7 +55,8 @@
  *                               dumps as given, never reads (as nftables'
  *                               NFTA_TABLE_USERDATA). casvipctl keeps the
  *                               service's health checks there, as config
- *                               lines. Empty: none.
+ *                               lines. Absent from SET: unchanged; empty:
+ *                               none.
  *
  *    CASVIP_A_SERVERS: NLA_NESTED, NEW only: the service's first servers,
  *       each a CASVIP_A_SERVER nest as for CASVIP_CMD_SERVER_NEW (repeated
@@ -94,10 +95,10 @@
  *                               (0: none, when nf_conntrack_max is 0 too)
  *       CASVIP_A_SERVICE_ALLDOWN: NLA_U8, as set
  *       CASVIP_A_SERVICE_USERDATA, if any
- *       CASVIP_A_SERVICE_NUM_USABLE: NLA_U32, servers that take new
+ *       CASVIP_A_SERVICE_NUM_ELIGIBLE: NLA_U32, servers that take new
  *                               clients now
- *       CASVIP_A_SERVICE_FAILING_OPEN: NLA_U8, 1 while every server is
- *                               DOWN and the service fails open
+ *       CASVIP_A_SERVICE_FAILING_OPEN: NLA_U8, 1 while the service fails
+ *                               open (see CASVIP_CMD_SERVER_SET)
  *       CASVIP_A_SERVICE_STATS: NLA_NESTED, see CASVIP_A_STATS_*
  *
  * CASVIP_CMD_SERVER_NEW  (add; -EEXIST if the service has that address)
@@ -126,17 +127,21 @@
  *
  *    New clients go to servers that are ENABLED, UP and of weight > 0. A
  *    DRAINING server, or one of weight 0, keeps its clients and their
- *    connections. When no server is both ENABLED and UP (with a weight),
- *    a service of CASVIP_ALLDOWN_OPEN (the default) fails open: health is
- *    ignored until one comes UP again, so new clients go to the ENABLED
- *    servers of weight > 0 and the DOWN servers keep their clients, as if
- *    every check were wrong rather than every server. With
- *    CASVIP_ALLDOWN_CLOSED new clients are refused instead.
+ *    connections. When no server but DISABLED ones is UP, a service of
+ *    CASVIP_ALLDOWN_OPEN (the default) with an ENABLED server of weight > 0
+ *    fails open, as if every check were wrong rather than every server:
+ *    health is ignored, so new clients go to the ENABLED servers of weight
+ *    > 0, and the servers that went DOWN last keep their clients. It stops
+ *    failing open when a server comes UP, or no ENABLED server of weight
+ *    > 0 is left, or CASVIP_ALLDOWN_CLOSED is set; then the DOWN servers
+ *    lose their persistence entries (their clients come to the servers
+ *    UP) but keep their connections. With CASVIP_ALLDOWN_CLOSED new
+ *    clients are refused instead.
  *
- *    A server set DISABLED or DOWN (or DOWN already when its service stops
- *    failing open) loses its persistence entries and its connections
- *    (conntrack entries), so that its clients reconnect at once to another
- *    server; with CASVIP_A_SERVER_KEEP_CONNS it keeps the connections.
+ *    A server set DISABLED or DOWN loses its persistence entries and its
+ *    connections (conntrack entries), so that its clients reconnect at
+ *    once to another server; with CASVIP_A_SERVER_KEEP_CONNS it keeps the
+ *    connections.
  *
  * CASVIP_CMD_SERVER_DEL
  *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
@@ -157,6 +162,8 @@
  *       CASVIP_A_SERVER_HEALTH_AGE: NLA_U64, milliseconds since its health
  *                             was last set (or since it was added): a
  *                             checker that stopped leaves it growing
+ *       CASVIP_A_SERVER_CLIENTS: NLA_U32, clients bound to it (persistence
+ *                             entries), as counted every second
  *       CASVIP_A_SERVER_STATS: NLA_NESTED, see CASVIP_A_STATS_*
  *
  * CASVIP_CMD_PERSIST_GET (dump only)
@@ -373,7 +380,7 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_KEEP_CONNS,
 	CASVIP_A_SERVICE_PERSIST_LIMIT,
 	CASVIP_A_SERVICE_ALLDOWN,
-	CASVIP_A_SERVICE_NUM_USABLE,
+	CASVIP_A_SERVICE_NUM_ELIGIBLE,
 	CASVIP_A_SERVICE_FAILING_OPEN,
 	CASVIP_A_SERVICE_USERDATA,
 	__CASVIP_A_SERVICE_MAX
@@ -392,6 +399,7 @@ enum casvip_server_attr {
 	CASVIP_A_SERVER_KEEP_CONNS,
 	CASVIP_A_SERVER_HEALTH_REASON,
 	CASVIP_A_SERVER_HEALTH_AGE,
+	CASVIP_A_SERVER_CLIENTS,
 	__CASVIP_A_SERVER_MAX
 };
 
