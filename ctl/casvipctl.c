@@ -295,6 +295,8 @@ void cv_print_services(const struct cv_service *svcs, size_t n, bool servers)
 		jw_end(&w, ']');
 		return;
 	}
+	if (!n)
+		printf("no service: casvipctl service add makes one, casvipctl apply FILE a file's\n");
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			printf("\n");

@@ -211,12 +211,18 @@ int check_start(struct check_run *run, const struct check *c,
 	run->fd = socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			 0);
 	if (run->fd < 0) {
-		fail_errno(run, errno);
+		check_fail(run, strerror(errno));
+		run->local = true;
 		return -1;
 	}
 	if (connect(run->fd, (struct sockaddr *)&ss, slen) &&
 	    errno != EINPROGRESS) {
-		fail_errno(run, errno);
+		int err = errno;
+
+		fail_errno(run, err);
+		/* No local port or memory left: this host's fault. */
+		run->local = err == EAGAIN || err == EADDRNOTAVAIL ||
+			     err == ENOBUFS || err == ENOMEM;
 		return -1;
 	}
 	return run->fd;

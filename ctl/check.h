@@ -63,6 +63,7 @@ struct check_run {
 	uint8_t buf[DCE_MAX_PDU];
 	size_t n;
 	bool done, ok;
+	bool local; /* failed for want of this host's resources, not the server */
 	char why[DCE_ERRLEN + 64];
 };
 
@@ -78,7 +79,7 @@ bool check_step(struct check_run *run);
 short check_events(const struct check_run *run);
 /* Give up: the timeout passed. */
 void check_timeout(struct check_run *run);
-/* Give up for a reason of this host's, not the server's. */
+/* Give up, for @why. */
 void check_fail(struct check_run *run, const char *why);
 
 #endif

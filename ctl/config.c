@@ -303,8 +303,8 @@ int cv_config_read(struct cv_diag *d, struct cv_config *cfg)
 	return ret;
 }
 
-static bool ranges_overlap(const struct cv_service *a,
-			   const struct cv_service *b, unsigned int *port)
+bool cv_ranges_overlap(const struct cv_service *a, const struct cv_service *b,
+		       unsigned int *port)
 {
 	for (unsigned int i = 0; i < a->nranges; i++)
 		for (unsigned int j = 0; j < b->nranges; j++)
@@ -462,7 +462,7 @@ void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 				     s->name, o->line);
 			else if (s->proto == o->proto &&
 				 cv_addr_eq(&s->vip, &o->vip) &&
-				 ranges_overlap(s, o, &port))
+				 cv_ranges_overlap(s, o, &port))
 				diag(d, s->line, true,
 				     "service \"%s\" claims %s %s port %u, as does service \"%s\" (line %d)",
 				     s->name, cv_proto_name(s->proto),

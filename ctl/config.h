@@ -63,6 +63,10 @@ int cv_config_read(struct cv_diag *d, struct cv_config *cfg);
  */
 void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg);
 
+/* Do @a and @b claim a port in common? The first such in *@port. */
+bool cv_ranges_overlap(const struct cv_service *a, const struct cv_service *b,
+		       unsigned int *port);
+
 /* Defaults for every field that was not given, as the kernel applies them. */
 void cv_service_defaults(struct cv_service *svc);
 void cv_server_defaults(struct cv_server *srv);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -51,6 +52,8 @@ struct target {
 struct healthd {
 	struct cv_nl *nl;
 	bool rebuild; /* the kernel's servers changed: look again */
+	size_t cap; /* checks under way at most: descriptors to spare */
+	bool local_said; /* a check could not run here: said once */
 	int epfd;
 	struct server_state *servers;
 	size_t nservers;
@@ -101,11 +104,15 @@ __attribute__((format(printf, 2, 3))) static void say(int prio,
 /* The kernel is to hear of the server's health, and why. */
 static void push(struct server_state *s, bool up, const char *why)
 {
+	size_t len = strnlen(why, sizeof(s->want_reason) - 1);
+
 	s->pending = true;
 	s->want_up = up;
-	/* The kernel keeps CASVIP_REASON_MAX - 1 bytes of it. */
+	/* The kernel keeps CASVIP_REASON_MAX - 1 bytes: whole characters. */
+	while (len && ((unsigned char)why[len] & 0xc0) == 0x80)
+		len--;
 	memset(s->want_reason, 0, sizeof(s->want_reason));
-	memcpy(s->want_reason, why, strnlen(why, sizeof(s->want_reason) - 1));
+	memcpy(s->want_reason, why, len);
 }
 
 /* After servers of @service went up or down: what its clients get now. */
@@ -371,7 +378,9 @@ static int build(struct healthd *h, bool verbose)
 					*t = *old;
 					old->running = false;
 				} else {
+					/* Thousands new at once: spread over 1 s. */
 					t->up = s->up;
+					t->next_ms = cv_now_ms() + (long)(nt % 50) * 20;
 				}
 				t->server = ns;
 				t->hc = svc->checks[c];
@@ -404,18 +413,43 @@ static int build(struct healthd *h, bool verbose)
 	return 0;
 }
 
+/*
+ * A run this host could not make (no descriptor, no memory, no port) is
+ * no server's failure: it is tried again in a second, and said once.
+ */
+static void retry_local(struct healthd *h, struct target *t, long now)
+{
+	t->running = false;
+	t->next_ms = now + 1000;
+	if (!h->local_said)
+		say(LOG_ERR, "cannot run a check (%s): trying again, the server's health as it was",
+		    t->run.why);
+	h->local_said = true;
+}
+
+/*
+ * Start the checks that are due, at most h->cap at once (each holds a
+ * descriptor), and end those past their timeout. The milliseconds until
+ * something is due.
+ */
 static long tick(struct healthd *h)
 {
 	long now = cv_now_ms(), wake = now + 1000;
+	size_t running = 0;
 
+	for (size_t i = 0; i < h->ntargets; i++)
+		running += h->targets[i].running;
 	for (size_t i = 0; i < h->ntargets; i++) {
 		struct target *t = &h->targets[i];
 
 		if (t->running && now >= t->deadline_ms) {
 			check_timeout(&t->run);
 			record(h, t);
+			running--;
 		}
-		if (!t->running && now >= t->next_ms) {
+		if (!t->running && now >= t->next_ms && running >= h->cap) {
+			wake = now + 10; /* when a descriptor is free again */
+		} else if (!t->running && now >= t->next_ms) {
 			struct epoll_event ev = { .data.ptr = t };
 			int fd = check_start(&t->run, &t->hc.c,
 					     &h->servers[t->server].addr);
@@ -424,10 +458,17 @@ static long tick(struct healthd *h)
 			t->deadline_ms = now + t->hc.timeout_ms;
 			t->running = true;
 			ev.events = (uint32_t)check_events(&t->run);
-			if (fd >= 0 && epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev))
+			if (fd >= 0 &&
+			    epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 				check_fail(&t->run, strerror(errno));
-			if (t->run.done)
+				t->run.local = true;
+			}
+			if (t->run.local)
+				retry_local(h, t, now);
+			else if (t->run.done)
 				record(h, t);
+			else
+				running++;
 		}
 		if (t->running && t->deadline_ms < wake)
 			wake = t->deadline_ms;
@@ -483,6 +524,7 @@ int cv_healthd(struct cv_nl *nl, int argc, char **argv)
 {
 	struct healthd h = { .nl = nl };
 	struct epoll_event evs[64];
+	struct rlimit rl;
 	long refresh;
 
 	if (argc)
@@ -491,6 +533,10 @@ int cv_healthd(struct cv_nl *nl, int argc, char **argv)
 				      argv[0]);
 	if (lock_netns())
 		return CV_EXIT_FAIL;
+	/* Descriptors for checks: all but a few for netlink and stdio. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY)
+		rl.rlim_cur = 1024;
+	h.cap = rl.rlim_cur > 80 ? rl.rlim_cur - 64 : 16;
 	h.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (h.epfd < 0 || build(&h, true)) {
 		say(LOG_ERR, "cannot start: %s", strerror(errno));

@@ -73,6 +73,41 @@ static int take_name(int argc, char **argv, char *name, const char *help)
 	return CV_EXIT_OK;
 }
 
+/*
+ * The kernel refused @svc's ports: say which port, and which service
+ * claims it. False if none is found (then the kernel's words do).
+ */
+static bool port_claimed(struct cv_nl *nl, const struct cv_service *svc,
+			 bool create)
+{
+	uint8_t proto = svc->given & CV_PROTO ? svc->proto : IPPROTO_TCP;
+	char a[INET6_ADDRSTRLEN];
+	struct cv_service *svcs;
+	unsigned int port;
+	bool found = false;
+	size_t n;
+
+	if (cv_dump_services(nl, &svcs, &n))
+		return false;
+	for (size_t i = 0; !found && i < n; i++) {
+		const struct cv_service *o = &svcs[i];
+
+		if (strcmp(o->name, svc->name) && o->proto == proto &&
+		    cv_addr_eq(&o->vip, &svc->vip) &&
+		    cv_ranges_overlap(svc, o, &port)) {
+			fprintf(stderr,
+				"Error: cannot %s service \"%s\": %s port %u of %s is claimed by service \"%s\"\n",
+				create ? "add" : "change", svc->name,
+				cv_proto_name(proto), port,
+				cv_format_addr(&svc->vip, a, sizeof(a)),
+				o->name);
+			found = true;
+		}
+	}
+	cv_free_services(svcs, n);
+	return found;
+}
+
 static int service_change(struct cv_nl *nl, int argc, char **argv,
 			  bool create)
 {
@@ -115,7 +150,11 @@ static int service_change(struct cv_nl *nl, int argc, char **argv,
 				     CASVIP_CMD_SERVICE_SET,
 			0);
 	cv_put_service(nlh, &svc);
-	return cv_report(nl, cv_nl_talk(nl, nlh, NULL, NULL),
+	ret = cv_nl_talk(nl, nlh, NULL, NULL);
+	if (ret == -EEXIST && strstr(cv_nl_errmsg(nl), "claimed") &&
+	    port_claimed(nl, &svc, create))
+		return CV_EXIT_FAIL;
+	return cv_report(nl, ret,
 			 create ? "cannot add service" : "cannot change service",
 			 svc.name);
 }

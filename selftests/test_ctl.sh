@@ -32,6 +32,9 @@ for i in 1 2 3 4 5; do
 done
 check_eq "5 load/unload cycles with services configured" 5 $cycles_ok
 check_eq "a reloaded module starts empty" "[]" "$($c -j show)"
+check_eq "show with no service says how to make one" \
+	"no service: casvipctl service add makes one, casvipctl apply FILE a file's" \
+	"$($c show)"
 
 # --- create, show, change, delete ------------------------------------------
 check "service add" $c service add outlook vip 10.0.0.100 ports 135,60001-60002 \
@@ -140,10 +143,11 @@ check_err "add without ports" 2 "service add needs a vip and ports" \
 	$c service add bad vip 10.0.0.1
 check_err "a name taken" 1 "a service of that name exists" \
 	$c service add outlook vip 10.0.0.101 ports 135
-check_err "a port claimed by another service" 1 \
-	"a port is already claimed by another service on this VIP and protocol" \
+check_err "a port claimed by another service: which port, which service" 1 \
+	'cannot add service "bad": tcp port 6002 of 10.0.0.100 is claimed by service "outlook"' \
 	$c service add bad vip 10.0.0.100 ports 6002-6010
-check_err "a port claimed, on change" 1 "already claimed" \
+check_err "a port claimed, on change" 1 \
+	'cannot change service "ex6tcp": udp port 135 of 2001:db8::100 is claimed by service "ex6"' \
 	$c service set ex6tcp ports 135 proto udp
 check_err "VIP family cannot change" 1 "address family cannot change" \
 	$c service set outlook vip 2001:db8::1
@@ -161,6 +165,12 @@ check_err "bad health" 2 'health "sick" is not up or down' \
 	$c server set outlook 10.0.2.11 health sick
 check_err "bad health on add" 2 'health "sick" is not up or down' \
 	$c server add outlook 10.0.2.20 health sick
+# Whatever bytes a reason holds, -j prints valid JSON (UTF-8, escaped).
+$c server set outlook 10.0.2.11 reason "$(printf 'bad \xff byte, caf\xc3\xa9, cut \xe2\x80')"
+check_eq "a reason of bad bytes: JSON with U+FFFD for each, the rest kept" \
+	'"bad \ufffd byte, café, cut \ufffd\ufffd"' \
+	"$($c -j show outlook | grep -o '"health_reason":"[^"]*"' | head -n 1 | cut -d: -f2-)"
+$c server set outlook 10.0.2.11 reason ""
 check_err "unknown object" 2 'unknown object "servce"' $c servce show
 check_err "unknown command" 2 'unknown command "ad"' $c service ad x
 check_err "no arguments" 2 "Usage:" $c

@@ -258,6 +258,26 @@ wait $healthd
 check_eq "... each of the 200 set without an error" "" \
 	"$(grep 'cannot set' /tmp/big.log)"
 
+# The 200 healthy again, 150 ms away, checked by a healthd of 40
+# descriptors: it runs as many checks at once as it has descriptors for
+# (some 60 would be under way), and takes none down for want of one.
+fakerpc 4 emsmdb=60001
+sed -i 's/interval 2 timeout 1/interval 5 timeout 3/' /tmp/big.conf
+c apply /tmp/big.conf >/dev/null
+if $ip netns exec lab_s4 tc qdisc add dev eth0 root netem delay 150ms; then
+	(ulimit -n 40 && exec $ip netns exec lab_lb casvipctl healthd) 2>/tmp/fd.log &
+	healthd=$!
+	up200() { [ "$(c -j show big | jq '[.[0].servers[] | select(.health == "up")] | length')" = 200 ]; }
+	check "40 descriptors, 200 checks of 300 ms each (two round trips of 150): all 200 up" wait_for 20 up200
+	check_eq "... none down for want of a descriptor" "" \
+		"$(c -j show big | jq -r '.[0].servers[] | select(.health == "down") | .health_reason' | sort -u)"
+	kill -TERM $healthd
+	wait $healthd
+	$ip netns exec lab_s4 tc qdisc del dev eth0 root
+else
+	ktap_skip "40 descriptors for 200 checks" "no netem in this kernel"
+fi
+
 # A hung CAS (it accepts, and never answers) under a check whose timeout
 # is longer than the 5 s in which healthd looks at the kernel again: the
 # check runs to its end, and the CAS goes down. Services of no server

@@ -38,7 +38,7 @@ add_bin() {
 }
 
 for b in /bin/bash /usr/sbin/ip /usr/sbin/nft /usr/bin/socat \
-	/usr/sbin/conntrack /usr/sbin/ipvsadm /usr/bin/jq \
+	/usr/sbin/conntrack /usr/sbin/ipvsadm /usr/bin/jq /usr/sbin/tc \
 	/usr/sbin/keepalived /usr/sbin/conntrackd; do
 	add_bin "$b"
 done
@@ -72,7 +72,7 @@ cp /etc/protocols "$root/etc/protocols"
 mods="veth bridge dummy nf_conntrack nf_nat nf_conntrack_netlink nf_tables nft_chain_nat
 nft_nat nft_ct nft_hash nft_numgen nft_reject_inet nft_masq nf_conncount
 ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_mh nft_hash nft_meta_bridge
-nf_reject_ipv4 nf_reject_ipv6"
+nf_reject_ipv4 nf_reject_ipv6 sch_netem"
 mdir=/lib/modules/$kver
 for m in $mods; do
 	modprobe -d "$modroot/" -S "$kver" --show-depends "$m" |
