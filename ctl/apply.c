@@ -451,67 +451,151 @@ static int servers_sync(struct plan *p, const struct cv_service *want,
 	return ret;
 }
 
+/* Must @w replace @h (delete, add) rather than change it? */
+static bool must_replace(const struct cv_service *w, const struct cv_service *h)
+{
+	/* The kernel keeps a VIP's family for good. */
+	return h && w->vip.family != h->vip.family;
+}
+
+/* Would @w's ports take one that @o holds now, on the same VIP? */
+static bool takes_from(const struct cv_service *w, const struct cv_service *o)
+{
+	unsigned int port;
+
+	return w->proto == o->proto && cv_addr_eq(&w->vip, &o->vip) &&
+	       cv_ranges_overlap(w, o, &port);
+}
+
+static int add_service(struct plan *p, const struct cv_service *w)
+{
+	const unsigned int all = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED |
+				 CV_PERSIST | CV_NETMASK | CV_SNAT |
+				 CV_PERSIST_MAX | CV_ALLDOWN | CV_CHECKS;
+	struct cv_server *srvs = calloc(w->nsrv + 1, sizeof(*srvs));
+	int ret;
+
+	if (!srvs)
+		return -ENOMEM;
+	describe(p, CASVIP_CMD_SERVICE_NEW, w, all & ~CV_CHECKS, NULL, 0);
+	for (size_t j = 0; j < w->nsrv; j++) {
+		/* A new service's servers start up, unless said: none checked. */
+		unsigned int g = CV_WEIGHT | CV_ADMIN |
+				 (w->servers[j].given & CV_HEALTH);
+
+		describe(p, CASVIP_CMD_SERVER_NEW, w, 0, &w->servers[j], g);
+		srvs[j] = w->servers[j];
+		srvs[j].given = g;
+	}
+	describe_checks(p, w, NULL);
+	ret = send_service(p, CASVIP_CMD_SERVICE_NEW, w, all, srvs, w->nsrv);
+	free(srvs);
+	return ret;
+}
+
 /*
- * Deletions first, then changes, then additions: a port that moves from
- * one service to another is free before it is claimed. A new service
- * comes with its servers in one request: its first clients see them all.
+ * Deletions first (and services that must be replaced), then changes,
+ * then additions: a port that moves from one service to another is free
+ * before it is claimed. A change that would take a port another changing
+ * service still holds waits for it; two that would take each other's
+ * ports have the first replaced. A new service comes with its servers in
+ * one request: its first clients see them all.
  */
 static int sync_all(struct plan *p, const struct cv_config *want,
 		    const struct cv_config *have)
 {
-	const unsigned int all = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED |
-				 CV_PERSIST | CV_NETMASK | CV_SNAT |
-				 CV_PERSIST_MAX | CV_ALLDOWN;
+	const struct cv_service **h = calloc(want->n + 1, sizeof(*h));
+	bool *done = calloc(want->n + 1, sizeof(*done));
+	size_t left = 0;
 	int ret = 0;
 
+	if (!h || !done) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; !ret && i < have->n; i++) {
-		if (find_service(want, have->svcs[i].name))
+		const struct cv_service *w = find_service(want, have->svcs[i].name);
+
+		if (w && !must_replace(w, &have->svcs[i]))
 			continue;
 		describe(p, CASVIP_CMD_SERVICE_DEL, &have->svcs[i], 0, NULL, 0);
 		ret = send_service(p, CASVIP_CMD_SERVICE_DEL, &have->svcs[i], 0,
 				   NULL, 0);
 	}
-	for (size_t i = 0; !ret && i < want->n; i++) {
-		const struct cv_service *w = &want->svcs[i];
-		const struct cv_service *h = find_service(have, w->name);
-		unsigned int d = h ? service_diff(w, h) : 0;
-
-		if (d & ~CV_CHECKS)
-			describe(p, CASVIP_CMD_SERVICE_SET, w, d & ~CV_CHECKS,
-				 NULL, 0);
-		if (d & CV_CHECKS)
-			describe_checks(p, w, h);
-		if (d)
-			ret = send_service(p, CASVIP_CMD_SERVICE_SET, w, d, NULL,
-					   0);
-		if (!ret && h)
-			ret = servers_sync(p, w, h);
+	for (size_t i = 0; i < want->n; i++) {
+		h[i] = find_service(have, want->svcs[i].name);
+		if (must_replace(&want->svcs[i], h[i]))
+			h[i] = NULL;
+		done[i] = !h[i]; /* an addition: below */
+		left += !done[i];
 	}
-	for (size_t i = 0; !ret && i < want->n; i++) {
-		const struct cv_service *w = &want->svcs[i];
-		struct cv_server *srvs;
+	while (!ret && left) {
+		size_t before = left;
 
-		if (find_service(have, w->name))
-			continue;
-		srvs = calloc(w->nsrv + 1, sizeof(*srvs));
-		if (!srvs)
-			return -ENOMEM;
-		describe(p, CASVIP_CMD_SERVICE_NEW, w, all, NULL, 0);
-		for (size_t j = 0; j < w->nsrv; j++) {
-			/* Its first servers are up, unless said: unchecked all. */
-			unsigned int g = CV_WEIGHT | CV_ADMIN |
-					 (w->servers[j].given & CV_HEALTH);
+		for (size_t i = 0; !ret && i < want->n; i++) {
+			const struct cv_service *w = &want->svcs[i];
+			unsigned int d;
+			bool wait = false;
 
-			describe(p, CASVIP_CMD_SERVER_NEW, w, 0, &w->servers[j], g);
-			srvs[j] = w->servers[j];
-			srvs[j].given = g;
+			if (done[i])
+				continue;
+			d = service_diff(w, h[i]);
+			for (size_t k = 0; (d & CV_PORTS) && k < want->n; k++)
+				wait |= k != i && !done[k] && takes_from(w, h[k]);
+			if (wait)
+				continue;
+			if (d & ~CV_CHECKS)
+				describe(p, CASVIP_CMD_SERVICE_SET, w,
+					 d & ~CV_CHECKS, NULL, 0);
+			if (d & CV_CHECKS)
+				describe_checks(p, w, h[i]);
+			if (d)
+				ret = send_service(p, CASVIP_CMD_SERVICE_SET, w,
+						   d, NULL, 0);
+			if (!ret)
+				ret = servers_sync(p, w, h[i]);
+			done[i] = true;
+			left--;
 		}
-		describe_checks(p, w, NULL);
-		ret = send_service(p, CASVIP_CMD_SERVICE_NEW, w,
-				   all | CV_CHECKS, srvs, w->nsrv);
-		free(srvs);
+		/* Each waits for another: replace the first of them. */
+		for (size_t i = 0; !ret && left == before && i < want->n; i++) {
+			if (done[i])
+				continue;
+			describe(p, CASVIP_CMD_SERVICE_DEL, h[i], 0, NULL, 0);
+			ret = send_service(p, CASVIP_CMD_SERVICE_DEL, h[i], 0,
+					   NULL, 0);
+			h[i] = NULL;
+			done[i] = true;
+			left--;
+		}
 	}
+	for (size_t i = 0; !ret && i < want->n; i++)
+		if (!h[i])
+			ret = add_service(p, &want->svcs[i]);
+out:
+	free(h);
+	free(done);
 	return ret;
+}
+
+/*
+ * An apply that failed half-way: make the running state what it found
+ * again (the clients and connections of what it deleted are gone).
+ */
+static void put_back(struct cv_nl *nl, const struct cv_config *was)
+{
+	struct plan q = { .nl = nl };
+	struct cv_config now;
+
+	if (running(nl, &now)) {
+		fprintf(stderr, "Error: cannot read the running state to put it back\n");
+		return;
+	}
+	if (sync_all(&q, was, &now))
+		fprintf(stderr, "Error: the running state could not be put back as it was\n");
+	else if (q.changes)
+		fprintf(stderr, "the running state is put back as it was: nothing changed\n");
+	cv_config_free(&now);
 }
 
 static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
@@ -545,6 +629,8 @@ static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
 		jw_end(&p.w, ']');
 	else if (!p.changes)
 		printf("nothing to change\n");
+	if (ret && !p.dry_run)
+		put_back(nl, &have);
 	cv_config_free(&want);
 	cv_config_free(&have);
 	return ret ? CV_EXIT_FAIL : CV_EXIT_OK;

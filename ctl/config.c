@@ -439,6 +439,106 @@ int cv_check_lint(const struct cv_service *s, const struct cv_hcheck *h,
 	return 0;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	const struct cv_service *x = *(const struct cv_service *const *)a;
+	const struct cv_service *y = *(const struct cv_service *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Services of one name, found sorted: n log n for 100,000 of them. */
+static void lint_names(struct cv_diag *d, const struct cv_config *cfg)
+{
+	const struct cv_service **v = malloc((cfg->n + 1) * sizeof(*v));
+	size_t first = 0;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < cfg->n; i++)
+		v[i] = &cfg->svcs[i];
+	qsort(v, cfg->n, sizeof(*v), by_name);
+	for (size_t i = 1; i < cfg->n; i++) {
+		if (strcmp(v[i]->name, v[first]->name))
+			first = i;
+		else
+			diag(d, v[i]->line, true,
+			     "service \"%s\" is defined again (first at line %d)",
+			     v[i]->name, v[first]->line);
+	}
+	free(v);
+}
+
+/* A port range a service claims on its VIP and protocol. */
+struct claim {
+	const struct cv_service *s;
+	unsigned int first, last;
+};
+
+static int by_place(const void *a, const void *b)
+{
+	const struct claim *x = a, *y = b;
+	int c = (x->s->proto > y->s->proto) - (x->s->proto < y->s->proto);
+
+	if (!c)
+		c = memcmp(&x->s->vip, &y->s->vip, sizeof(x->s->vip));
+	if (!c)
+		c = (x->first > y->first) - (x->first < y->first);
+	return c ? c : (x->s->line > y->s->line) - (x->s->line < y->s->line);
+}
+
+/*
+ * Ports claimed twice on one VIP and protocol: every range sorted, then
+ * swept, each against the furthest-reaching one before it. A service is
+ * told once, at the later of the two lines.
+ */
+static void lint_ports(struct cv_diag *d, const struct cv_config *cfg)
+{
+	struct claim *c;
+	size_t n = 0, k = 0;
+	bool *said = calloc(cfg->n + 1, sizeof(*said));
+	char a[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < cfg->n; i++)
+		n += cfg->svcs[i].nranges;
+	c = malloc((n + 1) * sizeof(*c));
+	if (!c || !said)
+		goto out;
+	for (size_t i = 0; i < cfg->n; i++)
+		for (unsigned int r = 0; r < cfg->svcs[i].nranges; r++)
+			c[k++] = (struct claim){ &cfg->svcs[i],
+						 cfg->svcs[i].ranges[r].first,
+						 cfg->svcs[i].ranges[r].last };
+	qsort(c, n, sizeof(*c), by_place);
+	for (size_t i = 0, top = 0; i < n; i++) {
+		const struct cv_service *s = c[i].s, *o = c[top].s, *later;
+
+		if (i && (s->proto != o->proto ||
+			  memcmp(&s->vip, &o->vip, sizeof(s->vip)))) {
+			top = i; /* another VIP or protocol */
+			continue;
+		}
+		if (i && c[i].first <= c[top].last && strcmp(s->name, o->name)) {
+			later = s->line > o->line ? s : o;
+			if (!said[later - cfg->svcs]) {
+				said[later - cfg->svcs] = true;
+				diag(d, later->line, true,
+				     "service \"%s\" claims %s %s port %u, as does service \"%s\" (line %d)",
+				     later->name, cv_proto_name(s->proto),
+				     cv_format_addr(&s->vip, a, sizeof(a)),
+				     c[i].first, (later == s ? o : s)->name,
+				     (later == s ? o : s)->line);
+			}
+		}
+		if (c[i].last > c[top].last)
+			top = i;
+	}
+out:
+	free(c);
+	free(said);
+}
+
 void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 {
 	const char *kconf = getenv("CASVIP_KEEPALIVED_CONF");
@@ -449,26 +549,11 @@ void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 	getifaddrs(&ifa);
 	/* On the standby of a pair, keepalived raises the VIPs at takeover. */
 	keepalived_read(kconf ? kconf : CV_KEEPALIVED_CONF, &vrrp, 0);
+	lint_names(d, cfg);
+	lint_ports(d, cfg);
 	for (size_t i = 0; i < cfg->n; i++) {
 		const struct cv_service *s = &cfg->svcs[i];
 
-		for (size_t j = 0; j < i; j++) {
-			const struct cv_service *o = &cfg->svcs[j];
-			unsigned int port;
-
-			if (!strcmp(s->name, o->name))
-				diag(d, s->line, true,
-				     "service \"%s\" is defined again (first at line %d)",
-				     s->name, o->line);
-			else if (s->proto == o->proto &&
-				 cv_addr_eq(&s->vip, &o->vip) &&
-				 cv_ranges_overlap(s, o, &port))
-				diag(d, s->line, true,
-				     "service \"%s\" claims %s %s port %u, as does service \"%s\" (line %d)",
-				     s->name, cv_proto_name(s->proto),
-				     cv_format_addr(&s->vip, a, sizeof(a)), port,
-				     o->name, o->line);
-		}
 		for (size_t k = 0; k < s->nsrv; k++) {
 			const struct cv_server *v = &s->servers[k];
 

@@ -210,6 +210,46 @@ check_eq "lint: the dynamic range is 6005-59530, both ends included" \
 check_err "apply refuses the file, naming the errors" 1 "5 errors: nothing changed" \
 	$c apply /tmp/bad.conf
 check_err "a missing file" 1 "cannot read /nonexistent.conf" $c apply /nonexistent.conf
+check_eq "a directory is no empty file: an error, exit 1" \
+	"/etc: 1 error 1" \
+	"$($c -j lint /etc >/tmp/l.json; rc=$?
+	   echo "$(jq -r '"\(.[0].file): \(length) error"' /tmp/l.json) $rc")"
+
+# Changes the kernel cannot make in place or in the file's order: apply
+# orders them, or replaces the service, and reaches the file's state.
+printf 'service one vip 10.0.0.101 ports 7001-7002\nservice two vip 10.0.0.101 ports 7003\n' >/tmp/m1.conf
+$c apply /tmp/m1.conf >/dev/null
+printf 'service two vip 10.0.0.101 ports 7002-7003\nservice one vip 10.0.0.101 ports 7001\n' >/tmp/m2.conf
+check_eq "a port moving to the service listed first: the other lets go of it first" \
+	"service set one vip 10.0.0.101 proto tcp ports 7001
+service set two vip 10.0.0.101 proto tcp ports 7002-7003" \
+	"$($c apply --dry-run /tmp/m2.conf)"
+check "... and apply makes it" $c apply /tmp/m2.conf
+printf 'service one vip 10.0.0.101 ports 7002-7003\nservice two vip 10.0.0.101 ports 7001\n' >/tmp/m3.conf
+check_eq "two services swapping ports: the first is replaced" \
+	"service del one|service set two vip 10.0.0.101 proto tcp ports 7001|service add one vip 10.0.0.101 proto tcp ports 7002-7003" \
+	"$($c apply --dry-run /tmp/m3.conf | cut -d' ' -f1-9 | paste -sd'|')"
+check "... and apply makes it" $c apply /tmp/m3.conf
+check_eq "... the file's state" "one 7002-7003 two 7001" \
+	"$($c -j show | jq -r 'sort_by(.name) | [.[] | .name, .ports] | join(" ")')"
+printf 'service one vip 2001:db8::101 ports 7002-7003\nservice two vip 10.0.0.101 ports 7001\n' >/tmp/m4.conf
+check_eq "a VIP of the other family: the service is replaced" \
+	"service del one|service add one vip 2001:db8::101" \
+	"$($c apply --dry-run /tmp/m4.conf | cut -d' ' -f1-5 | paste -sd'|')"
+check "... and apply makes it" $c apply /tmp/m4.conf 2>/dev/null
+# A step the kernel refuses half-way (4097 servers): what was done is
+# undone, and the state is as apply found it.
+before=$(show_state)
+{
+	echo "service two vip 10.0.0.101 ports 7001"
+	echo "service big vip 10.0.0.101 ports 7100"
+	for i in $(seq 1 4097); do echo "	server 10.$((i / 256)).$((i % 256)).1"; done
+	echo "	check none"
+} >/tmp/m5.conf
+check_err "a refused step: apply puts back what it changed" 1 \
+	"the running state is put back as it was: nothing changed" $c apply /tmp/m5.conf
+check_eq "... service one, deleted first, is back: nothing changed" "$before" \
+	"$(show_state)"
 
 $c flush
 $ip link del casvip0
