@@ -105,16 +105,34 @@ static int parse_netmask(const char *s, struct cv_service *svc, char *err)
 	return 0;
 }
 
+/* A keyword given twice is a mistake, not a choice of the last one. */
+static int twice(unsigned int *seen, unsigned int bit, const char *k,
+		 char *err)
+{
+	if (*seen & bit) {
+		snprintf(err, CV_ERRLEN, "\"%s\" is given twice", k);
+		return -1;
+	}
+	*seen |= bit;
+	return 0;
+}
+
 int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 			  char *err)
 {
+	unsigned int seen = 0;
+
 	for (; argc; argc -= 2, argv += 2) {
 		const char *k = argv[0], *v = argv[1];
+		int w = cv_lookup(service_words, ARRAY_SIZE(service_words), k);
 		int ret;
 
-		if (cv_lookup(service_words, ARRAY_SIZE(service_words), k) < 0)
+		if (w < 0)
 			return unknown(k, service_words,
 				       ARRAY_SIZE(service_words), NULL, 0, err);
+		/* "port" is "ports". */
+		if (twice(&seen, 1U << (!strcmp(k, "port") ? 2 : w), k, err))
+			return -1;
 		if (need_value(argc, argv, err))
 			return -1;
 		if (!strcmp(k, "vip")) {
@@ -173,11 +191,20 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 			 bool set, char *err)
 {
+	unsigned int seen = 0;
+
 	for (; argc; argc--, argv++) {
 		const char *k = argv[0];
 		int v = cv_lookup(admin_words, ARRAY_SIZE(admin_words), k);
 
+		if (v >= 0 && (seen & 1)) {
+			snprintf(err, CV_ERRLEN,
+				 "two states: \"%s\" and \"%s\"",
+				 cv_admin_name(srv->admin), k);
+			return -1;
+		}
 		if (v >= 0) {
+			seen |= 1;
 			srv->admin = (uint8_t)(v % 3);
 			srv->given |= CV_ADMIN;
 			continue;
@@ -195,6 +222,11 @@ int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 				 "\"%s\" is for server set, not server add", k);
 			return -1;
 		}
+		if (twice(&seen,
+			  2U << cv_lookup(server_words, ARRAY_SIZE(server_words),
+					  k),
+			  k, err))
+			return -1;
 		if (need_value(argc, argv, err))
 			return -1;
 		if (!strcmp(k, "weight")) {

@@ -51,6 +51,13 @@ int check_parse(const char *type, const char *arg, struct check *c,
 	if (!strcmp(type, "epm")) {
 		c->type = CHECK_EPM;
 		c->port = 135;
+		/* strtok_r() would pass over an empty item unsaid. */
+		if (*word == ',' || strstr(word, ",,") ||
+		    word[strlen(word) - 1] == ',') {
+			snprintf(err, CV_ERRLEN,
+				 "check epm: \"%s\" has an empty item", arg);
+			return -1;
+		}
 		for (p = strtok_r(word, ",", &save); p;
 		     p = strtok_r(NULL, ",", &save)) {
 			char *eq = strchr(p, '=');
@@ -65,6 +72,15 @@ int check_parse(const char *type, const char *arg, struct check *c,
 			}
 			if (dce_iface_parse(p, &c->iface[c->nifaces], err))
 				return -1;
+			for (unsigned int i = 0; i < c->nifaces; i++)
+				if (!memcmp(c->iface[i].uuid,
+					    c->iface[c->nifaces].uuid,
+					    sizeof(c->iface[i].uuid))) {
+					snprintf(err, CV_ERRLEN,
+						 "check epm: \"%s\" names %s twice",
+						 arg, c->iface[i].name);
+					return -1;
+				}
 			c->want[c->nifaces++] = (uint16_t)port;
 		}
 		if (c->nifaces)
@@ -89,32 +105,37 @@ int cv_hcheck_parse(int argc, char **argv, struct cv_hcheck *h, char *err)
 	h->rise = CHECK_RISE;
 	h->fall = CHECK_FALL;
 	h->unforwarded = false;
-	for (int i = 2; i < argc; i += 2) {
+	for (int i = 2, seen = 0; i < argc; i += 2) {
+		static const char *const words[] = { "interval", "timeout",
+						     "rise", "fall" };
+		unsigned int *to[] = { &h->interval_ms, &h->timeout_ms,
+				       &h->rise, &h->fall };
+		int k = cv_lookup(words, 4, argv[i]);
 		uint32_t v;
-		unsigned int *to;
 
 		if (!strcmp(argv[i], "unforwarded")) {
 			h->unforwarded = true;
 			i--; /* a word with no value */
 			continue;
 		}
-		to = !strcmp(argv[i], "interval") ? &h->interval_ms :
-		     !strcmp(argv[i], "timeout")  ? &h->timeout_ms :
-		     !strcmp(argv[i], "rise")	  ? &h->rise :
-		     !strcmp(argv[i], "fall")	  ? &h->fall :
-						    NULL;
-		if (!to) {
+		if (k < 0) {
 			snprintf(err, CV_ERRLEN, "unknown check keyword \"%s\"",
 				 argv[i]);
 			return -1;
 		}
+		if (seen & (1 << k)) {
+			snprintf(err, CV_ERRLEN, "check %s is given twice",
+				 argv[i]);
+			return -1;
+		}
+		seen |= 1 << k;
 		if (i + 1 == argc || cv_parse_u32(argv[i + 1], 3600, &v, err) ||
 		    !v) {
 			snprintf(err, CV_ERRLEN,
 				 "check %s needs a number from 1 to 3600", argv[i]);
 			return -1;
 		}
-		*to = to == &h->rise || to == &h->fall ? v : v * 1000;
+		*to[k] = k >= 2 ? v : v * 1000;
 	}
 	if (h->timeout_ms > h->interval_ms) {
 		snprintf(err, CV_ERRLEN, "check timeout is longer than its interval");

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dcerpc.h"
@@ -36,18 +37,20 @@ static int uuid_parse(const char *s, uint8_t *out)
 	uint8_t b[16];
 	int n = 0;
 
-	for (const char *p = s; *p && n < 16; p++) {
-		if (*p == '-' && (p - s == 8 || p - s == 13 || p - s == 18 ||
-				  p - s == 23))
-			continue;
-		if (!isxdigit((unsigned char)p[0]) ||
-		    !isxdigit((unsigned char)p[1]))
+	/* 8-4-4-4-12 hex digits, the dashes where they belong. */
+	if (strlen(s) != 36)
+		return -1;
+	for (int i = 0; i < 36; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ?
+			    s[i] != '-' :
+			    !isxdigit((unsigned char)s[i]))
 			return -1;
+	for (const char *p = s; *p && n < 16; p++) {
+		if (*p == '-')
+			continue;
 		sscanf(p, "%2hhx", &b[n++]);
 		p++;
 	}
-	if (n != 16 || strlen(s) != 36)
-		return -1;
 	for (int i = 0; i < 16; i++)
 		out[i] = b[order[i]];
 	return 0;
@@ -60,10 +63,18 @@ const struct dce_iface dce_epm = {
 	.major = 3,
 };
 
+static int bad_iface(const char *s, char *err)
+{
+	snprintf(err, DCE_ERRLEN,
+		 "interface \"%s\" is not epm, emsmdb, asyncemsmdb, nspi, rfr or UUID:MAJOR.MINOR",
+		 s);
+	return -1;
+}
+
 int dce_iface_parse(const char *s, struct dce_iface *iface, char *err)
 {
-	char uuid[37];
-	unsigned int major, minor;
+	unsigned long major, minor;
+	char uuid[37], *e;
 
 	memset(iface, 0, sizeof(*iface));
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
@@ -76,13 +87,17 @@ int dce_iface_parse(const char *s, struct dce_iface *iface, char *err)
 		iface->minor = known[i].minor;
 		return 0;
 	}
-	if (sscanf(s, "%36[0-9a-fA-F-]:%u.%u", uuid, &major, &minor) != 3 ||
-	    uuid_parse(uuid, iface->uuid) || major > 65535 || minor > 65535) {
-		snprintf(err, DCE_ERRLEN,
-			 "interface \"%s\" is not epm, emsmdb, asyncemsmdb, nspi, rfr or UUID:MAJOR.MINOR",
-			 s);
-		return -1;
-	}
+	/* UUID:MAJOR.MINOR, and nothing more. */
+	if (strlen(s) < 40 || s[36] != ':' || !isdigit((unsigned char)s[37]))
+		return bad_iface(s, err);
+	memcpy(uuid, s, 36);
+	uuid[36] = '\0';
+	major = strtoul(s + 37, &e, 10);
+	if (*e != '.' || !isdigit((unsigned char)e[1]))
+		return bad_iface(s, err);
+	minor = strtoul(e + 1, &e, 10);
+	if (*e || major > 65535 || minor > 65535 || uuid_parse(uuid, iface->uuid))
+		return bad_iface(s, err);
 	snprintf(iface->name, sizeof(iface->name), "%.8s", uuid);
 	iface->major = (uint16_t)major;
 	iface->minor = (uint16_t)minor;

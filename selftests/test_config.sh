@@ -207,6 +207,33 @@ check_eq "lint: the dynamic range is 6005-59530, both ends included" \
 /tmp/range.conf:5: warning: port 6005 of service \"across\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
 /tmp/range.conf:5: warning: port 59520 of service \"across\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
 /tmp/range.conf: 0 errors, 4 warnings" "$($c lint /tmp/range.conf)"
+# Ambiguous input is a mistake, not a choice of the last word.
+cat >/tmp/amb.conf <<'CONF'
+service a vip 10.0.0.101 vip 10.0.0.100 ports 135
+	server 10.0.0.3 enable disable
+	server 10.0.0.4 weight 1 weight 2
+	check epm ,,emsmdb=1,,emsmdb=2 unforwarded
+	check epm emsmdb=1,emsmdb=2 unforwarded
+	check rpc a4f1db00ca471067b31f00dd010662da1234:0.81@135
+	check rpc a4f1db00-ca47-1067-b31f-00dd010662da:0.81xyz@135
+	check tcp 135 interval 5 interval 6
+CONF
+check_eq "lint: every ambiguous line, by line" \
+	'/tmp/amb.conf:1: error: "vip" is given twice
+/tmp/amb.conf:2: error: two states: "enabled" and "disable"
+/tmp/amb.conf:3: error: "weight" is given twice
+/tmp/amb.conf:4: error: check epm: ",,emsmdb=1,,emsmdb=2" has an empty item
+/tmp/amb.conf:5: error: check epm: "emsmdb=1,emsmdb=2" names EMSMDB twice
+/tmp/amb.conf:6: error: interface "a4f1db00ca471067b31f00dd010662da1234:0.81" is not epm, emsmdb, asyncemsmdb, nspi, rfr or UUID:MAJOR.MINOR
+/tmp/amb.conf:7: error: interface "a4f1db00-ca47-1067-b31f-00dd010662da:0.81xyz" is not epm, emsmdb, asyncemsmdb, nspi, rfr or UUID:MAJOR.MINOR
+/tmp/amb.conf:8: error: check interval is given twice
+/tmp/amb.conf: 8 errors, 0 warnings' "$($c lint /tmp/amb.conf)"
+check_eq "a UUID interface saved reads back" \
+	"	check rpc a4f1db00-ca47-1067-b31f-00dd010662da:0.82@135 interval 5 timeout 3 rise 2 fall 3" \
+	"$($c service add u vip 10.0.0.101 ports 135
+	   $c check add u rpc a4f1db00-ca47-1067-b31f-00dd010662da:0.82@135
+	   $c save | grep '	check rpc a4f1'; $c service del u)"
+
 check_err "apply refuses the file, naming the errors" 1 "5 errors: nothing changed" \
 	$c apply /tmp/bad.conf
 check_err "a missing file" 1 "cannot read /nonexistent.conf" $c apply /nonexistent.conf
