@@ -11,7 +11,46 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include "check.h"
+
+/* "PORT" or "PORT/PATH": where an http or https check GETs. */
+static int parse_http(const char *type, const char *arg, struct check *c,
+		      char *err)
+{
+	const char *slash = strchr(arg, '/');
+	char num[8];
+	uint32_t port;
+
+	c->type = strcmp(type, "http") ? CHECK_HTTPS : CHECK_HTTP;
+	c->status = 200;
+	snprintf(num, sizeof(num), "%.*s",
+		 (int)(slash ? slash - arg : (ptrdiff_t)strlen(arg)), arg);
+	if (cv_parse_u32(num, 65535, &port, err) || !port ||
+	    (slash && (size_t)(slash - arg) >= sizeof(num))) {
+		snprintf(err, CV_ERRLEN, "check %s: \"%s\" is not PORT/PATH",
+			 type, arg);
+		return -1;
+	}
+	c->port = (uint16_t)port;
+	snprintf(c->path, sizeof(c->path), "%s", slash ? slash : "/");
+	if (slash && strlen(slash) >= sizeof(c->path)) {
+		snprintf(err, CV_ERRLEN, "check %s: the path is longer than %d",
+			 type, CHECK_PATH_MAX - 1);
+		return -1;
+	}
+	/* It goes into a request line as it is. */
+	for (const char *p = c->path; *p; p++)
+		if (*p <= ' ' || *p >= 0x7f) {
+			snprintf(err, CV_ERRLEN,
+				 "check %s: the path holds a space or control character",
+				 type);
+			return -1;
+		}
+	return 0;
+}
 
 int check_parse(const char *type, const char *arg, struct check *c,
 		char *err)
@@ -20,6 +59,8 @@ int check_parse(const char *type, const char *arg, struct check *c,
 	uint32_t port;
 
 	memset(c, 0, sizeof(*c));
+	if (!strcmp(type, "http") || !strcmp(type, "https"))
+		return parse_http(type, arg, c, err);
 	if (!strcmp(type, "tcp")) {
 		c->type = CHECK_TCP;
 		if (cv_parse_u32(arg, 65535, &port, err) || !port) {
@@ -86,9 +127,52 @@ int check_parse(const char *type, const char *arg, struct check *c,
 		if (c->nifaces)
 			return 0;
 	}
-	snprintf(err, CV_ERRLEN, "check \"%s %s\" is not tcp PORT, rpc IFACE@PORT or epm IFACE=PORT",
+	snprintf(err, CV_ERRLEN, "check \"%s %s\" is not tcp PORT, rpc IFACE@PORT, epm IFACE=PORT, http or https PORT/PATH",
 		 type, arg);
 	return -1;
+}
+
+int check_option(int argc, char **argv, struct check *c, char *err)
+{
+	bool http = c->type == CHECK_HTTP || c->type == CHECK_HTTPS;
+	uint32_t v;
+
+	if (strcmp(argv[0], "status") && strcmp(argv[0], "host") &&
+	    strcmp(argv[0], "verify"))
+		return 0;
+	if (!http || (!strcmp(argv[0], "verify") && c->type != CHECK_HTTPS)) {
+		snprintf(err, CV_ERRLEN, "\"%s\" is for %s checks", argv[0],
+			 strcmp(argv[0], "verify") ? "http and https" : "https");
+		return -1;
+	}
+	if (!strcmp(argv[0], "verify")) {
+		c->verify = true;
+		return 1;
+	}
+	if (argc < 2) {
+		snprintf(err, CV_ERRLEN, "check %s needs a value", argv[0]);
+		return -1;
+	}
+	if (!strcmp(argv[0], "status")) {
+		if (cv_parse_u32(argv[1], 599, &v, err) || v < 100) {
+			snprintf(err, CV_ERRLEN,
+				 "check status \"%s\" is not an HTTP status (100-599)",
+				 argv[1]);
+			return -1;
+		}
+		c->status = (uint16_t)v;
+		return 2;
+	}
+	if (strlen(argv[1]) >= sizeof(c->host) ||
+	    strspn(argv[1], "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+		    strlen(argv[1])) {
+		snprintf(err, CV_ERRLEN, "check host \"%s\" is not a host name",
+			 argv[1]);
+		return -1;
+	}
+	strcpy(c->host, argv[1]);
+	return 2;
 }
 
 int cv_hcheck_parse(int argc, char **argv, struct cv_hcheck *h, char *err)
@@ -108,14 +192,29 @@ int cv_hcheck_parse(int argc, char **argv, struct cv_hcheck *h, char *err)
 	for (int i = 2, seen = 0; i < argc; i += 2) {
 		static const char *const words[] = { "interval", "timeout",
 						     "rise", "fall" };
+		static const char *const http_words[] = { "status", "host",
+							  "verify" };
 		unsigned int *to[] = { &h->interval_ms, &h->timeout_ms,
 				       &h->rise, &h->fall };
-		int k = cv_lookup(words, 4, argv[i]);
+		int k = cv_lookup(words, 4, argv[i]), x;
 		uint32_t v;
 
 		if (!strcmp(argv[i], "unforwarded")) {
 			h->unforwarded = true;
 			i--; /* a word with no value */
+			continue;
+		}
+		x = cv_lookup(http_words, 3, argv[i]);
+		if (x >= 0 && (seen & (16 << x))) {
+			snprintf(err, CV_ERRLEN, "check %s is given twice",
+				 argv[i]);
+			return -1;
+		}
+		if (x >= 0) {
+			seen |= 16 << x;
+			if (check_option(argc - i, argv + i, &h->c, err) < 0)
+				return -1;
+			i -= x == 2; /* verify: a word with no value */
 			continue;
 		}
 		if (k < 0) {
@@ -153,6 +252,20 @@ void check_format(const struct check *c, char *buf, size_t len)
 		snprintf(buf, len, "tcp %u", c->port);
 		return;
 	}
+	if (c->type == CHECK_HTTP || c->type == CHECK_HTTPS) {
+		off = (size_t)snprintf(buf, len, "%s %u%s",
+				       c->type == CHECK_HTTP ? "http" : "https",
+				       c->port, c->path);
+		if (c->status != 200 && off < len)
+			off += (size_t)snprintf(buf + off, len - off,
+						" status %u", c->status);
+		if (*c->host && off < len)
+			off += (size_t)snprintf(buf + off, len - off, " host %s",
+						c->host);
+		if (c->verify && off < len)
+			snprintf(buf + off, len - off, " verify");
+		return;
+	}
 	if (c->type == CHECK_RPC) {
 		dce_iface_format(&c->iface[0], name, sizeof(name));
 		snprintf(buf, len, "rpc %s@%u", name, c->port);
@@ -169,7 +282,9 @@ void check_format(const struct check *c, char *buf, size_t len)
 bool check_same(const struct check *a, const struct check *b)
 {
 	if (a->type != b->type || a->port != b->port ||
-	    a->nifaces != b->nifaces)
+	    a->nifaces != b->nifaces || strcmp(a->path, b->path) ||
+	    strcmp(a->host, b->host) || a->status != b->status ||
+	    a->verify != b->verify)
 		return false;
 	for (unsigned int i = 0; i < a->nifaces; i++)
 		if (memcmp(a->iface[i].uuid, b->iface[i].uuid,
@@ -184,6 +299,8 @@ bool check_same(const struct check *a, const struct check *b)
 static void finish(struct check_run *run, bool ok, const char *fmt,
 		   const char *arg)
 {
+	SSL_free(run->ssl);
+	run->ssl = NULL;
 	if (run->fd >= 0)
 		close(run->fd);
 	run->fd = -1;
@@ -214,6 +331,7 @@ int check_start(struct check_run *run, const struct check *c,
 	memset(run, 0, sizeof(*run));
 	run->check = c;
 	run->call_id = 1;
+	cv_format_addr(addr, run->peer, sizeof(run->peer));
 	if (addr->family == AF_INET) {
 		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 
@@ -251,7 +369,174 @@ int check_start(struct check_run *run, const struct check *c,
 
 short check_events(const struct check_run *run)
 {
+	if (run->events)
+		return run->events;
 	return run->step ? POLLIN : POLLOUT;
+}
+
+/* One context for every https check: the system's CAs, loaded once. */
+static SSL_CTX *tls_ctx(void)
+{
+	static SSL_CTX *ctx;
+
+	if (!ctx) {
+		ctx = SSL_CTX_new(TLS_client_method());
+		if (ctx)
+			SSL_CTX_set_default_verify_paths(ctx);
+	}
+	return ctx;
+}
+
+/* OpenSSL's reason for the last failure, for the server's reason. */
+static void tls_fail(struct check_run *run, const char *what, int ret)
+{
+	char why[160];
+	long vr = SSL_get_verify_result(run->ssl);
+	unsigned long e = ERR_get_error();
+
+	if (vr != X509_V_OK)
+		snprintf(why, sizeof(why), "TLS %s: certificate: %s", what,
+			 X509_verify_cert_error_string(vr));
+	else if (e)
+		snprintf(why, sizeof(why), "TLS %s: %s", what,
+			 ERR_reason_error_string(e) ?: "failed");
+	else if (ret == 0 || errno == 0)
+		snprintf(why, sizeof(why), "TLS %s: the server closed the connection",
+			 what);
+	else
+		snprintf(why, sizeof(why), "TLS %s: %s", what, strerror(errno));
+	ERR_clear_error();
+	finish(run, false, "%s", why);
+}
+
+/* The request line and headers of an http or https check. */
+static void http_send(struct check_run *run, const char *host)
+{
+	const struct check *c = run->check;
+	bool v6 = !*c->host && strchr(host, ':');
+	char req[256];
+	int len = snprintf(req, sizeof(req),
+			   "GET %s HTTP/1.1\r\nHost: %s%s%s\r\nUser-Agent: casvipctl\r\nConnection: close\r\n\r\n",
+			   c->path, v6 ? "[" : "", *c->host ? c->host : host,
+			   v6 ? "]" : "");
+	int sent;
+
+	run->step = 2;
+	run->n = 0;
+	sent = run->ssl ? SSL_write(run->ssl, req, len) :
+			  (int)send(run->fd, req, (size_t)len, MSG_NOSIGNAL);
+	if (sent == len)
+		return;
+	if (run->ssl)
+		tls_fail(run, "write", sent);
+	else
+		fail_errno(run, errno);
+}
+
+/* TLS, until its handshake is done: then the request. */
+static void tls_step(struct check_run *run)
+{
+	int ret = SSL_connect(run->ssl), e;
+
+	if (ret == 1) {
+		run->events = 0;
+		http_send(run, run->peer);
+		return;
+	}
+	e = SSL_get_error(run->ssl, ret);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		run->events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		return;
+	}
+	tls_fail(run, "handshake", ret);
+}
+
+/* Connected: TLS first for https, then the request. */
+static void http_start(struct check_run *run)
+{
+	const struct check *c = run->check;
+	SSL_CTX *ctx = c->type == CHECK_HTTPS ? tls_ctx() : NULL;
+
+	if (c->type == CHECK_HTTP) {
+		http_send(run, run->peer);
+		return;
+	}
+	run->ssl = ctx ? SSL_new(ctx) : NULL;
+	if (!run->ssl || !SSL_set_fd(run->ssl, run->fd)) {
+		check_fail(run, "TLS: no memory for a session");
+		run->local = true;
+		return;
+	}
+	/* A name to ask for and check: the host given; an address is none. */
+	if (*c->host) {
+		SSL_set_tlsext_host_name(run->ssl, c->host);
+		SSL_set1_host(run->ssl, c->host);
+	}
+	SSL_set_verify(run->ssl, c->verify ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
+		       NULL);
+	run->step = 1;
+	tls_step(run);
+}
+
+/* The status line is in: judge it. */
+static void http_judge(struct check_run *run)
+{
+	const struct check *c = run->check;
+	char line[64];
+	unsigned int status;
+	char *nl = memchr(run->buf, '\n', run->n);
+
+	snprintf(line, sizeof(line), "%.*s",
+		 (int)((uint8_t *)nl - run->buf), (const char *)run->buf);
+	line[strcspn(line, "\r")] = '\0';
+	if (sscanf(line, "HTTP/1.%*1[01] %3u", &status) != 1)
+		finish(run, false, "not an HTTP answer: \"%s\"", line);
+	else if (status == c->status)
+		finish(run, true, "HTTP %s", line + 9);
+	else if (snprintf(line, sizeof(line), "HTTP %u, not %u", status,
+			  c->status) > 0)
+		finish(run, false, "%s", line);
+}
+
+/* Read what came; once the status line is in, the run is over. */
+static void http_read(struct check_run *run)
+{
+	size_t room = sizeof(run->buf) - run->n;
+	int r;
+
+	if (run->ssl) {
+		r = SSL_read(run->ssl, run->buf + run->n, (int)room);
+		if (r <= 0) {
+			int e = SSL_get_error(run->ssl, r);
+
+			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+				run->events = e == SSL_ERROR_WANT_READ ? POLLIN :
+									 POLLOUT;
+				return;
+			}
+			if (e != SSL_ERROR_ZERO_RETURN) {
+				tls_fail(run, "read", r);
+				return;
+			}
+			r = 0;
+		}
+	} else {
+		r = (int)recv(run->fd, run->buf + run->n, room, 0);
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (r < 0) {
+			fail_errno(run, errno);
+			return;
+		}
+	}
+	run->events = 0;
+	run->n += (size_t)r;
+	if (memchr(run->buf, '\n', run->n))
+		http_judge(run);
+	else if (!r || run->n == sizeof(run->buf))
+		finish(run, false, "%s",
+		       run->n ? "no HTTP status line" :
+			       "the server closed the connection without answering");
 }
 
 /* Send the PDU of step @step (1: bind; 2..: ept_map of iface step - 2). */
@@ -344,8 +629,19 @@ bool check_step(struct check_run *run)
 			finish(run, true, "%s", "connected");
 			return true;
 		}
+		if (run->check->type >= CHECK_HTTP) {
+			http_start(run);
+			return run->done;
+		}
 		run->step = 1;
 		send_step(run);
+		return run->done;
+	}
+	if (run->check->type >= CHECK_HTTP) {
+		if (run->step == 1)
+			tls_step(run);
+		else
+			http_read(run);
 		return run->done;
 	}
 	r = recv(run->fd, run->buf + run->n, sizeof(run->buf) - run->n, 0);

@@ -7,6 +7,11 @@
  *	rpc IFACE@PORT			a DCE/RPC bind to IFACE is accepted
  *	epm IFACE=PORT[,IFACE=PORT...]	the endpoint mapper on 135 maps each
  *					IFACE to PORT
+ *	http PORT/PATH, https PORT/PATH	a GET of PATH answers with the
+ *					status wanted (200); https over TLS
+ *					(OpenSSL), the certificate checked
+ *					only if asked (CAS certificates are
+ *					often an internal CA's)
  */
 #ifndef CASVIPCTL_CHECK_H
 #define CASVIPCTL_CHECK_H
@@ -19,12 +24,20 @@
 
 #define CHECK_MAX_IFACES 4
 
+#define CHECK_PATH_MAX 64
+#define CHECK_HOST_MAX 64
+
 struct check {
-	enum { CHECK_TCP, CHECK_RPC, CHECK_EPM } type;
+	enum { CHECK_TCP, CHECK_RPC, CHECK_EPM, CHECK_HTTP, CHECK_HTTPS } type;
 	uint16_t port; /* where to connect */
 	unsigned int nifaces;
 	struct dce_iface iface[CHECK_MAX_IFACES];
 	uint16_t want[CHECK_MAX_IFACES]; /* epm: the port each must map to */
+	/* http, https */
+	char path[CHECK_PATH_MAX];
+	char host[CHECK_HOST_MAX]; /* Host:, SNI, the name verified; or "" */
+	uint16_t status; /* wanted */
+	bool verify; /* the certificate, against the system's CAs */
 };
 
 /* A check of a service's servers, as a config file states it. */
@@ -43,12 +56,21 @@ struct cv_hcheck {
 
 /*
  * "check TYPE ARG [interval S] [timeout S] [rise N] [fall N] [unforwarded]"
+ * and, for http and https, [status CODE] [host NAME] [verify]
  */
 int cv_hcheck_parse(int argc, char **argv, struct cv_hcheck *h, char *err);
 
-/* Parse "tcp 135", "rpc emsmdb@60001", "epm emsmdb=60001,nspi=60002". */
+/*
+ * Parse "tcp 135", "rpc emsmdb@60001", "epm emsmdb=60001,nspi=60002",
+ * "https 443/owa/healthcheck.htm".
+ */
 int check_parse(const char *type, const char *arg, struct check *c,
 		char *err);
+/*
+ * status CODE, host NAME or verify, at @argv, for the http or https check
+ * @c: the words taken (0: none of these), or -1 and the reason.
+ */
+int check_option(int argc, char **argv, struct check *c, char *err);
 /* Back to text, as check_parse() takes it. */
 void check_format(const struct check *c, char *buf, size_t len);
 /* The same check, however its interfaces were written. */
@@ -59,6 +81,9 @@ struct check_run {
 	const struct check *check;
 	int fd;
 	int step; /* 0 connecting; then the PDU being answered */
+	short events; /* TLS: what OpenSSL waits for; 0: as step says */
+	void *ssl; /* https: the TLS session (an SSL *) */
+	char peer[48]; /* the address, for http's Host: */
 	uint32_t call_id;
 	uint8_t buf[DCE_MAX_PDU];
 	size_t n;

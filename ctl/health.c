@@ -66,10 +66,19 @@ int cv_check_server(struct cv_nl *nl, int argc, char **argv)
 		return cv_usage_error("help", "%s", err);
 	for (int i = 1; i < argc; i += 2) {
 		uint32_t secs;
+		int ret;
 
-		if (i + 1 == argc)
+		if (i + 1 == argc && strcmp(argv[i], "verify"))
 			return cv_usage_error("help", "\"%s\" needs a value",
 					      argv[i]);
+		ret = n ? check_option(argc - i, argv + i, &checks[n - 1], err) :
+			  0;
+		if (ret < 0)
+			return cv_usage_error("help", "%s", err);
+		if (ret) {
+			i += ret - 2; /* the loop steps by two */
+			continue;
+		}
 		if (!strcmp(argv[i], "timeout")) {
 			if (cv_parse_u32(argv[i + 1], 3600, &secs, err) || !secs)
 				return cv_usage_error("help",

@@ -240,7 +240,8 @@ static void check_usage(FILE *f)
 	      "       casvipctl check add SERVICE none\n"
 	      "       casvipctl check del SERVICE TYPE ARG | none\n"
 	      "\n"
-	      "TYPE ARG: tcp PORT | rpc IFACE@PORT | epm IFACE=PORT[,IFACE=PORT...]\n"
+	      "TYPE ARG: tcp PORT | rpc IFACE@PORT | epm IFACE=PORT[,IFACE=PORT...] |\n"
+	      "          http|https PORT/PATH [status CODE] [host NAME] [verify]\n"
 	      "casvip-healthd runs each check of a service against every server of\n"
 	      "it; \"none\" says that a service without checks is meant so. Defaults:\n"
 	      "interval 5, timeout 3, rise 2, fall 3.\n",

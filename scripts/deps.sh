@@ -5,7 +5,7 @@
 # "debug", also what building the debug kernel needs. Does
 # nothing when they are all there already.
 set -e
-pkgs="make gcc libc6-dev pkg-config libmnl-dev
+pkgs="make gcc libc6-dev pkg-config libmnl-dev libssl-dev openssl
 linux-headers-cloud-amd64 linux-image-cloud-amd64 linux-source-6.1
 qemu-system-x86 busybox-static kmod cpio xz-utils
 iproute2 nftables socat conntrack ipvsadm keepalived conntrackd

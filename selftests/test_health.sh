@@ -305,6 +305,55 @@ check_eq "... because it timed out" \
 kill -TERM $healthd
 wait $healthd
 
+# OWA on 443 of the same CAS: an https check GETs its health page. CAS1
+# answers 200, CAS2 503 (its app pool stopped), CAS3 has nothing on 443.
+printf '[req]\ndistinguished_name=dn\n[dn]\n' >/tmp/req.cnf
+openssl req -x509 -config /tmp/req.cnf -newkey ec \
+	-pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=cas.example \
+	-keyout /tmp/cas.key -out /tmp/cas.pem -days 1 2>/dev/null
+printf '#!/bin/sh\nread l\nprintf "HTTP/1.1 %%s\\r\\nContent-Length: 0\\r\\n\\r\\n" "$1"\n' >/tmp/answer.sh
+chmod +x /tmp/answer.sh
+declare -a web
+for n in 1 2; do
+	code=$([ $n = 1 ] && echo 200 || echo 503)
+	$ip netns exec lab_s$n socat OPENSSL-LISTEN:443,reuseaddr,fork,cert=/tmp/cas.pem,key=/tmp/cas.key,verify=0 \
+		EXEC:"/tmp/answer.sh $code" 2>/dev/null &
+	web[$n]=$!
+done
+$ip netns exec lab_s1 socat TCP-LISTEN:80,reuseaddr,fork EXEC:"/tmp/answer.sh 200" 2>/dev/null &
+web[3]=$!
+sleep 0.3
+cat >/tmp/owa.conf <<'CONF'
+service owa vip 10.0.0.100 ports 443
+	server 10.0.2.11
+	server 10.0.2.12
+	server 10.0.2.13
+	check https 443/owa/healthcheck.htm interval 1 timeout 1 rise 1 fall 1
+CONF
+c apply /tmp/owa.conf >/dev/null
+$ip netns exec lab_lb casvipctl healthd 2>/tmp/owa.log &
+healthd=$!
+owa() { c -j show owa | jq -r '[.[0].servers[] | "\(.health) \(.health_reason)"] | join("|")'; }
+owa_settled() { [ "$(owa | grep -o 'up\|down' | xargs)" = "up down down" ]; }
+check "https: CAS1 up, CAS2 and CAS3 down" wait_for 10 owa_settled
+check_eq "... each with what it answered" \
+	"up every check passes|down https 443/owa/healthcheck.htm: HTTP 503, not 200|down https 443/owa/healthcheck.htm: port 443: connection refused" \
+	"$(owa)"
+kill -TERM $healthd
+wait $healthd
+check_eq "the certificate is checked only when asked: self-signed" \
+	"ok 10.0.2.11 https 443/owa/healthcheck.htm: HTTP 200
+fail 10.0.2.11 https 443/owa/healthcheck.htm verify: TLS handshake: certificate: self-signed certificate" \
+	"$(lb casvipctl check-server 10.0.2.11 https 443/owa/healthcheck.htm \
+		https 443/owa/healthcheck.htm verify)"
+check_eq "a status other than 200 when it is the one wanted; http too" \
+	"ok 10.0.2.12 https 443/ status 503: HTTP 503
+ok 10.0.2.11 http 80/owa/healthcheck.htm: HTTP 200" \
+	"$(lb casvipctl check-server 10.0.2.12 https 443/ status 503
+	   lb casvipctl check-server 10.0.2.11 http 80/owa/healthcheck.htm)"
+kill ${web[@]} 2>/dev/null
+wait ${web[@]} 2>/dev/null
+
 kill ${rpc[@]} 2>/dev/null
 wait ${rpc[@]} 2>/dev/null
 topo_down
