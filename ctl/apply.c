@@ -59,7 +59,8 @@ static int cmd_save(struct cv_nl *nl, int argc, char **argv)
 				       cv_format_addr(&s->servers[j].addr, a,
 						      sizeof(a)));
 				cv_format_server(stdout, &s->servers[j],
-						 CV_WEIGHT | CV_ADMIN);
+						 CV_WEIGHT | CV_ADMIN |
+							 CV_BACKUP);
 				printf("\n");
 			}
 			if (s->udata_len && !s->nchecks && !s->unchecked)
@@ -414,7 +415,7 @@ static int servers_sync(struct plan *p, const struct cv_service *want,
 
 		if (!h) {
 			struct cv_server n = *w;
-			unsigned int g = CV_WEIGHT | CV_ADMIN |
+			unsigned int g = CV_WEIGHT | CV_ADMIN | CV_BACKUP |
 					 (w->given & CV_HEALTH);
 
 			if (want->nchecks && !(w->given & CV_HEALTH)) {
@@ -437,6 +438,8 @@ static int servers_sync(struct plan *p, const struct cv_service *want,
 				cv_admin_name(h->admin));
 		else if (w->admin != h->admin)
 			d |= CV_ADMIN;
+		if (w->backup != h->backup)
+			d |= CV_BACKUP;
 		if (d)
 			batch_add(p, &set, want, w, d);
 	}
@@ -480,7 +483,7 @@ static int add_service(struct plan *p, const struct cv_service *w)
 	describe(p, CASVIP_CMD_SERVICE_NEW, w, all & ~CV_CHECKS, NULL, 0);
 	for (size_t j = 0; j < w->nsrv; j++) {
 		/* A new service's servers start up, unless said: none checked. */
-		unsigned int g = CV_WEIGHT | CV_ADMIN |
+		unsigned int g = CV_WEIGHT | CV_ADMIN | CV_BACKUP |
 				 (w->servers[j].given & CV_HEALTH);
 
 		describe(p, CASVIP_CMD_SERVER_NEW, w, 0, &w->servers[j], g);

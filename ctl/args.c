@@ -18,7 +18,7 @@ static const char *const service_words[] = {
 static const char *const admin_words[] = { "enable",  "drain",	  "disable",
 					   "enabled", "draining", "disabled" };
 static const char *const server_words[] = { "weight", "health", "reason",
-					    "keep-conns" };
+					    "keep-conns", "backup", "primary" };
 
 /* Edits that make @a @b (Levenshtein), at most 9. */
 static unsigned int distance(const char *a, const char *b)
@@ -211,6 +211,14 @@ int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 		}
 		if (set && !strcmp(k, "keep-conns")) {
 			srv->given |= CV_KEEP_CONNS;
+			continue;
+		}
+		/* Its role: a backup (sorry) server, or one of the array. */
+		if (!strcmp(k, "backup") || !strcmp(k, "primary")) {
+			if (twice(&seen, 64, "backup\" or \"primary", err))
+				return -1;
+			srv->backup = !strcmp(k, "backup");
+			srv->given |= CV_BACKUP;
 			continue;
 		}
 		if (cv_lookup(server_words, ARRAY_SIZE(server_words), k) < 0)

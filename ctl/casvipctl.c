@@ -142,6 +142,7 @@ static void json_server(struct jw *w, const struct cv_service *svc,
 	jw_bool(w, "health_stale", stale(svc, srv));
 	jw_u64(w, "active", srv->stats.active);
 	jw_u64(w, "clients", srv->clients);
+	jw_bool(w, "backup", srv->backup);
 	jw_bool(w, "drained", drained(srv));
 	json_stats(w, &srv->stats);
 	jw_end(w, '}');
@@ -170,6 +171,7 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 	jw_u64(w, "num_eligible", svc->neligible);
 	jw_str(w, "alldown", cv_alldown_name(svc->alldown));
 	jw_bool(w, "failing_open", svc->failing_open);
+	jw_bool(w, "on_backup", svc->on_backup);
 	jw_u64(w, "persist_entries", svc->npersist);
 	json_stats(w, &svc->stats);
 	jw_begin(w, "checks", '[');
@@ -235,6 +237,8 @@ static void text_service(const struct cv_service *svc, bool servers)
 		cv_format_check(stdout, &svc->checks[i]);
 		printf("\n");
 	}
+	if (svc->on_backup)
+		printf("  ON BACKUP: no other server takes new clients; the backup servers do\n");
 	if (svc->failing_open)
 		printf("  FAILING OPEN: every server is down; new clients go to the enabled ones (alldown open)\n");
 	else if (svc->nservers && !svc->neligible)
@@ -273,6 +277,8 @@ static void text_service(const struct cv_service *svc, bool servers)
 		else
 			printf("  %7" PRIu32 "  %6" PRIu64, srv->clients,
 			       srv->stats.active);
+		if (srv->backup)
+			printf("  [backup]");
 		if (stale(svc, srv))
 			printf("  STALE: no result for %" PRIu64
 			       " s, is casvip-healthd running?%s%s",
@@ -470,6 +476,7 @@ static int cmd_status(struct cv_nl *nl, int argc, char **argv)
 			nstale += stale(s, &s->servers[k]);
 		state = s->failing_open		     ? "failing-open" :
 			s->nservers && !s->neligible ? "down" :
+			s->on_backup		     ? "on-backup" :
 			nstale			     ? "stale" :
 						       "ok";
 
@@ -521,9 +528,9 @@ static void usage(FILE *f)
 	      "  casvipctl service del NAME [keep-conns]\n"
 	      "  casvipctl service show [NAME]\n"
 	      "  casvipctl server add SERVICE ADDR [weight W] [enable|drain|disable]\n"
-	      "                       [health up|down]\n"
+	      "                       [primary|backup] [health up|down]\n"
 	      "  casvipctl server set SERVICE ADDR [weight W] [enable|drain|disable]\n"
-	      "                       [health up|down] [keep-conns]\n"
+	      "                       [primary|backup] [health up|down] [keep-conns]\n"
 	      "  casvipctl server del SERVICE ADDR [keep-conns]\n"
 	      "  casvipctl server show SERVICE [ADDR]\n"
 	      "  casvipctl check add SERVICE TYPE ARG [interval S] [timeout S] [rise N]\n"

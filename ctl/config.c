@@ -108,7 +108,7 @@ void cv_server_defaults(struct cv_server *srv)
 	srv->admin_default = !(srv->given & CV_ADMIN);
 	if (srv->admin_default)
 		srv->admin = CASVIP_ADMIN_ENABLED;
-	srv->given |= CV_WEIGHT | CV_ADMIN;
+	srv->given |= CV_WEIGHT | CV_ADMIN | CV_BACKUP;
 }
 
 void cv_server_starts_down(struct cv_server *srv)
@@ -654,6 +654,9 @@ void cv_format_server(FILE *f, const struct cv_server *srv,
 		fprintf(f, " weight %u", srv->weight);
 	if (given & CV_ADMIN)
 		fprintf(f, " %s", srv->admin < 3 ? admin[srv->admin] : "enable");
+	/* A whole server leaves "primary" out; a change says it. */
+	if ((given & CV_BACKUP) && (srv->backup || !(given & CV_WEIGHT)))
+		fprintf(f, " %s", srv->backup ? "backup" : "primary");
 	if (given & CV_HEALTH)
 		fprintf(f, " health %s", cv_health_name(srv->health));
 }

@@ -127,6 +127,9 @@ static void say_service(struct healthd *h, const char *service)
 		    service);
 	else if (svc.nservers && !svc.neligible)
 		say(LOG_CRIT, "%s: DOWN: no server takes new clients", service);
+	else if (svc.on_backup)
+		say(LOG_CRIT, "%s: ON BACKUP: only the %u backup servers take new clients",
+		    service, svc.neligible);
 	else
 		say(LOG_NOTICE, "%s: %u of %u servers take new clients", service,
 		    svc.neligible, svc.nservers);

@@ -45,6 +45,7 @@ enum {
 	CV_REASON = 1 << 12,
 	CV_ALLDOWN = 1 << 13,
 	CV_CHECKS = 1 << 14,
+	CV_BACKUP = 1 << 15,
 };
 
 struct cv_server {
@@ -52,6 +53,7 @@ struct cv_server {
 	struct cv_addr addr;
 	uint32_t weight;
 	uint8_t admin, health;
+	bool backup; /* takes new clients only when no other can */
 	char reason[CASVIP_REASON_MAX]; /* of the health state */
 	uint64_t health_age_ms; /* since the health was last set */
 	uint32_t clients; /* bound to it by persistence */
@@ -78,6 +80,7 @@ struct cv_service {
 	uint8_t alldown; /* enum casvip_alldown */
 	uint32_t neligible; /* servers taking new clients, as the kernel says */
 	bool failing_open; /* as the kernel says */
+	bool on_backup; /* as the kernel says: the backups take new clients */
 	struct cv_addr snat_addr;
 	unsigned int given;
 	uint32_t nservers; /* as the kernel counts them */

@@ -317,6 +317,8 @@ void cv_put_server_as(struct nlmsghdr *nlh, uint16_t type,
 		mnl_attr_put_u32(nlh, CASVIP_A_SERVER_WEIGHT, srv->weight);
 	if (srv->given & CV_ADMIN)
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVER_ADMIN, srv->admin);
+	if (srv->given & CV_BACKUP)
+		mnl_attr_put_u8(nlh, CASVIP_A_SERVER_BACKUP, srv->backup);
 	if (srv->given & CV_HEALTH)
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVER_HEALTH, srv->health);
 	if (srv->given & CV_REASON)
@@ -337,6 +339,8 @@ static size_t server_nest_len(const struct cv_server *srv)
 	if (srv->given & CV_WEIGHT)
 		len += MNL_ALIGN(MNL_ATTR_HDRLEN + 4);
 	if (srv->given & CV_ADMIN)
+		len += MNL_ALIGN(MNL_ATTR_HDRLEN + 1);
+	if (srv->given & CV_BACKUP)
 		len += MNL_ALIGN(MNL_ATTR_HDRLEN + 1);
 	if (srv->given & CV_HEALTH)
 		len += MNL_ALIGN(MNL_ATTR_HDRLEN + 1);
@@ -542,6 +546,7 @@ static void get_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 	svc->alldown = u8_of(tb[CASVIP_A_SERVICE_ALLDOWN]);
 	svc->neligible = u32_of(tb[CASVIP_A_SERVICE_NUM_ELIGIBLE]);
 	svc->failing_open = u8_of(tb[CASVIP_A_SERVICE_FAILING_OPEN]);
+	svc->on_backup = u8_of(tb[CASVIP_A_SERVICE_ON_BACKUP]);
 	a = tb[CASVIP_A_SERVICE_USERDATA];
 	if (a && mnl_attr_get_payload_len(a)) {
 		svc->udata = malloc(mnl_attr_get_payload_len(a));
@@ -625,7 +630,8 @@ static int servers_cb(const struct nlmsghdr *nlh, void *data)
 			 mnl_attr_get_str(tb[CASVIP_A_SERVER_HEALTH_REASON]));
 	srv->health_age_ms = u64_of(tb[CASVIP_A_SERVER_HEALTH_AGE]);
 	srv->clients = u32_of(tb[CASVIP_A_SERVER_CLIENTS]);
-	srv->given = CV_WEIGHT | CV_ADMIN | CV_HEALTH;
+	srv->backup = u8_of(tb[CASVIP_A_SERVER_BACKUP]);
+	srv->given = CV_WEIGHT | CV_ADMIN | CV_HEALTH | CV_BACKUP;
 	get_stats(tb[CASVIP_A_SERVER_STATS], &srv->stats);
 	return MNL_CB_OK;
 }

@@ -42,9 +42,9 @@ static void service_usage(FILE *f)
 static void server_usage(FILE *f)
 {
 	fputs("Usage: casvipctl server add SERVICE ADDR [weight W] [enable|drain|disable]\n"
-	      "                                         [health up|down]\n"
+	      "                                         [primary|backup] [health up|down]\n"
 	      "       casvipctl server set SERVICE ADDR [weight W] [enable|drain|disable]\n"
-	      "                                         [health up|down] [keep-conns]\n"
+	      "                                         [primary|backup] [health up|down] [keep-conns]\n"
 	      "       casvipctl server del SERVICE ADDR [keep-conns]\n"
 	      "       casvipctl server show SERVICE [ADDR]\n"
 	      "\n"
@@ -52,7 +52,8 @@ static void server_usage(FILE *f)
 	      "keeps its clients and gets no new ones. A server disabled, marked down\n"
 	      "or deleted loses its clients and, without keep-conns, its connections.\n"
 	      "A server added to a service with checks starts down until they pass,\n"
-	      "unless health up is given.\n",
+	      "unless health up is given. A backup server takes new clients only\n"
+	      "while no other server can.\n",
 	      f);
 }
 

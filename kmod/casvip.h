@@ -62,6 +62,7 @@ struct casvip_server {
 	u32 weight;
 	u8 admin; /* enum casvip_admin */
 	u8 health; /* enum casvip_health */
+	bool backup; /* takes new clients only when no other can */
 	bool dead; /* being deleted: the packet path must not keep it */
 	bool flush_conns; /* retiring: its connections go too; cn->lock */
 	char reason[CASVIP_REASON_MAX]; /* of the health state; cn->lock */
@@ -133,6 +134,7 @@ struct casvip_sched_state {
 	unsigned int n; /* servers in srv[]: eligible ones; mh: all weighted */
 	unsigned int nup; /* eligible servers */
 	bool failing_open; /* eligible by weight and admin state alone */
+	bool on_backup; /* the backup servers are the eligible ones */
 	unsigned int len; /* entries of table[] */
 	u16 *table; /* wrr and sh: a weighted sequence; mh: the lookup table */
 	unsigned long *up; /* mh: the eligible ones of srv[] */
@@ -186,6 +188,7 @@ struct casvip_service {
 	u8 netmask; /* persistence prefix length */
 	u8 alldown; /* enum casvip_alldown */
 	bool failing_open; /* as the scheduler state says; see sched.c */
+	bool on_backup; /* the same: backup servers take the new clients */
 	u16 udata_len;
 	void *udata; /* CASVIP_A_SERVICE_USERDATA, never read; cn->lock */
 	u32 timeout; /* persistence, seconds */
@@ -330,7 +333,8 @@ struct casvip_server_cfg {
 	u8 family;
 	union nf_inet_addr addr;
 	bool keep_conns; /* on removal, leave its connections alone */
-	bool has_weight, has_admin, has_health;
+	bool has_weight, has_admin, has_health, has_backup;
+	bool backup;
 	u32 weight;
 	u8 admin;
 	u8 health;

@@ -122,6 +122,7 @@ static const struct nla_policy server_policy[CASVIP_A_SERVER_MAX + 1] = {
 	[CASVIP_A_SERVER_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							 &weight_range),
 	[CASVIP_A_SERVER_ADMIN] = NLA_POLICY_MAX(NLA_U8, CASVIP_ADMIN_MAX),
+	[CASVIP_A_SERVER_BACKUP] = NLA_POLICY_MAX(NLA_U8, 1),
 	[CASVIP_A_SERVER_HEALTH] = NLA_POLICY_MAX(NLA_U8, CASVIP_HEALTH_MAX),
 	[CASVIP_A_SERVER_KEEP_CONNS] = { .type = NLA_FLAG },
 	[CASVIP_A_SERVER_HEALTH_REASON] = { .type = NLA_NUL_STRING,
@@ -349,6 +350,10 @@ static int parse_server(const struct nlattr *nest,
 	if (tb[CASVIP_A_SERVER_ADMIN]) {
 		cfg->has_admin = true;
 		cfg->admin = nla_get_u8(tb[CASVIP_A_SERVER_ADMIN]);
+	}
+	if (tb[CASVIP_A_SERVER_BACKUP]) {
+		cfg->has_backup = true;
+		cfg->backup = nla_get_u8(tb[CASVIP_A_SERVER_BACKUP]);
 	}
 	if (tb[CASVIP_A_SERVER_HEALTH]) {
 		cfg->has_health = true;
@@ -602,6 +607,7 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    nla_put_u8(skb, CASVIP_A_SERVICE_ALLDOWN, svc->alldown) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_ELIGIBLE, s ? s->nup : 0) ||
 	    nla_put_u8(skb, CASVIP_A_SERVICE_FAILING_OPEN, svc->failing_open) ||
+	    nla_put_u8(skb, CASVIP_A_SERVICE_ON_BACKUP, svc->on_backup) ||
 	    (svc->udata_len &&
 	     nla_put(skb, CASVIP_A_SERVICE_USERDATA, svc->udata_len,
 		     svc->udata)) ||
@@ -631,6 +637,7 @@ static int server_fill(struct sk_buff *skb, const struct casvip_server *srv)
 	    nla_put_u8(skb, CASVIP_A_SERVER_ADMIN, srv->admin) ||
 	    nla_put_u8(skb, CASVIP_A_SERVER_HEALTH, srv->health) ||
 	    nla_put_u32(skb, CASVIP_A_SERVER_CLIENTS, srv->clients) ||
+	    nla_put_u8(skb, CASVIP_A_SERVER_BACKUP, srv->backup) ||
 	    nla_put_u64_64bit(skb, CASVIP_A_SERVER_HEALTH_AGE,
 			      jiffies64_to_msecs(get_jiffies_64() -
 						 srv->health_set),

@@ -35,13 +35,20 @@
 static const u16 mh_primes[] = { 509, 1021, 2039, 4093, 8191, 16381, 32749,
 				 65521 };
 
-/* May it keep its clients? While its service fails open, health aside. */
+/*
+ * May it keep its clients? While its service fails open, health aside;
+ * a backup server, only while the backups take the new clients.
+ */
 bool casvip_server_usable(const struct casvip_server *srv)
 {
-	return !READ_ONCE(srv->dead) &&
-	       READ_ONCE(srv->admin) != CASVIP_ADMIN_DISABLED &&
-	       (READ_ONCE(srv->health) == CASVIP_HEALTH_UP ||
-		READ_ONCE(srv->svc->failing_open));
+	bool up = READ_ONCE(srv->health) == CASVIP_HEALTH_UP;
+
+	if (READ_ONCE(srv->dead) ||
+	    READ_ONCE(srv->admin) == CASVIP_ADMIN_DISABLED)
+		return false;
+	if (READ_ONCE(srv->backup))
+		return up && READ_ONCE(srv->svc->on_backup);
+	return up || READ_ONCE(srv->svc->failing_open);
 }
 
 /* May it take new clients? Failing @open, whatever its health. */
@@ -53,9 +60,9 @@ static bool eligible(const struct casvip_server *srv, bool open)
 
 /*
  * A service of CASVIP_ALLDOWN_OPEN none of whose servers is UP (but those
- * DISABLED), and some of which would be eligible were it not for their
- * health, fails open: the checks are likelier wrong than every server at
- * once. A server UP but draining says the checks work: no.
+ * DISABLED), and some of which (not backups) would be eligible were it
+ * not for their health, fails open: the checks are likelier wrong than
+ * every server at once. A server UP but draining says the checks work: no.
  */
 static bool fails_open(const struct casvip_service *svc)
 {
@@ -69,15 +76,34 @@ static bool fails_open(const struct casvip_service *svc)
 			continue;
 		if (srv->health == CASVIP_HEALTH_UP)
 			return false;
-		some |= eligible(srv, true);
+		some |= !srv->backup && eligible(srv, true);
 	}
 	return some;
 }
 
-/* In the mh table: every server configured with a weight. */
-static bool mh_member(const struct casvip_server *srv)
+/* Do only backup servers remain to take new clients? */
+static bool on_backup(const struct casvip_service *svc)
 {
-	return !srv->dead && srv->weight;
+	const struct casvip_server *srv;
+	bool some = false;
+
+	list_for_each_entry(srv, &svc->servers, list) {
+		if (!eligible(srv, false))
+			continue;
+		if (!srv->backup)
+			return false;
+		some = true;
+	}
+	return some;
+}
+
+/*
+ * In the mh table: every server configured with a weight, of the kind
+ * (backup or not) that takes the new clients.
+ */
+static bool mh_member(const struct casvip_server *srv, bool on_backup)
+{
+	return !srv->dead && srv->weight && srv->backup == on_backup;
 }
 
 static u32 addr_hash(const union nf_inet_addr *a, u32 seed)
@@ -236,7 +262,8 @@ static int cmp_addr(const void *a, const void *b)
 
 static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 {
-	bool mh = svc->sched == CASVIP_SCHED_MH, open = fails_open(svc);
+	bool mh = svc->sched == CASVIP_SCHED_MH, backup = on_backup(svc);
+	bool open = !backup && fails_open(svc);
 	unsigned int i, n = 0, configured = 0, len;
 	struct casvip_server *srv, **tmp;
 	struct casvip_sched_state *s;
@@ -247,7 +274,8 @@ static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 		return NULL;
 	list_for_each_entry(srv, &svc->servers, list) {
 		configured += !srv->dead;
-		if (mh ? mh_member(srv) : eligible(srv, open))
+		if (mh ? mh_member(srv, backup) :
+			 eligible(srv, open) && srv->backup == backup)
 			tmp[n++] = srv;
 	}
 	/* Maglev's table depends on the set of servers, not on their order. */
@@ -262,6 +290,7 @@ static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 		goto out;
 	s->type = svc->sched;
 	s->failing_open = open;
+	s->on_backup = backup;
 	s->n = n;
 	s->len = len;
 	s->up = (unsigned long *)&s->srv[n];
@@ -296,10 +325,14 @@ int casvip_sched_rebuild(struct casvip_service *svc)
 	 */
 	if (s->failing_open)
 		WRITE_ONCE(svc->failing_open, true);
+	if (s->on_backup)
+		WRITE_ONCE(svc->on_backup, true);
 	old = rcu_replace_pointer(svc->sched_state, s,
 				  lockdep_is_held(&svc->cn->lock));
 	if (!s->failing_open)
 		WRITE_ONCE(svc->failing_open, false);
+	if (!s->on_backup)
+		WRITE_ONCE(svc->on_backup, false);
 	if (old)
 		kvfree_rcu(old, rcu);
 	return 0;

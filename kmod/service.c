@@ -222,6 +222,8 @@ static void server_apply(struct casvip_server *srv,
 		WRITE_ONCE(srv->weight, cfg->weight);
 	if (cfg->has_admin)
 		WRITE_ONCE(srv->admin, cfg->admin);
+	if (cfg->has_backup)
+		WRITE_ONCE(srv->backup, cfg->backup);
 	if (cfg->has_health) {
 		WRITE_ONCE(srv->health, cfg->health);
 		srv->health_set = get_jiffies_64();
@@ -317,18 +319,31 @@ static void servers_retire(struct casvip_net *cn, struct casvip_service *svc,
 	}
 }
 
+/* How new clients were placed: failing open, on the backups, or not. */
+struct mode {
+	bool open, backup;
+};
+
+static struct mode mode_of(const struct casvip_service *svc)
+{
+	return (struct mode){ svc->failing_open, svc->on_backup };
+}
+
 /*
- * A service that failed open and no longer does: its DOWN servers lose
- * their clients, who come to the servers UP again. Their connections
- * stay: one server passing its checks again (it may flap) must not cut
- * off every client of the others at once. Adds them to @retired.
+ * A service that failed open, or sent new clients to its backups, and no
+ * longer does: the servers that took them only then (DOWN ones, backups)
+ * lose their clients, who come to the servers UP again. Their
+ * connections stay: one server passing its checks again (it may flap)
+ * must not cut off every client of the others at once. Adds them to
+ * @retired.
  */
-static void open_ended(struct casvip_service *svc, bool was_open,
+static void mode_ended(struct casvip_service *svc, struct mode was,
 		       struct list_head *retired)
 {
 	struct casvip_server *srv;
 
-	if (!was_open || svc->failing_open)
+	if ((!was.open || svc->failing_open) &&
+	    (!was.backup || svc->on_backup))
 		return;
 	list_for_each_entry(srv, &svc->servers, list) {
 		if (srv->admin == CASVIP_ADMIN_DISABLED ||
@@ -466,7 +481,7 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		     memcmp(&cfg->match, &old->match, sizeof(cfg->match));
 	bool resched = (cfg->has_sched && cfg->sched != svc->sched) ||
 		       (cfg->has_alldown && cfg->alldown != svc->alldown);
-	bool was_open = svc->failing_open;
+	struct mode was = mode_of(svc);
 	u8 old_sched = svc->sched, old_alldown = svc->alldown;
 	struct mem_cgroup *memcg;
 	LIST_HEAD(retired);
@@ -530,7 +545,7 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		kfree(old);
 	else if (v)
 		kfree_rcu(old, rcu);
-	open_ended(svc, was_open, &retired);
+	mode_ended(svc, was, &retired);
 	servers_retire(cn, svc, &retired);
 	return 0;
 }
@@ -684,7 +699,7 @@ int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
 		       struct casvip_server_cfg *cfgs, unsigned int n,
 		       struct netlink_ext_ack *extack)
 {
-	bool was_open = svc->failing_open;
+	struct mode was = mode_of(svc);
 	LIST_HEAD(retired);
 	int ret;
 
@@ -700,7 +715,7 @@ int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
 	}
 	cn->generation++;
 	/* A server that comes UP ends failing open. */
-	open_ended(svc, was_open, &retired);
+	mode_ended(svc, was, &retired);
 	servers_retire(cn, svc, &retired);
 	return 0;
 }
@@ -710,15 +725,16 @@ struct server_undo {
 	u64 health_set;
 	u32 weight;
 	u8 admin, health;
-	bool usable;
+	bool backup, usable;
 };
 
 int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 		       struct casvip_server_cfg *cfgs, unsigned int n,
 		       struct netlink_ext_ack *extack)
 {
-	bool was_open = svc->failing_open, resched = false;
+	struct mode was = mode_of(svc);
 	struct server_undo *undo;
+	bool resched = false;
 	LIST_HEAD(retired);
 	unsigned int i;
 	int ret = 0;
@@ -734,7 +750,7 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 		undo[i] = (struct server_undo){
 			.health_set = srv->health_set,
 			.weight = srv->weight, .admin = srv->admin,
-			.health = srv->health,
+			.health = srv->health, .backup = srv->backup,
 			.usable = casvip_server_usable(srv),
 		};
 	}
@@ -752,12 +768,13 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 		server_apply(srv, &cfgs[i]);
 		resched |= srv->weight != undo[i].weight ||
 			   srv->admin != undo[i].admin ||
-			   srv->health != undo[i].health;
+			   srv->health != undo[i].health ||
+			   srv->backup != undo[i].backup;
 	}
 	if (resched)
 		ret = casvip_sched_rebuild(svc);
 	else
-		WRITE_ONCE(svc->failing_open, was_open);
+		WRITE_ONCE(svc->failing_open, was.open);
 	if (ret) {
 		for (i = n; i--;) {
 			struct casvip_server *srv = cfgs[i].srv;
@@ -765,9 +782,10 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 			WRITE_ONCE(srv->weight, undo[i].weight);
 			WRITE_ONCE(srv->admin, undo[i].admin);
 			WRITE_ONCE(srv->health, undo[i].health);
+			WRITE_ONCE(srv->backup, undo[i].backup);
 			srv->health_set = undo[i].health_set;
 		}
-		WRITE_ONCE(svc->failing_open, was_open);
+		WRITE_ONCE(svc->failing_open, was.open);
 		kvfree(undo);
 		NL_SET_ERR_MSG(extack, "no memory for the scheduler");
 		return ret;
@@ -786,7 +804,7 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 		}
 	}
 	kvfree(undo);
-	open_ended(svc, was_open, &retired);
+	mode_ended(svc, was, &retired);
 	servers_retire(cn, svc, &retired);
 	return 0;
 }
@@ -795,7 +813,7 @@ int casvip_servers_del(struct casvip_net *cn, struct casvip_service *svc,
 		       struct casvip_server_cfg *cfgs, unsigned int n,
 		       struct netlink_ext_ack *extack)
 {
-	bool was_open = svc->failing_open;
+	struct mode was = mode_of(svc);
 	LIST_HEAD(retired);
 	unsigned int i;
 	int ret;
@@ -825,7 +843,7 @@ int casvip_servers_del(struct casvip_net *cn, struct casvip_service *svc,
 		list_add_tail(&srv->retire, &retired);
 	}
 	/* The last enabled servers gone, the DOWN ones lose their clients. */
-	open_ended(svc, was_open, &retired);
+	mode_ended(svc, was, &retired);
 	/* by_addr still finds them: the flush of their connections does. */
 	servers_retire(cn, svc, &retired);
 	for (i = 0; i < n; i++) {

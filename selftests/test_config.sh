@@ -47,6 +47,15 @@ check_eq "the running state is the file's" \
 check_eq "apply again: nothing to change" "nothing to change" "$($c apply /tmp/cas.conf)"
 check_eq "save | apply - changes nothing" "nothing to change" \
 	"$($c save | $c apply -)"
+$c server add outlook 10.0.2.20 backup
+check_eq "save writes a backup server as one" "	server 10.0.2.20 weight 100 enable backup" \
+	"$($c save | grep 10.0.2.20)"
+check_eq "... save | apply - changes nothing" "nothing to change" \
+	"$($c save | $c apply -)"
+check_eq "a file that makes it primary again says so" \
+	"server set outlook 10.0.2.20 primary" \
+	"$($c save | sed 's/ backup$//' | $c apply --dry-run -)"
+$c server del outlook 10.0.2.20
 check_eq "save writes every setting of each service" \
 	"service outlook vip 10.0.0.100 proto tcp ports 135,60001-60002 sched mh persist 3600 netmask 32 persist-max 5000 snat masquerade
 service udp vip 10.0.0.100 proto udp ports 135 sched mh persist 3600 netmask 24 snat 10.0.2.254" \

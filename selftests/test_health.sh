@@ -222,6 +222,27 @@ c server set cas 10.0.2.11 drain
 check_eq "the one up, drained for maintenance: the checks work, no failing open" \
 	"cas: down, 0 of 3 servers take new clients 3" "$(c status) $?"
 c server set cas 10.0.2.11 enable
+
+# A sorry server: a backup takes new clients only while no other can.
+c server add cas 10.0.2.14 backup health up
+check_eq "a backup takes no client while another can" "srv1" \
+	"$(on_server $(clients 16 24) | awk '{ print $2 }' | sort -u | xargs)"
+c server set cas 10.0.2.11 health down
+check_eq "the others all down: status says on backup, exit 3" \
+	"cas: on-backup, 1 of 4 servers take new clients 3" "$(c status) $?"
+check_eq "... new clients and old go to the backup, not failing open" "srv4" \
+	"$(on_server $(clients 16 24) | awk '{ print $2 }' | sort -u | xargs)"
+check "show says so" show_says "ON BACKUP: no other server takes new clients"
+c server set cas 10.0.2.12 health up
+check_eq "one back up: it takes every client, the backup's too" "srv2" \
+	"$(on_server $(clients 16 24) | awk '{ print $2 }' | sort -u | xargs)"
+c server set cas 10.0.2.12 health down
+c server set cas 10.0.2.14 health down
+check_eq "the backup down too: failing open, to the three and not the backup" \
+	"srv1 srv2 srv3" \
+	"$(on_server $(clients 25 39) | awk '{ print $2 }' | sort -u | xargs)"
+c server del cas 10.0.2.14
+c server set cas 10.0.2.11 health up
 for i in 2 3; do c server set cas 10.0.2.1$i health up; done
 
 # 200 servers, checked at once: they all time out within one interval.

@@ -99,6 +99,8 @@
  *                               clients now
  *       CASVIP_A_SERVICE_FAILING_OPEN: NLA_U8, 1 while the service fails
  *                               open (see CASVIP_CMD_SERVER_SET)
+ *       CASVIP_A_SERVICE_ON_BACKUP: NLA_U8, 1 while backup servers take
+ *                               the new clients
  *       CASVIP_A_SERVICE_STATS: NLA_NESTED, see CASVIP_A_STATS_*
  *
  * CASVIP_CMD_SERVER_NEW  (add; -EEXIST if the service has that address)
@@ -116,6 +118,9 @@
  *       CASVIP_A_SERVER_HEALTH_REASON: NLA_NUL_STRING, at most
  *                             CASVIP_REASON_MAX-1 bytes: why (the checker's
  *                             last result); kept until the next one
+ *       CASVIP_A_SERVER_BACKUP: NLA_U8, 1: a backup (sorry) server, which
+ *                             takes new clients only while no other
+ *                             server can (default 0)
  *       CASVIP_A_SERVER_KEEP_CONNS: NLA_FLAG, SET only: see below
  *    or
  *    CASVIP_A_SERVERS: NLA_NESTED, of any number of CASVIP_A_SERVER nests,
@@ -127,7 +132,12 @@
  *
  *    New clients go to servers that are ENABLED, UP and of weight > 0. A
  *    DRAINING server, or one of weight 0, keeps its clients and their
- *    connections. When no server but DISABLED ones is UP, a service of
+ *    connections. While no server but backups could take a new client, the
+ *    backup servers that are ENABLED, UP and of weight > 0 take them; once
+ *    another can again, the backups lose their clients (not their live
+ *    connections) to it.
+ *
+ *    When no server but DISABLED ones is UP, a service of
  *    CASVIP_ALLDOWN_OPEN (the default) with an ENABLED server of weight > 0
  *    fails open, as if every check were wrong rather than every server:
  *    health is ignored, so new clients go to the ENABLED servers of weight
@@ -383,6 +393,7 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_NUM_ELIGIBLE,
 	CASVIP_A_SERVICE_FAILING_OPEN,
 	CASVIP_A_SERVICE_USERDATA,
+	CASVIP_A_SERVICE_ON_BACKUP,
 	__CASVIP_A_SERVICE_MAX
 };
 
@@ -400,6 +411,7 @@ enum casvip_server_attr {
 	CASVIP_A_SERVER_HEALTH_REASON,
 	CASVIP_A_SERVER_HEALTH_AGE,
 	CASVIP_A_SERVER_CLIENTS,
+	CASVIP_A_SERVER_BACKUP,
 	__CASVIP_A_SERVER_MAX
 };
 
