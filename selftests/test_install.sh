@@ -13,6 +13,11 @@ service outlook vip 10.0.0.100 ports 135,60001-60002
 	server 10.0.2.11
 	server 10.0.2.12
 CONF
+env_unit() { # UNIT CMD...: CMD with $unit set to UNIT
+	local unit=$1
+	shift
+	"$@"
+}
 run_unit() { # KEY: run the unit's KEY= lines, as systemd would; none fails
 	local cmd n=0
 	while IFS= read -r cmd; do
@@ -55,6 +60,18 @@ for _ in $(seq 1 30); do
 done
 check_eq "healthd under the unit's command line marks dead servers down" 3 \
 	"$(casvipctl -j show outlook | jq '[.[0].servers[] | select(.health == "down")] | length')"
+# The reload of casvip.service applies the file: a running healthd takes
+# its changed checks (no restart; the unit also propagates the reload).
+check "the healthd unit reloads with casvip.service" \
+	grep -qx "ReloadPropagatedFrom=casvip.service" $unit
+sed -i 's/check tcp 135 interval 1 timeout 1 fall 1/check tcp 136 interval 1 timeout 1 rise 1 fall 1 unforwarded/' \
+	/etc/casvip/casvip.conf
+check "casvip.service's ExecReload with a changed check" \
+	env_unit /stage/lib/systemd/system/casvip.service run_unit ExecReload
+healthd_took_it() {
+	casvipctl -j show outlook | jq -e '.[0].servers[] | select(.address == "10.0.2.11") | .health_reason | startswith("tcp 136")' >/dev/null
+}
+check "... the running healthd runs it within 7 s" wait_for 7 healthd_took_it
 kill -TERM $hd
 wait $hd
 check_eq "and stops on SIGTERM" 0 $?
