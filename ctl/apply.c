@@ -199,6 +199,18 @@ struct plan {
 	int changes;
 };
 
+/*
+ * One change, as the command that makes it: in JSON, or as text when
+ * only planning. A plan of no writer (putting things back) is quiet.
+ */
+static void say_change(struct plan *p, const char *text)
+{
+	if (cv_opts.json && p->w.f)
+		jw_str(&p->w, NULL, text);
+	else if (!cv_opts.json && p->dry_run)
+		printf("%s\n", text);
+}
+
 /* Say one change, as the command that makes it. */
 static void describe(struct plan *p, uint8_t cmd, const struct cv_service *svc,
 		     unsigned int sgiven, const struct cv_server *srv,
@@ -226,10 +238,7 @@ static void describe(struct plan *p, uint8_t cmd, const struct cv_service *svc,
 		cv_format_server(f, srv, vgiven);
 	}
 	fclose(f);
-	if (cv_opts.json)
-		jw_str(&p->w, NULL, text);
-	else if (p->dry_run)
-		printf("%s\n", text);
+	say_change(p, text);
 	free(text);
 }
 
@@ -294,10 +303,7 @@ static int describe_lines(struct plan *p, const char *verb,
 		if (asprintf(&text, "check %s %s %.*s", verb, from->name, rlen,
 			     rest) < 0)
 			continue;
-		if (cv_opts.json)
-			jw_str(&p->w, NULL, text);
-		else if (p->dry_run)
-			printf("%s\n", text);
+		say_change(p, text);
 		free(text);
 	}
 	return n;
@@ -470,6 +476,20 @@ static bool takes_from(const struct cv_service *w, const struct cv_service *o)
 	       cv_ranges_overlap(w, o, &port);
 }
 
+/*
+ * The service still to change whose ports @i's change would take (@i if
+ * none): @i waits for it.
+ */
+static size_t waits_for(const struct cv_config *want,
+			const struct cv_service *const *h, const bool *done,
+			size_t i)
+{
+	for (size_t k = 0; k < want->n; k++)
+		if (k != i && !done[k] && takes_from(&want->svcs[i], h[k]))
+			return k;
+	return i;
+}
+
 static int add_service(struct plan *p, const struct cv_service *w)
 {
 	const unsigned int all = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED |
@@ -538,14 +558,11 @@ static int sync_all(struct plan *p, const struct cv_config *want,
 		for (size_t i = 0; !ret && i < want->n; i++) {
 			const struct cv_service *w = &want->svcs[i];
 			unsigned int d;
-			bool wait = false;
 
 			if (done[i])
 				continue;
 			d = service_diff(w, h[i]);
-			for (size_t k = 0; (d & CV_PORTS) && k < want->n; k++)
-				wait |= k != i && !done[k] && takes_from(w, h[k]);
-			if (wait)
+			if ((d & CV_PORTS) && waits_for(want, h, done, i) != i)
 				continue;
 			if (d & ~CV_CHECKS)
 				describe(p, CASVIP_CMD_SERVICE_SET, w,
@@ -560,10 +577,18 @@ static int sync_all(struct plan *p, const struct cv_config *want,
 			done[i] = true;
 			left--;
 		}
-		/* Each waits for another: replace the first of them. */
-		for (size_t i = 0; !ret && left == before && i < want->n; i++) {
-			if (done[i])
-				continue;
+		/*
+		 * Each waits for another: replace one in a cycle of them (from
+		 * any, n steps along "waits for" end in one), not one that
+		 * merely waits for the cycle.
+		 */
+		if (!ret && left == before) {
+			size_t i = 0;
+
+			while (done[i])
+				i++;
+			for (size_t step = 0; step < want->n; step++)
+				i = waits_for(want, h, done, i);
 			describe(p, CASVIP_CMD_SERVICE_DEL, h[i], 0, NULL, 0);
 			ret = send_service(p, CASVIP_CMD_SERVICE_DEL, h[i], 0,
 					   NULL, 0);

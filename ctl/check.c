@@ -2,6 +2,7 @@
 /*
  * casvipctl: health checks as non-blocking state machines.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -26,10 +27,11 @@ static int parse_http(const char *type, const char *arg, struct check *c,
 
 	c->type = strcmp(type, "http") ? CHECK_HTTPS : CHECK_HTTP;
 	c->status = 200;
-	snprintf(num, sizeof(num), "%.*s",
-		 (int)(slash ? slash - arg : (ptrdiff_t)strlen(arg)), arg);
-	if (cv_parse_u32(num, 65535, &port, err) || !port ||
-	    (slash && (size_t)(slash - arg) >= sizeof(num))) {
+	size_t plen = slash ? (size_t)(slash - arg) : strlen(arg);
+
+	snprintf(num, sizeof(num), "%.*s", (int)plen, arg);
+	if (plen >= sizeof(num) || cv_parse_u32(num, 65535, &port, err) ||
+	    !port) {
 		snprintf(err, CV_ERRLEN, "check %s: \"%s\" is not PORT/PATH",
 			 type, arg);
 		return -1;
@@ -93,7 +95,7 @@ int check_parse(const char *type, const char *arg, struct check *c,
 		c->type = CHECK_EPM;
 		c->port = 135;
 		/* strtok_r() would pass over an empty item unsaid. */
-		if (*word == ',' || strstr(word, ",,") ||
+		if (!*word || *word == ',' || strstr(word, ",,") ||
 		    word[strlen(word) - 1] == ',') {
 			snprintf(err, CV_ERRLEN,
 				 "check epm: \"%s\" has an empty item", arg);
@@ -391,7 +393,9 @@ static SSL_CTX *tls_ctx(void)
 static void tls_fail(struct check_run *run, const char *what, int ret)
 {
 	char why[160];
-	long vr = SSL_get_verify_result(run->ssl);
+	/* Without verify, OpenSSL judges the certificate all the same. */
+	long vr = run->check->verify ? SSL_get_verify_result(run->ssl) :
+				       X509_V_OK;
 	unsigned long e = ERR_get_error();
 
 	if (vr != X509_V_OK)
@@ -489,13 +493,20 @@ static void http_judge(struct check_run *run)
 	snprintf(line, sizeof(line), "%.*s",
 		 (int)((uint8_t *)nl - run->buf), (const char *)run->buf);
 	line[strcspn(line, "\r")] = '\0';
-	if (sscanf(line, "HTTP/1.%*1[01] %3u", &status) != 1)
+	/* "HTTP/1.x NNN" and a space or nothing: RFC 9112's status line. */
+	if (strncmp(line, "HTTP/1.", 7) || (line[7] != '0' && line[7] != '1') ||
+	    line[8] != ' ' || !isdigit((unsigned char)line[9]) ||
+	    !isdigit((unsigned char)line[10]) ||
+	    !isdigit((unsigned char)line[11]) ||
+	    (line[12] != ' ' && line[12] != '\0'))
 		finish(run, false, "not an HTTP answer: \"%s\"", line);
-	else if (status == c->status)
+	else if ((status = (unsigned int)atoi(line + 9)) == c->status)
 		finish(run, true, "HTTP %s", line + 9);
-	else if (snprintf(line, sizeof(line), "HTTP %u, not %u", status,
-			  c->status) > 0)
+	else {
+		snprintf(line, sizeof(line), "HTTP %u, not %u", status,
+			 c->status);
 		finish(run, false, "%s", line);
+	}
 }
 
 /* Read what came; once the status line is in, the run is over. */

@@ -4,6 +4,7 @@
  * 1 if not: it suits keepalived's MISC_CHECK and shell scripts).
  */
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,6 +98,8 @@ int cv_check_server(struct cv_nl *nl, int argc, char **argv)
 		return cv_usage_error("help",
 				      "check-server needs a check, e.g. tcp 135, not only a timeout%s",
 				      "");
+	/* OpenSSL writes to a socket the server may have reset. */
+	signal(SIGPIPE, SIG_IGN);
 	run_checks(checks, runs, n, &addr, timeout_ms);
 	if (cv_opts.json)
 		jw_begin(&w, NULL, '[');

@@ -493,7 +493,11 @@ static int answers(struct healthd *h, long wait_ms)
 
 		if (!t->running)
 			continue;
-		if (check_step(&t->run)) {
+		if (check_step(&t->run) && t->run.local) {
+			retry_local(h, t, cv_now_ms());
+			continue;
+		}
+		if (t->run.done) {
 			record(h, t);
 			continue;
 		}
@@ -569,6 +573,8 @@ int cv_healthd(struct cv_nl *nl, int argc, char **argv)
 	signal(SIGHUP, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
+	/* OpenSSL writes to a socket the server may have reset. */
+	signal(SIGPIPE, SIG_IGN);
 	say(LOG_INFO, "checking %zu servers", h.nservers);
 	refresh = cv_now_ms() + REFRESH_MS;
 	while (!quit) {

@@ -81,18 +81,21 @@ static bool fails_open(const struct casvip_service *svc)
 	return some;
 }
 
-/* Do only backup servers remain to take new clients? */
+/*
+ * Is it the backups' turn? No other server can take a new client, and a
+ * backup is UP (and not DISABLED). A backup draining then keeps its own.
+ */
 static bool on_backup(const struct casvip_service *svc)
 {
 	const struct casvip_server *srv;
 	bool some = false;
 
 	list_for_each_entry(srv, &svc->servers, list) {
-		if (!eligible(srv, false))
-			continue;
-		if (!srv->backup)
+		if (!srv->backup && eligible(srv, false))
 			return false;
-		some = true;
+		some |= srv->backup && !srv->dead &&
+			srv->admin != CASVIP_ADMIN_DISABLED &&
+			srv->health == CASVIP_HEALTH_UP;
 	}
 	return some;
 }
@@ -273,7 +276,8 @@ static struct casvip_sched_state *sched_build(struct casvip_service *svc)
 	if (!tmp)
 		return NULL;
 	list_for_each_entry(srv, &svc->servers, list) {
-		configured += !srv->dead;
+		/* Of the kind that takes clients: a backup moves no one. */
+		configured += !srv->dead && srv->backup == backup;
 		if (mh ? mh_member(srv, backup) :
 			 eligible(srv, open) && srv->backup == backup)
 			tmp[n++] = srv;

@@ -799,7 +799,9 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 				sizeof(srv->reason));
 		if (undo[i].usable && !casvip_server_usable(srv) &&
 		    list_empty(&srv->retire)) {
-			srv->flush_conns = !cfgs[i].keep_conns;
+			/* Made a backup: its clients go, not its connections. */
+			srv->flush_conns = !cfgs[i].keep_conns &&
+					   srv->backup == undo[i].backup;
 			list_add_tail(&srv->retire, &retired);
 		}
 	}

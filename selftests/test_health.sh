@@ -233,6 +233,12 @@ check_eq "the others all down: status says on backup, exit 3" \
 check_eq "... new clients and old go to the backup, not failing open" "srv4" \
 	"$(on_server $(clients 16 24) | awk '{ print $2 }' | sort -u | xargs)"
 check "show says so" show_says "ON BACKUP: no other server takes new clients"
+c server set cas 10.0.2.14 drain
+check_eq "the backup drained: its clients stay on it" "srv4" \
+	"$(on_server $(clients 16 24) | awk '{ print $2 }' | sort -u | xargs)"
+check_eq "... and new ones are refused" "refused" \
+	"$(on_server $(clients 25 27) | awk '{ print $2 }' | sort -u | xargs)"
+c server set cas 10.0.2.14 enable
 c server set cas 10.0.2.12 health up
 check_eq "one back up: it takes every client, the backup's too" "srv2" \
 	"$(on_server $(clients 16 24) | awk '{ print $2 }' | sort -u | xargs)"

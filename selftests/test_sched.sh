@@ -114,6 +114,13 @@ check_eq "... spread over the other three" 3 \
 a server set mh 10.0.2.12 health up
 a persist del mh
 check_eq "mh: up again, every client back" "$after" "$(choices lab_a mh)"
+# A backup server (a sorry server) is in no table while the others take
+# clients: adding one, a fifth server, moves none (nor the table's size).
+a server add mh 10.0.2.15 backup
+a persist del mh
+check_eq "mh: a backup server added moves no client" "$after" \
+	"$(choices lab_a mh)"
+a server del mh 10.0.2.15
 a server del mh 10.0.2.14
 a persist del mh
 check_eq "mh: removing it puts every client back" "$before" "$(choices lab_a mh)"
