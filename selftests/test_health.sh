@@ -361,11 +361,11 @@ c apply /tmp/owa.conf >/dev/null
 $ip netns exec lab_lb casvipctl healthd 2>/tmp/owa.log &
 healthd=$!
 owa() { c -j show owa | jq -r '[.[0].servers[] | "\(.health) \(.health_reason)"] | join("|")'; }
-owa_settled() { [ "$(owa | grep -o 'up\|down' | xargs)" = "up down down" ]; }
-check "https: CAS1 up, CAS2 and CAS3 down" wait_for 10 owa_settled
-check_eq "... each with what it answered" \
-	"up every check passes|down https 443/owa/healthcheck.htm: HTTP 503, not 200|down https 443/owa/healthcheck.htm: port 443: connection refused" \
-	"$(owa)"
+want="up every check passes|down https 443/owa/healthcheck.htm: HTTP 503, not 200|down https 443/owa/healthcheck.htm: port 443: connection refused"
+owa_settled() { [ "$(owa)" = "$want" ]; }
+check "https: CAS1 up, CAS2 and CAS3 down, each with what it answered" \
+	wait_for 10 owa_settled
+check_eq "... as show says" "$want" "$(owa)"
 kill -TERM $healthd
 wait $healthd
 check_eq "the certificate is checked only when asked: self-signed" \
