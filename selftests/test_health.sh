@@ -188,6 +188,16 @@ check_eq "... and status, exit 3" \
 	"cas: stale, 3 of 3 servers take new clients; 3 results older than the checks allow: is casvip-healthd running? 3" \
 	"$(c status) $?"
 
+# What status says of the service, and its exit status: the results,
+# set by hand from here on, go stale on a slow kernel, which is not what
+# these checks look at.
+state_now() {
+	local out rc
+	out=$(c status)
+	rc=$?
+	echo "${out%%;*} $rc"
+}
+
 # Every server down at once (set by hand now): the checks are likelier
 # wrong than the three CAS. The service fails open: clients keep their
 # server, new ones reach every enabled one, and show and status say so.
@@ -195,13 +205,13 @@ for i in 1 2 3; do c server set cas 10.0.2.1$i health up; done
 c server set cas 10.0.2.11 health down
 c server set cas 10.0.2.12 health down
 check_eq "two of three down: status ok, exit 0" \
-	"cas: ok, 1 of 3 servers take new clients 0" "$(c status) $?"
+	"cas: ok, 1 of 3 servers take new clients 0" "$(state_now)"
 first=$(on_server $(clients 1 6))
 check_eq "... their clients on the one left" "srv3" \
 	"$(awk '{ print $2 }' <<<"$first" | sort -u | xargs)"
 c server set cas 10.0.2.13 health down
 check_eq "all three down: status says failing open, exit 3" \
-	"cas: failing-open, 3 of 3 servers take new clients 3" "$(c status) $?"
+	"cas: failing-open, 3 of 3 servers take new clients 3" "$(state_now)"
 check "show says so" show_says "FAILING OPEN: every server is down"
 check_eq "failing open: the clients stay on their server" "$first" \
 	"$(on_server $(clients 1 6))"
@@ -209,7 +219,7 @@ check_eq "... and new ones reach all three" "srv1 srv2 srv3" \
 	"$(on_server $(clients 7 12) | awk '{ print $2 }' | sort -u | xargs)"
 c service set cas alldown closed
 check_eq "alldown closed: status says down, exit 3" \
-	"cas: down, 0 of 3 servers take new clients 3" "$(c status) $?"
+	"cas: down, 0 of 3 servers take new clients 3" "$(state_now)"
 check_eq "... and new clients are refused" "refused" \
 	"$(on_server $(clients 13 15) | awk '{ print $2 }' | sort -u | xargs)"
 c service set cas alldown open
@@ -217,10 +227,10 @@ c server set cas 10.0.2.11 health up
 check_eq "one up again: it takes every client, old and new" "srv1" \
 	"$(on_server $(clients 1 15) | awk '{ print $2 }' | sort -u | xargs)"
 check_eq "status ok again" "cas: ok, 1 of 3 servers take new clients 0" \
-	"$(c status) $?"
+	"$(state_now)"
 c server set cas 10.0.2.11 drain
 check_eq "the one up, drained for maintenance: the checks work, no failing open" \
-	"cas: down, 0 of 3 servers take new clients 3" "$(c status) $?"
+	"cas: down, 0 of 3 servers take new clients 3" "$(state_now)"
 c server set cas 10.0.2.11 enable
 
 # A sorry server: a backup takes new clients only while no other can.
@@ -229,7 +239,7 @@ check_eq "a backup takes no client while another can" "srv1" \
 	"$(on_server $(clients 16 24) | awk '{ print $2 }' | sort -u | xargs)"
 c server set cas 10.0.2.11 health down
 check_eq "the others all down: status says on backup, exit 3" \
-	"cas: on-backup, 1 of 4 servers take new clients 3" "$(c status) $?"
+	"cas: on-backup, 1 of 4 servers take new clients 3" "$(state_now)"
 check_eq "... new clients and old go to the backup, not failing open" "srv4" \
 	"$(on_server $(clients 16 24) | awk '{ print $2 }' | sort -u | xargs)"
 check "show says so" show_says "ON BACKUP: no other server takes new clients"
