@@ -29,6 +29,8 @@ KDIR ?= $(shell scripts/kdir.sh)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 PREFIX ?= /usr
 DKMS_SRC = $(DESTDIR)/usr/src/casvip-$(VERSION)
+# Debian's prometheus-node-exporter reads its textfile metrics from here.
+TEXTFILE_DIR = /var/lib/prometheus/node-exporter
 INSTALLED = $(DESTDIR)$(PREFIX)/sbin/casvipctl \
 	$(DESTDIR)$(PREFIX)/share/man/man8/casvipctl.8 \
 	$(DESTDIR)$(PREFIX)/share/man/man5/casvip.conf.5 \
@@ -36,7 +38,10 @@ INSTALLED = $(DESTDIR)$(PREFIX)/sbin/casvipctl \
 	$(DESTDIR)/lib/systemd/system/casvip.service \
 	$(DESTDIR)/lib/systemd/system/casvip-healthd.service \
 	$(DESTDIR)/lib/systemd/system/casvip-learn.service \
+	$(DESTDIR)/lib/systemd/system/casvip-metrics.service \
+	$(DESTDIR)/lib/systemd/system/casvip-metrics.timer \
 	$(DESTDIR)/usr/lib/casvip/keepalived-notify \
+	$(DESTDIR)/usr/share/doc/casvip/examples/casvip-alerts.yml \
 	$(DESTDIR)/usr/share/doc/casvip/examples/keepalived.conf \
 	$(DESTDIR)/usr/share/doc/casvip/examples/conntrackd.conf
 BUILD := $(CURDIR)/build
@@ -85,9 +90,11 @@ trixie: ctl
 
 # What check-debug runs: the tests that drive the module's objects through
 # their lives (churn, faults, fuzzing, namespaces, floods, the pair's learnt
-# state); the others add userspace's side of the same kernel paths.
+# state, events and counters); the others add userspace's side of the same
+# kernel paths.
 DEBUG_TESTS ?= test_churn.sh test_datapath.sh test_faults.sh test_memory.sh \
-	test_nlfuzz.sh test_pair.sh test_persist.sh test_sched.sh netlink_test
+	test_nlfuzz.sh test_pair.sh test_persist.sh test_sched.sh netlink_test \
+	test_metrics.sh test_monitor.sh
 
 check-debug:
 	scripts/deps.sh debug
@@ -135,10 +142,12 @@ install: ctl
 	install -D -m 644 dist/casvipctl.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/casvipctl
 	install -D -m 644 -t $(DESTDIR)/lib/systemd/system dist/casvip.service \
-		dist/casvip-healthd.service dist/casvip-learn.service
+		dist/casvip-healthd.service dist/casvip-learn.service \
+		dist/casvip-metrics.service dist/casvip-metrics.timer
 	install -D -m 755 dist/keepalived-notify $(DESTDIR)/usr/lib/casvip/keepalived-notify
 	install -D -m 644 -t $(DESTDIR)/usr/share/doc/casvip/examples \
-		dist/pair/keepalived.conf dist/pair/conntrackd.conf
+		dist/pair/keepalived.conf dist/pair/conntrackd.conf \
+		dist/casvip-alerts.yml
 	[ -e $(DESTDIR)/etc/casvip/casvip.conf ] || \
 		install -D -m 644 dist/casvip.conf $(DESTDIR)/etc/casvip/casvip.conf
 	install -D -m 644 -t $(DKMS_SRC) dkms.conf Kbuild
@@ -152,15 +161,22 @@ ifeq ($(DESTDIR),)
 	dkms add casvip/$(VERSION) || true
 	dkms install casvip/$(VERSION)
 	systemctl daemon-reload || true
+	if [ -d $(TEXTFILE_DIR) ]; then \
+		systemctl enable --now casvip-metrics.timer; \
+	else \
+		echo "casvip-metrics.timer is not enabled: $(TEXTFILE_DIR) (node_exporter's textfile directory) is missing."; \
+		echo "Install prometheus-node-exporter, then: systemctl enable --now casvip-metrics.timer"; \
+	fi
 endif
 
 uninstall:
 ifeq ($(DESTDIR),)
 	dkms remove casvip/$(VERSION) --all || true
+	systemctl disable --now casvip-metrics.timer || true
 	systemctl disable casvip.service casvip-healthd.service \
 		casvip-learn.service || true
 endif
-	rm -f $(INSTALLED)
+	rm -f $(INSTALLED) $(DESTDIR)$(TEXTFILE_DIR)/casvip.prom
 	rm -rf $(DKMS_SRC)
 	rmdir --ignore-fail-on-non-empty $(DESTDIR)/usr/lib/casvip \
 		$(DESTDIR)/usr/share/doc/casvip/examples \

@@ -197,6 +197,7 @@ struct plan {
 	bool dry_run;
 	struct jw w;
 	int changes;
+	FILE *log; /* the changes, one a line, for the log once done */
 };
 
 /*
@@ -205,6 +206,8 @@ struct plan {
  */
 static void say_change(struct plan *p, const char *text)
 {
+	if (p->log)
+		fprintf(p->log, "%s\n", text);
 	if (cv_opts.json && p->w.f)
 		jw_str(&p->w, NULL, text);
 	else if (!cv_opts.json && p->dry_run)
@@ -610,20 +613,46 @@ out:
  * An apply that failed half-way: make the running state what it found
  * again (the clients and connections of what it deleted are gone).
  */
-static void put_back(struct cv_nl *nl, const struct cv_config *was)
+static int put_back(struct cv_nl *nl, const struct cv_config *was)
 {
 	struct plan q = { .nl = nl };
 	struct cv_config now;
+	int ret;
 
 	if (running(nl, &now)) {
 		fprintf(stderr, "Error: cannot read the running state to put it back\n");
-		return;
+		return -1;
 	}
-	if (sync_all(&q, was, &now))
+	ret = sync_all(&q, was, &now);
+	if (ret)
 		fprintf(stderr, "Error: the running state could not be put back as it was\n");
 	else if (q.changes)
 		fprintf(stderr, "the running state is put back as it was: nothing changed\n");
 	cv_config_free(&now);
+	return ret;
+}
+
+/*
+ * The record of an apply: each change it made, then the outcome; or, if
+ * it failed, what it tried and whether the state is as it was.
+ */
+static void log_apply(const char *path, char *changes, int n, int ret,
+		      int back)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(changes, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		cv_log_change("apply %s: %s%s", path, ret ? "tried: " : "",
+			      line);
+	if (!ret)
+		cv_log_change("apply %s: done, %d change%s", path, n,
+			      n == 1 ? "" : "s");
+	else
+		cv_log_change("apply %s: failed after %d change%s, %s", path,
+			      n, n == 1 ? "" : "s",
+			      back ? "and the state could NOT be put back" :
+				     "the state is put back as it was");
 }
 
 static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
@@ -631,7 +660,9 @@ static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
 	struct plan p = { .nl = nl, .w.f = stdout };
 	struct cv_config want, have;
 	const char *path = NULL;
-	int ret;
+	char *changes = NULL;
+	size_t len = 0;
+	int ret, back = 0;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--dry-run") || !strcmp(argv[i], "-n"))
@@ -643,13 +674,17 @@ static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
 					      "apply takes one file: \"%s\"",
 					      argv[i]);
 	}
-	ret = load(path ? path : CV_CONFIG_DEFAULT, &want);
+	if (!path)
+		path = CV_CONFIG_DEFAULT;
+	ret = load(path, &want);
 	if (ret)
 		return ret;
 	if (running(nl, &have)) {
 		cv_config_free(&want);
 		return CV_EXIT_FAIL;
 	}
+	if (!p.dry_run)
+		p.log = open_memstream(&changes, &len);
 	if (cv_opts.json)
 		jw_begin(&p.w, NULL, '[');
 	ret = sync_all(&p, &want, &have);
@@ -658,14 +693,20 @@ static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
 	else if (!p.changes)
 		printf("nothing to change\n");
 	if (ret && !p.dry_run)
-		put_back(nl, &have);
+		back = put_back(nl, &have);
+	if (p.log) {
+		fclose(p.log);
+		if (p.changes)
+			log_apply(path, changes, p.changes, ret, back);
+		free(changes);
+	}
 	cv_config_free(&want);
 	cv_config_free(&have);
 	return ret ? CV_EXIT_FAIL : CV_EXIT_OK;
 }
 
 const struct cv_cmd cv_config_cmds[3] = {
-	{ "save", cmd_save, true },
-	{ "apply", cmd_apply, true },
-	{ "lint", cmd_lint, false },
+	{ "save", cmd_save, CV_NL },
+	{ "apply", cmd_apply, CV_NL },
+	{ "lint", cmd_lint, 0 },
 };

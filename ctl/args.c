@@ -269,5 +269,10 @@ int cv_parse_server_args(int argc, char **argv, struct cv_server *srv,
 		argc--;
 		argv++;
 	}
+	/* Health set by hand: the checker's last reason no longer holds. */
+	if (set && (srv->given & CV_HEALTH) && !(srv->given & CV_REASON)) {
+		srv->reason[0] = '\0';
+		srv->given |= CV_REASON;
+	}
 	return 0;
 }

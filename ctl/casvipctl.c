@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "cmd.h"
@@ -20,6 +21,8 @@
 #include "nl.h"
 
 struct cv_opts cv_opts;
+int cv_argc;
+char **cv_argv;
 
 long cv_now_ms(void)
 {
@@ -57,8 +60,9 @@ int cv_report(struct cv_nl *nl, int ret, const char *what, const char *name)
 /* ---- show ---- */
 
 static const char *const stat_names[] = {
-	"conns", "active", "pkts_in", "pkts_out", "bytes_in", "bytes_out",
-	"drop_noserver", "evicted",
+	"conns",	 "active",   "pkts_in", "pkts_out",	 "bytes_in",
+	"bytes_out",	 "drop_noserver", "drop_nat", "ended", "watched",
+	"unreplied", "evicted",
 };
 
 static void stats_values(const struct cv_stats *st, uint64_t *v)
@@ -70,12 +74,17 @@ static void stats_values(const struct cv_stats *st, uint64_t *v)
 	v[4] = st->bytes_in;
 	v[5] = st->bytes_out;
 	v[6] = st->drop_noserver;
-	v[7] = st->evicted;
+	v[7] = st->drop_nat;
+	v[8] = st->ended;
+	v[9] = st->watched;
+	v[10] = st->unreplied;
+	v[11] = st->evicted;
 }
 
 #define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
 
-static void json_stats(struct jw *w, const struct cv_stats *st)
+static void json_stats(struct jw *w, const struct cv_stats *st,
+		       const struct cv_rates *r)
 {
 	uint64_t v[NSTATS];
 
@@ -84,22 +93,39 @@ static void json_stats(struct jw *w, const struct cv_stats *st)
 	for (size_t i = 0; i < NSTATS; i++)
 		jw_u64(w, stat_names[i], v[i]);
 	jw_end(w, '}');
+	if (!r->valid)
+		return;
+	jw_begin(w, "rates", '{');
+	jw_double(w, "conns", r->conns);
+	jw_double(w, "pkts_in", r->pkts_in);
+	jw_double(w, "pkts_out", r->pkts_out);
+	jw_double(w, "bytes_in", r->bytes_in);
+	jw_double(w, "bytes_out", r->bytes_out);
+	jw_double(w, "drops", r->drops);
+	jw_end(w, '}');
 }
 
-/*
- * Taking no new client (draining, or of weight 0), and none left: no live
- * connection and no client bound by persistence. Safe to take out.
- */
-static bool drained(const struct cv_server *srv)
+/* A service's port list, counted entry by entry. */
+static void json_port_stats(struct jw *w, const struct cv_service *svc)
 {
-	return (srv->admin == CASVIP_ADMIN_DRAINING ||
-		(srv->admin == CASVIP_ADMIN_ENABLED && !srv->weight)) &&
-	       !srv->stats.active && !srv->clients;
+	jw_begin(w, "port_stats", '[');
+	for (unsigned int i = 0; i < svc->nport_stats; i++) {
+		const struct cv_port_stats *ps = &svc->port_stats[i];
+		char ports[16];
+
+		cv_format_range(ps->first, ps->last, ports, sizeof(ports));
+		jw_begin(w, NULL, '{');
+		jw_str(w, "ports", ports);
+		jw_u64(w, "conns", ps->conns);
+		jw_u64(w, "drop_noserver", ps->drop_noserver);
+		jw_end(w, '}');
+	}
+	jw_end(w, ']');
 }
 
 static const char *admin_text(const struct cv_server *srv)
 {
-	return drained(srv) ? "drained" : cv_admin_name(srv->admin);
+	return cv_server_drained(srv) ? "drained" : cv_admin_name(srv->admin);
 }
 
 /*
@@ -143,8 +169,8 @@ static void json_server(struct jw *w, const struct cv_service *svc,
 	jw_u64(w, "active", srv->stats.active);
 	jw_u64(w, "clients", srv->clients);
 	jw_bool(w, "backup", srv->backup);
-	jw_bool(w, "drained", drained(srv));
-	json_stats(w, &srv->stats);
+	jw_bool(w, "drained", cv_server_drained(srv));
+	json_stats(w, &srv->stats, &srv->rates);
 	jw_end(w, '}');
 }
 
@@ -173,7 +199,8 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 	jw_bool(w, "failing_open", svc->failing_open);
 	jw_bool(w, "on_backup", svc->on_backup);
 	jw_u64(w, "persist_entries", svc->npersist);
-	json_stats(w, &svc->stats);
+	json_stats(w, &svc->stats, &svc->rates);
+	json_port_stats(w, svc);
 	jw_begin(w, "checks", '[');
 	for (size_t i = 0; i < svc->nchecks; i++) {
 		char *text = NULL;
@@ -199,16 +226,46 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 
 static void text_stats_header(void)
 {
-	printf("  %12s %8s %12s %12s %14s %14s %8s", "CONNS", "ACTIVE",
-	       "PKTS_IN", "PKTS_OUT", "BYTES_IN", "BYTES_OUT", "DROPS");
+	if (cv_opts.rate)
+		printf("  %10s %8s %10s %10s %12s %12s %8s", "CONN/S", "ACTIVE",
+		       "PKT/S_IN", "PKT/S_OUT", "BYTE/S_IN", "BYTE/S_OUT",
+		       "DROP/S");
+	else
+		printf("  %12s %8s %12s %12s %14s %14s %8s %8s %8s", "CONNS",
+		       "ACTIVE", "PKTS_IN", "PKTS_OUT", "BYTES_IN",
+		       "BYTES_OUT", "DROPS", "ENDED", "NOREPLY");
 }
 
-static void text_stats(const struct cv_stats *st)
+/* DROPS: refused for want of a server (services), or by the NAT engine. */
+static void text_stats(const struct cv_stats *st, const struct cv_rates *r)
 {
-	printf("  %12" PRIu64 " %8" PRIu64 " %12" PRIu64 " %12" PRIu64
-	       " %14" PRIu64 " %14" PRIu64 " %8" PRIu64,
-	       st->conns, st->active, st->pkts_in, st->pkts_out, st->bytes_in,
-	       st->bytes_out, st->drop_noserver);
+	if (cv_opts.rate && !r->valid)
+		printf("  %10s %8" PRIu64 " %10s %10s %12s %12s %8s", "-",
+		       st->active, "-", "-", "-", "-", "-");
+	else if (cv_opts.rate)
+		printf("  %10.1f %8" PRIu64 " %10.1f %10.1f %12.0f %12.0f %8.1f",
+		       r->conns, st->active, r->pkts_in, r->pkts_out,
+		       r->bytes_in, r->bytes_out, r->drops);
+	else
+		printf("  %12" PRIu64 " %8" PRIu64 " %12" PRIu64 " %12" PRIu64
+		       " %14" PRIu64 " %14" PRIu64 " %8" PRIu64 " %8" PRIu64
+		       " %8" PRIu64,
+		       st->conns, st->active, st->pkts_in, st->pkts_out,
+		       st->bytes_in, st->bytes_out,
+		       st->drop_noserver + st->drop_nat, st->ended,
+		       st->unreplied);
+}
+
+static void text_port_stats(const struct cv_service *svc)
+{
+	for (unsigned int i = 0; i < svc->nport_stats; i++) {
+		const struct cv_port_stats *ps = &svc->port_stats[i];
+		char ports[16];
+
+		cv_format_range(ps->first, ps->last, ports, sizeof(ports));
+		printf("  port %s: %" PRIu64 " conns, %" PRIu64 " refused\n",
+		       ports, ps->conns, ps->drop_noserver);
+	}
 }
 
 static void text_service(const struct cv_service *svc, bool servers)
@@ -247,8 +304,10 @@ static void text_service(const struct cv_service *svc, bool servers)
 		printf(" ");
 		text_stats_header();
 		printf("\n ");
-		text_stats(&svc->stats);
+		text_stats(&svc->stats, &svc->rates);
 		printf("\n");
+		if (!cv_opts.rate)
+			text_port_stats(svc);
 	}
 	if (!servers || !svc->nsrv)
 		return;
@@ -273,7 +332,7 @@ static void text_service(const struct cv_service *svc, bool servers)
 		       cv_format_addr(&srv->addr, a, sizeof(a)), srv->weight,
 		       admin_text(srv), cv_health_name(srv->health));
 		if (cv_opts.stats)
-			text_stats(&srv->stats);
+			text_stats(&srv->stats, &srv->rates);
 		else
 			printf("  %7" PRIu32 "  %6" PRIu64, srv->clients,
 			       srv->stats.active);
@@ -395,31 +454,116 @@ int cv_print_persist(struct cv_nl *nl, const struct cv_service *svcs,
 	return ret;
 }
 
-/* casvipctl show [SERVICE]: services with their servers. */
-int cv_show(struct cv_nl *nl, const char *name, bool servers)
+/*
+ * The services (@name's, or all) with their servers if @servers; one
+ * deleted meanwhile is left out. An exit status; on failure, said why.
+ */
+int cv_read_services(struct cv_nl *nl, const char *name, bool servers,
+		     struct cv_service **svcs, size_t *n)
 {
-	struct cv_service *svcs;
-	size_t n;
-	int ret;
+	int ret = cv_get_services(nl, name, svcs, n);
 
-	ret = cv_get_services(nl, name, &svcs, &n);
 	if (ret)
 		return cv_report(nl, ret, "cannot show service",
 				 name ? name : "*");
+	for (size_t i = 0; servers && i < *n; i++) {
+		ret = cv_dump_servers(nl, &(*svcs)[i]);
+		if (ret == -ENOENT && !name) {
+			cv_service_clear(&(*svcs)[i]);
+			memmove(&(*svcs)[i], &(*svcs)[i + 1],
+				(*n - i - 1) * sizeof(**svcs));
+			(*n)--;
+			i--;
+		} else if (ret) {
+			cv_report(nl, ret, "cannot list the servers of",
+				  (*svcs)[i].name);
+			cv_free_services(*svcs, *n);
+			return CV_EXIT_FAIL;
+		}
+	}
+	return CV_EXIT_OK;
+}
+
+/* Rates from two reads; none if a counter went back (zeroed, or new). */
+static void rates_of(struct cv_rates *r, const struct cv_stats *was,
+		     const struct cv_stats *now, double secs)
+{
+	if (now->conns < was->conns || now->pkts_in < was->pkts_in ||
+	    now->pkts_out < was->pkts_out || now->bytes_in < was->bytes_in ||
+	    now->bytes_out < was->bytes_out ||
+	    now->drop_noserver + now->drop_nat <
+		    was->drop_noserver + was->drop_nat)
+		return;
+	r->valid = true;
+	r->conns = (double)(now->conns - was->conns) / secs;
+	r->pkts_in = (double)(now->pkts_in - was->pkts_in) / secs;
+	r->pkts_out = (double)(now->pkts_out - was->pkts_out) / secs;
+	r->bytes_in = (double)(now->bytes_in - was->bytes_in) / secs;
+	r->bytes_out = (double)(now->bytes_out - was->bytes_out) / secs;
+	r->drops = (double)(now->drop_noserver + now->drop_nat -
+			    was->drop_noserver - was->drop_nat) /
+		   secs;
+}
+
+/*
+ * The rates between two reads, for what both have: a service or server
+ * that came or went meanwhile has none.
+ */
+static void rates_between(const struct cv_service *was, size_t nwas,
+			  struct cv_service *now, size_t n, double secs)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cv_service *w = NULL;
+
+		/* Both in creation order: the same place, mostly. */
+		if (i < nwas && !strcmp(was[i].name, now[i].name))
+			w = &was[i];
+		for (size_t k = 0; k < nwas && !w; k++)
+			if (!strcmp(was[k].name, now[i].name))
+				w = &was[k];
+		if (!w)
+			continue;
+		rates_of(&now[i].rates, &w->stats, &now[i].stats, secs);
+		for (size_t j = 0; j < now[i].nsrv; j++) {
+			struct cv_server *s = &now[i].servers[j];
+
+			for (size_t k = 0; k < w->nsrv; k++)
+				if (cv_addr_eq(&w->servers[k].addr, &s->addr))
+					rates_of(&s->rates, &w->servers[k].stats,
+						 &s->stats, secs);
+		}
+	}
+}
+
+int cv_show(struct cv_nl *nl, const char *name, bool servers)
+{
+	struct cv_service *svcs, *was;
+	size_t n, nwas;
+	long t0;
+	int ret;
+
+	t0 = cv_now_ms();
+	ret = cv_read_services(nl, name, servers, &svcs, &n);
+	if (ret)
+		return ret;
+	if (cv_opts.rate) {
+		was = svcs;
+		nwas = n;
+		sleep(cv_opts.rate);
+		/* From the start of one read to the start of the other. */
+		t0 = cv_now_ms() - t0;
+		ret = cv_read_services(nl, name, servers, &svcs, &n);
+		if (!ret)
+			rates_between(was, nwas, svcs, n, (double)t0 / 1000);
+		cv_free_services(was, nwas);
+		if (ret)
+			return ret;
+	}
 	for (size_t i = 0; i < n; i++) {
 		char err[CV_ERRLEN];
 
 		if (cv_service_checks(&svcs[i], err))
 			fprintf(stderr, "Warning: %s\n", err);
-	}
-	for (size_t i = 0; servers && i < n; i++) {
-		ret = cv_dump_servers(nl, &svcs[i]);
-		if (ret) {
-			cv_report(nl, ret, "cannot list the servers of",
-				  svcs[i].name);
-			cv_free_services(svcs, n);
-			return CV_EXIT_FAIL;
-		}
 	}
 	cv_print_services(svcs, n, servers);
 	cv_free_services(svcs, n);
@@ -474,11 +618,9 @@ static int cmd_status(struct cv_nl *nl, int argc, char **argv)
 		}
 		for (size_t k = 0; k < s->nsrv; k++)
 			nstale += stale(s, &s->servers[k]);
-		state = s->failing_open		     ? "failing-open" :
-			s->nservers && !s->neligible ? "down" :
-			s->on_backup		     ? "on-backup" :
-			nstale			     ? "stale" :
-						       "ok";
+		state = cv_service_state(s);
+		if (!strcmp(state, "ok") && nstale)
+			state = "stale";
 
 		if (strcmp(state, "ok"))
 			ret = CV_EXIT_DEGRADED;
@@ -516,9 +658,24 @@ static int cmd_flush(struct cv_nl *nl, int argc, char **argv)
 			 "cannot flush", "all");
 }
 
+/* casvipctl zero [SERVICE]: the counters count again from zero. */
+static int cmd_zero(struct cv_nl *nl, int argc, char **argv)
+{
+	struct nlmsghdr *nlh;
+
+	if (argc > 1)
+		return cv_usage_error("help", "too many arguments to zero: \"%s\"",
+				      argv[1]);
+	nlh = cv_nl_req(nl, CASVIP_CMD_ZERO, 0);
+	if (argc)
+		cv_put_service_name(nlh, argv[0]);
+	return cv_report(nl, cv_nl_talk(nl, nlh, NULL, NULL),
+			 "cannot zero the counters of", argc ? argv[0] : "*");
+}
+
 static void usage(FILE *f)
 {
-	fputs("Usage: casvipctl [-j] [-s] OBJECT COMMAND [ARGS]\n"
+	fputs("Usage: casvipctl [-j] [-s] [--rate[=SECONDS]] OBJECT COMMAND [ARGS]\n"
 	      "\n"
 	      "  casvipctl service add NAME vip ADDR ports PORTS [proto tcp|udp]\n"
 	      "                        [sched rr|wrr|lc|wlc|sh|mh] [persist SECONDS]\n"
@@ -543,11 +700,14 @@ static void usage(FILE *f)
 	      "  casvipctl status [SERVICE]   whether each takes clients on healthy\n"
 	      "                               servers (exit 3 if one does not)\n"
 	      "  casvipctl flush              delete every service\n"
+	      "  casvipctl zero [SERVICE]     zero the counters\n"
 	      "  casvipctl save               print the running state as a config file\n"
 	      "  casvipctl apply [--dry-run] [FILE|-]\n"
 	      "                               make the running state that of FILE\n"
 	      "  casvipctl lint [FILE]        check a config file\n"
 	      "  casvipctl healthd            run the checks, set servers up/down\n"
+	      "  casvipctl monitor            print events as they happen\n"
+	      "  casvipctl metrics [FILE]     the Prometheus metrics (FILE: written whole)\n"
 	      "  casvipctl check-server ADDR CHECK... [timeout SECONDS]\n"
 	      "                               CHECK: tcp PORT | rpc IFACE@PORT |\n"
 	      "                               epm IFACE=PORT[,IFACE=PORT...] |\n"
@@ -559,6 +719,7 @@ static void usage(FILE *f)
 	      "Options:\n"
 	      "  -j, --json    print JSON\n"
 	      "  -s, --stats   print counters\n"
+	      "  --rate[=S]    with show: counters a second, over S seconds (2)\n"
 	      "\n"
 	      "PORTS is a list of ports and ranges: 135,60001-60002.\n"
 	      "FILE is /etc/casvip/casvip.conf by default: service lines with the\n"
@@ -579,17 +740,20 @@ static int cmd_help(struct cv_nl *nl, int argc, char **argv)
 }
 
 static const struct cv_cmd objects[] = {
-	{ "service", cv_cmd_service, false },
-	{ "server", cv_cmd_server, false },
-	{ "persist", cv_cmd_persist, false },
-	{ "check", cv_cmd_check, false },
-	{ "show", cmd_show, true },
-	{ "status", cmd_status, true },
-	{ "list", cmd_show, true },
-	{ "flush", cmd_flush, true },
-	{ "check-server", cv_check_server, false },
-	{ "healthd", cv_healthd, true },
-	{ "help", cmd_help, false },
+	{ "service", cv_cmd_service, 0 },
+	{ "server", cv_cmd_server, 0 },
+	{ "persist", cv_cmd_persist, 0 },
+	{ "check", cv_cmd_check, 0 },
+	{ "show", cmd_show, CV_NL },
+	{ "status", cmd_status, CV_NL },
+	{ "list", cmd_show, CV_NL },
+	{ "flush", cmd_flush, CV_NL | CV_CHANGES },
+	{ "zero", cmd_zero, CV_NL | CV_CHANGES },
+	{ "check-server", cv_check_server, 0 },
+	{ "healthd", cv_healthd, CV_NL },
+	{ "monitor", cv_monitor, CV_NL },
+	{ "metrics", cv_metrics, CV_NL },
+	{ "help", cmd_help, 0 },
 };
 
 const struct cv_cmd *cv_find_cmd(const struct cv_cmd *cmds, size_t n,
@@ -607,7 +771,7 @@ int cv_run(const struct cv_cmd *cmd, int argc, char **argv)
 	struct cv_nl *nl = NULL;
 	int ret;
 
-	if (cmd->needs_nl) {
+	if (cmd->flags & CV_NL) {
 		nl = cv_nl_open();
 		if (!nl)
 			return CV_EXIT_FAIL;
@@ -615,7 +779,26 @@ int cv_run(const struct cv_cmd *cmd, int argc, char **argv)
 	ret = cmd->fn(nl, argc, argv);
 	if (nl)
 		cv_nl_close(nl);
+	if ((cmd->flags & CV_CHANGES) && ret == CV_EXIT_OK)
+		cv_log_command(cv_argc, cv_argv);
 	return ret;
+}
+
+/* --rate=SECONDS: 1 to 3600. */
+static int parse_rate(const char *s)
+{
+	char err[CV_ERRLEN];
+	uint32_t v;
+
+	if (cv_parse_u32(s, 3600, &v, err) || !v) {
+		cv_usage_error("help",
+			       "--rate takes the seconds to measure over, 1 to 3600: \"%s\"",
+			       s);
+		return -1;
+	}
+	cv_opts.rate = v;
+	cv_opts.stats = true;
+	return 0;
 }
 
 /*
@@ -628,6 +811,7 @@ static int hoist_options(int argc, char **argv)
 		const char *word;
 		bool json, stats;
 	} opts[] = {
+		{ "--rate", false, true },
 		{ "-j", true, false },	  { "--json", true, false },
 		{ "-s", false, true },	  { "--stats", false, true },
 		{ "-js", true, true },	  { "-sj", true, true },
@@ -650,10 +834,17 @@ static int hoist_options(int argc, char **argv)
 			for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
 				if (!strcmp(argv[i], opts[k].word))
 					break;
+		if (i > first && !strncmp(argv[i], "--rate=", 7)) {
+			if (parse_rate(argv[i] + 7))
+				return -1;
+			continue;
+		}
 		if (k == sizeof(opts) / sizeof(opts[0])) {
 			argv[n++] = argv[i];
 			continue;
 		}
+		if (!strcmp(opts[k].word, "--rate"))
+			cv_opts.rate = 2;
 		cv_opts.json |= opts[k].json;
 		cv_opts.stats |= opts[k].stats;
 	}
@@ -666,6 +857,7 @@ int main(int argc, char **argv)
 	static const struct option long_opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "rate", optional_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -674,6 +866,8 @@ int main(int argc, char **argv)
 	int c;
 
 	argc = hoist_options(argc, argv);
+	if (argc < 0)
+		return CV_EXIT_USAGE;
 	while ((c = getopt_long(argc, argv, "+jshV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'V':
@@ -684,6 +878,14 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			cv_opts.stats = true;
+			break;
+		case 'r':
+			if (!optarg) {
+				cv_opts.rate = 2;
+				cv_opts.stats = true;
+			} else if (parse_rate(optarg)) {
+				return CV_EXIT_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -699,6 +901,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CV_EXIT_USAGE;
 	}
+	cv_argc = argc;
+	cv_argv = argv;
 	cmd = cv_find_cmd(objects, sizeof(objects) / sizeof(objects[0]),
 			  argv[0]);
 	if (!cmd)

@@ -15,14 +15,31 @@ struct cv_nl;
 struct cv_opts {
 	bool json;
 	bool stats;
+	unsigned int rate; /* show: rates over this many seconds; 0: none */
 };
 extern struct cv_opts cv_opts;
+
+enum {
+	CV_NL = 1 << 0, /* needs the netlink socket */
+	CV_CHANGES = 1 << 1, /* changes the balancer: logged when done */
+};
 
 struct cv_cmd {
 	const char *name;
 	int (*fn)(struct cv_nl *nl, int argc, char **argv);
-	bool needs_nl;
+	unsigned int flags;
 };
+
+/* The words of the command line, after the options: for the log. */
+extern int cv_argc;
+extern char **cv_argv;
+
+/*
+ * Log a change this process made (printf-style, what was changed) to the
+ * system log, with who made it; or the command line, once it succeeded.
+ */
+void cv_log_change(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cv_log_command(int argc, char **argv);
 
 const struct cv_cmd *cv_find_cmd(const struct cv_cmd *cmds, size_t n,
 				 const char *word);
@@ -37,6 +54,12 @@ int cv_usage_error(const char *help, const char *fmt, const char *arg);
 int cv_report(struct cv_nl *nl, int ret, const char *what, const char *name);
 
 int cv_show(struct cv_nl *nl, const char *name, bool servers);
+/*
+ * The services (@name's, or all) with their servers if @servers; one
+ * deleted meanwhile is left out. An exit status; on failure, said why.
+ */
+int cv_read_services(struct cv_nl *nl, const char *name, bool servers,
+		     struct cv_service **svcs, size_t *n);
 void cv_print_services(const struct cv_service *svcs, size_t n, bool servers);
 void cv_print_servers(const struct cv_service *svc);
 /* Print the persistence entries of @svcs (of @client alone, if given). */
@@ -59,6 +82,8 @@ int cv_cmd_persist(struct cv_nl *nl, int argc, char **argv);
 int cv_cmd_check(struct cv_nl *nl, int argc, char **argv);
 int cv_check_server(struct cv_nl *nl, int argc, char **argv);
 int cv_healthd(struct cv_nl *nl, int argc, char **argv);
+int cv_monitor(struct cv_nl *nl, int argc, char **argv);
+int cv_metrics(struct cv_nl *nl, int argc, char **argv);
 
 /* save, apply and lint. */
 extern const struct cv_cmd cv_config_cmds[3];

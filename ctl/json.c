@@ -8,7 +8,7 @@
  * The length of the well-formed UTF-8 sequence at @s (RFC 3629: no
  * overlong form, no surrogate, nothing above U+10FFFF), or 0.
  */
-static size_t utf8_len(const unsigned char *s)
+size_t jw_utf8_len(const unsigned char *s)
 {
 	unsigned int cp, min;
 	size_t n;
@@ -40,7 +40,7 @@ static void put_string(FILE *f, const char *str)
 
 	fputc('"', f);
 	while (*s) {
-		size_t n = utf8_len(s);
+		size_t n = jw_utf8_len(s);
 
 		if (!n) {
 			fputs("\\ufffd", f);
@@ -93,6 +93,12 @@ void jw_u64(struct jw *w, const char *k, uint64_t val)
 {
 	key(w, k);
 	fprintf(w->f, "%" PRIu64, val);
+}
+
+void jw_double(struct jw *w, const char *k, double val)
+{
+	key(w, k);
+	fprintf(w->f, "%.3f", val);
 }
 
 void jw_bool(struct jw *w, const char *k, bool val)

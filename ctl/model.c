@@ -242,6 +242,49 @@ int cv_parse_snat(const char *s, struct cv_service *svc, char *err)
 	return 0;
 }
 
+const char *cv_service_state(const struct cv_service *svc)
+{
+	if (svc->failing_open)
+		return "failing-open";
+	if (svc->nservers && !svc->neligible)
+		return "down";
+	if (svc->on_backup)
+		return "on-backup";
+	return "ok";
+}
+
+void cv_print_quoted(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if (*s < 0x20 || *s == 0x7f)
+			fprintf(f, "\\x%02x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+bool cv_server_drained(const struct cv_server *srv)
+{
+	return (srv->admin == CASVIP_ADMIN_DRAINING ||
+		(srv->admin == CASVIP_ADMIN_ENABLED && !srv->weight)) &&
+	       !srv->stats.active && !srv->clients;
+}
+
+void cv_format_range(unsigned int first, unsigned int last, char *buf,
+		     size_t len)
+{
+	if (first == last)
+		snprintf(buf, len, "%u", first);
+	else
+		snprintf(buf, len, "%u-%u", first, last);
+}
+
 void cv_format_ports(const struct cv_service *svc, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -250,12 +293,12 @@ void cv_format_ports(const struct cv_service *svc, char *buf, size_t len)
 	for (unsigned int i = 0; i < svc->nranges && off < len; i++) {
 		const struct casvip_port_range *r = &svc->ranges[i];
 
-		if (r->first == r->last)
-			off += snprintf(buf + off, len - off, "%s%u",
-					i ? "," : "", r->first);
-		else
-			off += snprintf(buf + off, len - off, "%s%u-%u",
-					i ? "," : "", r->first, r->last);
+		if (i)
+			off += snprintf(buf + off, len - off, ",");
+		if (off >= len)
+			break;
+		cv_format_range(r->first, r->last, buf + off, len - off);
+		off += strlen(buf + off);
 	}
 }
 

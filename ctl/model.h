@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <linux/casvip.h>
 
@@ -25,7 +26,19 @@ struct cv_addr {
 
 struct cv_stats {
 	uint64_t conns, active, pkts_in, pkts_out, bytes_in, bytes_out;
-	uint64_t drop_noserver, evicted;
+	uint64_t drop_noserver, drop_nat, ended, watched, unreplied, evicted;
+};
+
+/* Counters per second, between two reads. */
+struct cv_rates {
+	bool valid;
+	double conns, pkts_in, pkts_out, bytes_in, bytes_out, drops;
+};
+
+/* The connections of one entry of a service's port list. */
+struct cv_port_stats {
+	uint16_t first, last;
+	uint64_t conns, drop_noserver;
 };
 
 /* Which fields of a service or server were given. */
@@ -60,6 +73,7 @@ struct cv_server {
 	bool admin_default; /* a config line that names no admin state */
 	unsigned int given;
 	struct cv_stats stats;
+	struct cv_rates rates;
 };
 
 struct cv_hcheck;
@@ -86,6 +100,9 @@ struct cv_service {
 	uint32_t nservers; /* as the kernel counts them */
 	uint32_t npersist;
 	struct cv_stats stats;
+	struct cv_rates rates;
+	struct cv_port_stats *port_stats; /* malloc()ed, from the kernel */
+	unsigned int nport_stats;
 	struct cv_server *servers;
 	size_t nsrv;
 	struct cv_hcheck *checks; /* see check.h */
@@ -126,6 +143,21 @@ int cv_parse_alldown(const char *s, uint8_t *alldown, char *err);
 /* Printers into a caller's buffer. */
 #define CV_PORTS_STRLEN (CASVIP_MAX_RANGES * 12)
 void cv_format_ports(const struct cv_service *svc, char *buf, size_t len);
+/*
+ * What a service does with new clients: "failing-open" (every server
+ * down, health ignored), "down" (refused), "on-backup", or "ok".
+ */
+const char *cv_service_state(const struct cv_service *svc);
+/* @s in double quotes, with \\, \" and \xNN for a control byte. */
+void cv_print_quoted(FILE *f, const char *s);
+/*
+ * Taking no new client (draining, or of weight 0), and none left: no live
+ * connection and no client bound by persistence. Safe to take out.
+ */
+bool cv_server_drained(const struct cv_server *srv);
+/* A port ("135") or a range ("60001-60002"). */
+void cv_format_range(unsigned int first, unsigned int last, char *buf,
+		     size_t len);
 const char *cv_format_addr(const struct cv_addr *a, char *buf, size_t len);
 const char *cv_proto_name(uint8_t proto);
 const char *cv_sched_name(uint8_t sched);

@@ -20,6 +20,7 @@
 struct cv_nl {
 	struct mnl_socket *sock;
 	uint16_t family;
+	uint32_t events; /* multicast group */
 	uint32_t seq;
 	uint32_t erroff; /* of the attribute the kernel blamed; 0: none */
 	char errmsg[256];
@@ -188,13 +189,42 @@ uint16_t cv_nl_family(const struct cv_nl *nl)
 	return nl->family;
 }
 
+uint32_t cv_nl_events(const struct cv_nl *nl)
+{
+	return nl->events;
+}
+
+/* The id of the multicast group of events, from its name. */
+static void family_groups(const struct nlattr *groups, struct cv_nl *nl)
+{
+	const struct nlattr *g, *a;
+
+	mnl_attr_for_each_nested(g, groups) {
+		const char *name = NULL;
+		uint32_t id = 0;
+
+		mnl_attr_for_each_nested(a, g) {
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+				name = mnl_attr_get_str(a);
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+			    mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				id = mnl_attr_get_u32(a);
+		}
+		if (name && !strcmp(name, CASVIP_GENL_MCGRP_EVENTS))
+			nl->events = id;
+	}
+}
+
 static int family_cb(const struct nlattr *attr, void *data)
 {
-	uint16_t *id = data;
+	struct cv_nl *nl = data;
 
 	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
-		*id = mnl_attr_get_u16(attr);
+		nl->family = mnl_attr_get_u16(attr);
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_MCAST_GROUPS)
+		family_groups(attr, nl);
 	return MNL_CB_OK;
 }
 
@@ -226,7 +256,7 @@ struct cv_nl *cv_nl_open(void)
 
 	nlh = genl_req(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, CASVIP_GENL_NAME);
-	ret = cv_nl_talk(nl, nlh, family_msg_cb, &nl->family);
+	ret = cv_nl_talk(nl, nlh, family_msg_cb, nl);
 	if (ret == -ENOENT || (!ret && !nl->family)) {
 		fprintf(stderr,
 			"Error: the casvip kernel module is not loaded (try: modprobe casvip)\n");
@@ -508,10 +538,48 @@ static void get_stats(const struct nlattr *nest, struct cv_stats *st)
 	st->bytes_in = u64_of(tb[CASVIP_A_STATS_BYTES_IN]);
 	st->bytes_out = u64_of(tb[CASVIP_A_STATS_BYTES_OUT]);
 	st->drop_noserver = u64_of(tb[CASVIP_A_STATS_DROP_NOSERVER]);
+	st->drop_nat = u64_of(tb[CASVIP_A_STATS_DROP_NAT]);
+	st->ended = u64_of(tb[CASVIP_A_STATS_ENDED]);
+	st->watched = u64_of(tb[CASVIP_A_STATS_WATCHED]);
+	st->unreplied = u64_of(tb[CASVIP_A_STATS_UNREPLIED]);
 	st->evicted = u64_of(tb[CASVIP_A_STATS_EVICTED]);
 }
 
-static void get_service(const struct nlmsghdr *nlh, struct cv_service *svc)
+static uint16_t u16_of(const struct nlattr *attr)
+{
+	return attr && mnl_attr_validate(attr, MNL_TYPE_U16) == 0 ?
+		       mnl_attr_get_u16(attr) :
+		       0;
+}
+
+static void get_port_stats(const struct nlattr *nest, struct cv_service *svc)
+{
+	const struct nlattr *a;
+
+	if (!nest)
+		return;
+	svc->port_stats = calloc(CASVIP_PORT_COUNTERS, sizeof(*svc->port_stats));
+	if (!svc->port_stats)
+		return;
+	mnl_attr_for_each_nested(a, nest) {
+		const struct nlattr *tb[CASVIP_A_PORT_MAX + 1];
+		struct cv_port_stats *ps;
+		struct cv_stats st;
+
+		if (mnl_attr_get_type(a) != CASVIP_A_PORTS_ENTRY ||
+		    svc->nport_stats == CASVIP_PORT_COUNTERS)
+			continue;
+		ps = &svc->port_stats[svc->nport_stats++];
+		parse_nest(a, tb, CASVIP_A_PORT_MAX);
+		ps->first = u16_of(tb[CASVIP_A_PORT_FIRST]);
+		ps->last = u16_of(tb[CASVIP_A_PORT_LAST]);
+		get_stats(tb[CASVIP_A_PORT_STATS], &st);
+		ps->conns = st.conns;
+		ps->drop_noserver = st.drop_noserver;
+	}
+}
+
+void cv_parse_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 {
 	const struct nlattr *top[CASVIP_A_MAX + 1];
 	const struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
@@ -557,13 +625,14 @@ static void get_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 		}
 	}
 	get_stats(tb[CASVIP_A_SERVICE_STATS], &svc->stats);
+	get_port_stats(tb[CASVIP_A_SERVICE_PORT_STATS], svc);
 	svc->given = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
 		     CV_NETMASK | CV_SNAT | CV_PERSIST_MAX | CV_ALLDOWN;
 }
 
 static int service_cb(const struct nlmsghdr *nlh, void *data)
 {
-	get_service(nlh, data);
+	cv_parse_service(nlh, data);
 	return MNL_CB_OK;
 }
 
@@ -602,20 +671,15 @@ static int services_cb(const struct nlmsghdr *nlh, void *data)
 		errno = ENOMEM;
 		return MNL_CB_ERROR;
 	}
-	get_service(nlh, svc);
+	cv_parse_service(nlh, svc);
 	return MNL_CB_OK;
 }
 
-static int servers_cb(const struct nlmsghdr *nlh, void *data)
+void cv_parse_server(const struct nlmsghdr *nlh, struct cv_server *srv)
 {
 	const struct nlattr *top[CASVIP_A_MAX + 1];
 	const struct nlattr *tb[CASVIP_A_SERVER_MAX + 1];
-	struct cv_server *srv = vec_push(data);
 
-	if (!srv) {
-		errno = ENOMEM;
-		return MNL_CB_ERROR;
-	}
 	parse_top(nlh, top);
 	parse_nest(top[CASVIP_A_SERVER], tb, CASVIP_A_SERVER_MAX);
 	memset(srv, 0, sizeof(*srv));
@@ -633,6 +697,17 @@ static int servers_cb(const struct nlmsghdr *nlh, void *data)
 	srv->backup = u8_of(tb[CASVIP_A_SERVER_BACKUP]);
 	srv->given = CV_WEIGHT | CV_ADMIN | CV_HEALTH | CV_BACKUP;
 	get_stats(tb[CASVIP_A_SERVER_STATS], &srv->stats);
+}
+
+static int servers_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct cv_server *srv = vec_push(data);
+
+	if (!srv) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	cv_parse_server(nlh, srv);
 	return MNL_CB_OK;
 }
 
@@ -713,9 +788,12 @@ void cv_service_clear(struct cv_service *svc)
 	free(svc->servers);
 	free(svc->checks);
 	free(svc->udata);
+	free(svc->port_stats);
 	svc->servers = NULL;
 	svc->checks = NULL;
 	svc->udata = NULL;
+	svc->port_stats = NULL;
+	svc->nport_stats = 0;
 	svc->nsrv = svc->nchecks = svc->udata_len = 0;
 }
 

@@ -39,6 +39,8 @@ const char *cv_nl_errmsg(const struct cv_nl *nl);
 /* The socket and the family id, for callers that speak raw netlink. */
 struct mnl_socket *cv_nl_socket(const struct cv_nl *nl);
 uint16_t cv_nl_family(const struct cv_nl *nl);
+/* The multicast group of events (0: the module has none). */
+uint32_t cv_nl_events(const struct cv_nl *nl);
 
 /* Encode the fields given in @svc / @srv. */
 void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc);
@@ -62,6 +64,10 @@ size_t cv_put_servers(struct nlmsghdr *nlh, const struct cv_server *srvs,
  */
 int cv_servers_talk(struct cv_nl *nl, uint8_t cmd, const char *name,
 		    const struct cv_server *srvs, size_t n);
+
+/* A service or server message (a GET reply, an event) as an object. */
+void cv_parse_service(const struct nlmsghdr *nlh, struct cv_service *svc);
+void cv_parse_server(const struct nlmsghdr *nlh, struct cv_server *srv);
 
 /* Whole objects from the kernel. */
 int cv_get_service(struct cv_nl *nl, const char *name, struct cv_service *svc);

@@ -338,9 +338,9 @@ static int check_del(struct cv_nl *nl, int argc, char **argv)
 int cv_cmd_check(struct cv_nl *nl, int argc, char **argv)
 {
 	static const struct cv_cmd cmds[] = {
-		{ "add", check_add, true },
-		{ "del", check_del, true },
-		{ "delete", check_del, true },
+		{ "add", check_add, CV_NL | CV_CHANGES },
+		{ "del", check_del, CV_NL | CV_CHANGES },
+		{ "delete", check_del, CV_NL | CV_CHANGES },
 	};
 
 	(void)nl;
@@ -351,10 +351,13 @@ int cv_cmd_check(struct cv_nl *nl, int argc, char **argv)
 int cv_cmd_service(struct cv_nl *nl, int argc, char **argv)
 {
 	static const struct cv_cmd cmds[] = {
-		{ "add", service_add, true },	 { "set", service_set, true },
-		{ "change", service_set, true }, { "del", service_del, true },
-		{ "delete", service_del, true }, { "show", service_show, true },
-		{ "list", service_show, true },
+		{ "add", service_add, CV_NL | CV_CHANGES },
+		{ "set", service_set, CV_NL | CV_CHANGES },
+		{ "change", service_set, CV_NL | CV_CHANGES },
+		{ "del", service_del, CV_NL | CV_CHANGES },
+		{ "delete", service_del, CV_NL | CV_CHANGES },
+		{ "show", service_show, CV_NL },
+		{ "list", service_show, CV_NL },
 	};
 
 	(void)nl;
@@ -491,10 +494,13 @@ static int server_show(struct cv_nl *nl, int argc, char **argv)
 int cv_cmd_server(struct cv_nl *nl, int argc, char **argv)
 {
 	static const struct cv_cmd cmds[] = {
-		{ "add", server_add, true },	{ "set", server_set, true },
-		{ "change", server_set, true }, { "del", server_del, true },
-		{ "delete", server_del, true }, { "show", server_show, true },
-		{ "list", server_show, true },
+		{ "add", server_add, CV_NL | CV_CHANGES },
+		{ "set", server_set, CV_NL | CV_CHANGES },
+		{ "change", server_set, CV_NL | CV_CHANGES },
+		{ "del", server_del, CV_NL | CV_CHANGES },
+		{ "delete", server_del, CV_NL | CV_CHANGES },
+		{ "show", server_show, CV_NL },
+		{ "list", server_show, CV_NL },
 	};
 
 	(void)nl;
@@ -682,6 +688,7 @@ static int learn_follow(struct cv_nl *nl)
 	}
 	signal(SIGTERM, on_stop);
 	signal(SIGINT, on_stop);
+	cv_log_change("persist learn --follow: learning clients as their connections come");
 	while (!stop) {
 		struct pollfd p = { .fd = mnl_socket_get_fd(ct),
 				    .events = POLLIN };
@@ -723,6 +730,8 @@ static int persist_learn(struct cv_nl *nl, int argc, char **argv)
 	ret = learn(nl, &n);
 	if (ret)
 		return cv_report(nl, ret, "cannot learn clients of", "*");
+	cv_log_change("persist learn: %" PRIu32 " connection%s learned", n,
+		      n == 1 ? "" : "s");
 	if (cv_opts.json)
 		printf("{\"learned\":%" PRIu32 "}\n", n);
 	else
@@ -734,9 +743,12 @@ static int persist_learn(struct cv_nl *nl, int argc, char **argv)
 int cv_cmd_persist(struct cv_nl *nl, int argc, char **argv)
 {
 	static const struct cv_cmd cmds[] = {
-		{ "show", persist_show, true },	 { "list", persist_show, true },
-		{ "add", persist_add, true },	 { "del", persist_del, true },
-		{ "delete", persist_del, true }, { "learn", persist_learn, true },
+		{ "show", persist_show, CV_NL },
+		{ "list", persist_show, CV_NL },
+		{ "add", persist_add, CV_NL | CV_CHANGES },
+		{ "del", persist_del, CV_NL | CV_CHANGES },
+		{ "delete", persist_del, CV_NL | CV_CHANGES },
+		{ "learn", persist_learn, CV_NL },
 	};
 
 	(void)nl;

@@ -13,6 +13,7 @@
 #include <linux/jhash.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/refcount.h>
 #include <linux/netfilter.h>
 #include <linux/rhashtable-types.h>
 #include <linux/sched/mm.h>
@@ -36,6 +37,7 @@ struct casvip_stats_pcpu {
 	u64_stats_t bytes_in;
 	u64_stats_t bytes_out;
 	u64_stats_t drop_noserver;
+	u64_stats_t drop_nat;
 	struct u64_stats_sync syncp;
 };
 
@@ -48,6 +50,37 @@ struct casvip_stats {
 	u64 bytes_in;
 	u64 bytes_out;
 	u64 drop_noserver;
+	u64 drop_nat;
+};
+
+/* What the GC and the flushes count, under casvip_net.lock. */
+struct casvip_counts {
+	u64 ended; /* connections ended by the balancer */
+	u64 watched; /* new connections watched for a first reply */
+	u64 unreplied; /* ... of which none came */
+};
+
+/* The connections of one entry of a service's port list. */
+struct casvip_port_pcpu {
+	u64_stats_t conns;
+	u64_stats_t drop_noserver;
+	struct u64_stats_sync syncp;
+};
+
+/*
+ * Per-port counters: one per port of the ranges that fit in
+ * CASVIP_PORT_COUNTERS, in order, and one for each range that does not.
+ * Shared by the vnodes of one port list, freed with the last of them.
+ */
+struct casvip_port_stats {
+	refcount_t ref;
+	struct casvip_port_zero {
+		u64 conns, drops;
+	} *zero; /* [n]: the counts at the last zeroing, if any; cn->lock */
+	u8 first[CASVIP_MAX_RANGES]; /* the counter of each range's first port */
+	bool each[CASVIP_MAX_RANGES]; /* one counter per port of the range */
+	unsigned int n;
+	struct casvip_port_pcpu __percpu *pcpu; /* [n] */
 };
 
 struct casvip_service;
@@ -71,6 +104,10 @@ struct casvip_server {
 	unsigned int gc_active; /* the GC's running count */
 	unsigned int clients; /* persistence entries bound, as the GC counted */
 	unsigned int gc_clients; /* the GC's running count; cn->lock */
+	bool drained_told; /* the event went out; cn->lock */
+	struct casvip_counts counts; /* cn->lock */
+	struct casvip_stats zero; /* @stats at the last zeroing; cn->lock */
+	struct casvip_watch *watch;
 	struct casvip_stats_pcpu __percpu *stats;
 	struct rcu_head rcu;
 };
@@ -98,6 +135,20 @@ struct casvip_probe {
 
 /* The probe of an entry whose first connection died unproven. */
 #define CASVIP_PROBE_LOST ((struct casvip_probe *)1UL)
+
+#define CASVIP_WATCH_SLOTS 8 /* a server's connections watched at once */
+#define CASVIP_UNREPLIED_SECS 3 /* no reply by then: unreplied */
+
+/*
+ * New connections a server is watched on for its first reply. The packet
+ * path claims a free slot (watch_busy), fills it, then marks it ready;
+ * the GC looks each ready one up and frees it once it has its answer.
+ */
+struct casvip_watch {
+	unsigned long busy;
+	unsigned long ready;
+	struct casvip_probe slot[CASVIP_WATCH_SLOTS];
+};
 
 /*
  * A persistence entry: this client goes to that server. It is on one of
@@ -163,6 +214,7 @@ struct casvip_vnode {
 	bool keep_conns; /* ... and its connections stay */
 	bool seen; /* kept: a connection of it was seen; cn->lock */
 	union nf_inet_addr snat_addr;
+	struct casvip_port_stats *ports;
 	struct list_head kept; /* casvip_net.kept; cn->lock */
 	struct rcu_head rcu;
 };
@@ -204,6 +256,10 @@ struct casvip_service {
 	u32 persist_max; /* 0: nf_conntrack_max */
 	unsigned long evict_next; /* jiffies: no eviction asked before */
 	u64 evicted; /* entries evicted at the limit; cn->lock */
+	unsigned long full_told; /* jiffies of the last PERSIST_FULL event */
+	u8 state_told; /* CASVIP_STATE_* of the last state event; cn->lock */
+	struct casvip_counts counts; /* cn->lock */
+	struct casvip_stats zero; /* @stats at the last zeroing; cn->lock */
 	struct list_head dumps; /* persistence dumps in progress; cn->lock */
 	struct casvip_stats_pcpu __percpu *stats;
 };
@@ -239,17 +295,23 @@ static inline u32 casvip_vip_hash(u8 family, u8 proto,
 	return jhash2(vip->all, ARRAY_SIZE(vip->all), family << 8 | proto);
 }
 
-static inline bool casvip_match_port(const struct casvip_match *m, u16 port)
+/* The entry of the port list that holds @port, or -1. */
+static inline int casvip_port_index(const struct casvip_match *m, u16 port)
 {
 	unsigned int i;
 
 	for (i = 0; i < m->nranges; i++) {
 		if (port < m->ranges[i].first)
-			return false;
+			return -1;
 		if (port <= m->ranges[i].last)
-			return true;
+			return i;
 	}
-	return false;
+	return -1;
+}
+
+static inline bool casvip_match_port(const struct casvip_match *m, u16 port)
+{
+	return casvip_port_index(m, port) >= 0;
 }
 
 /* The service's current vnode, for holders of casvip_net.lock. */
@@ -270,14 +332,33 @@ static inline void casvip_stats_conn(struct casvip_stats_pcpu __percpu *pcpu)
 	put_cpu_ptr(pcpu);
 }
 
-static inline void casvip_stats_drop(struct casvip_stats_pcpu __percpu *pcpu)
+/* @nat: the NAT engine failed; else no server could take it. */
+static inline void casvip_stats_drop(struct casvip_stats_pcpu __percpu *pcpu,
+				     bool nat)
 {
 	struct casvip_stats_pcpu *s = get_cpu_ptr(pcpu);
 
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(&s->drop_noserver);
+	u64_stats_inc(nat ? &s->drop_nat : &s->drop_noserver);
 	u64_stats_update_end(&s->syncp);
 	put_cpu_ptr(pcpu);
+}
+
+/* A connection to @port, in range @i: scheduled, or refused. */
+static inline void casvip_stats_port(const struct casvip_vnode *v, int i,
+				     u16 port, bool refused)
+{
+	const struct casvip_port_stats *ps = v->ports;
+	unsigned int k = ps->first[i];
+	struct casvip_port_pcpu *s;
+
+	if (ps->each[i])
+		k += port - v->match.ranges[i].first;
+	s = get_cpu_ptr(ps->pcpu);
+	u64_stats_update_begin(&s[k].syncp);
+	u64_stats_inc(refused ? &s[k].drop_noserver : &s[k].conns);
+	u64_stats_update_end(&s[k].syncp);
+	put_cpu_ptr(ps->pcpu);
 }
 
 /* @in: client to server. */
@@ -341,6 +422,11 @@ struct casvip_server_cfg {
 	const char *reason; /* NULL: unchanged */
 	const struct nlattr *attr; /* where it came from, for errors */
 	struct casvip_server *srv; /* set and del: the server it names */
+	struct {
+		u32 weight;
+		u8 admin, health;
+		bool backup;
+	} was; /* set: the server before, for the events */
 };
 
 struct casvip_service *casvip_service_find(struct casvip_net *cn,
@@ -372,6 +458,15 @@ int casvip_servers_del(struct casvip_net *cn, struct casvip_service *svc,
 		       struct netlink_ext_ack *extack);
 bool casvip_server_usable(const struct casvip_server *srv);
 u64 casvip_service_active(const struct casvip_service *svc);
+bool casvip_server_drained(const struct casvip_server *srv);
+
+/* What a CASVIP_CMD_SERVICE_STATE event reports a change of. */
+#define CASVIP_STATE_DOWN BIT(0) /* no eligible server */
+#define CASVIP_STATE_OPEN BIT(1) /* failing open */
+#define CASVIP_STATE_BACKUP BIT(2) /* on the backup servers */
+u8 casvip_service_state(const struct casvip_service *svc);
+void casvip_port_stats_read(const struct casvip_port_stats *ps, unsigned int k,
+			    u64 *conns, u64 *drops);
 
 /* sched.c */
 int casvip_sched_rebuild(struct casvip_service *svc);
@@ -405,6 +500,7 @@ void casvip_persist_flush(struct casvip_service *svc,
 			  const union nf_inet_addr *client);
 void casvip_persist_flush_retired(struct casvip_service *svc);
 void casvip_persist_gc(struct net *net, struct casvip_service *svc);
+void casvip_watch(struct casvip_server *srv, const struct nf_conn *ct);
 void casvip_gc_work(struct work_struct *work);
 void casvip_persist_dump_begin(struct casvip_service *svc,
 			       struct casvip_persist_dump *d);
@@ -428,6 +524,7 @@ void casvip_conns_flush_retired(struct casvip_net *cn,
 				struct casvip_service *svc);
 void casvip_conns_flush_dying(struct casvip_net *cn);
 void casvip_conns_flush_moved(struct casvip_net *cn,
+			      struct casvip_service *svc,
 			      const struct casvip_match *from,
 			      const struct casvip_match *to);
 void casvip_conns_kept_seen(struct casvip_net *cn);
@@ -435,11 +532,18 @@ unsigned int casvip_conns_learn(struct casvip_net *cn);
 
 extern atomic_t casvip_objects;
 
-void casvip_stats_read(struct casvip_stats_pcpu __percpu *pcpu,
-		       struct casvip_stats *out);
+/* The counters of @pcpu since the last zeroing, @zero. */
+void casvip_stats_get(struct casvip_stats_pcpu __percpu *pcpu,
+		      const struct casvip_stats *zero, struct casvip_stats *out);
+int casvip_service_zero_prepare(struct casvip_service *svc);
+void casvip_service_zero(struct casvip_service *svc);
 
 /* netlink.c */
 int casvip_genl_init(void);
 void casvip_genl_exit(void);
+void casvip_notify_service(struct casvip_net *cn, u8 cmd,
+			   const struct casvip_service *svc);
+void casvip_notify_server(struct casvip_net *cn, u8 cmd,
+			  const struct casvip_server *srv);
 
 #endif /* _CASVIP_H */

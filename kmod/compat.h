@@ -50,4 +50,12 @@ static inline int casvip_conncount_add(struct net *net,
 #endif
 }
 
+/*
+ * A multicast group whose joiners need CAP_NET_ADMIN, where the kernel
+ * can ask for it (a 2023 stable backport); before, anyone could join.
+ */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define CASVIP_MCAST_CAP GENL_MCAST_CAP_NET_ADMIN
+#endif
+
 #endif

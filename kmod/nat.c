@@ -57,10 +57,12 @@ static struct casvip_vnode *ct_vnode(struct casvip_net *cn,
 				  &t->dst.u3, ntohs(t->dst.u.all));
 }
 
-static unsigned int reject(const struct casvip_vnode *v, struct sk_buff *skb,
+static unsigned int reject(const struct casvip_vnode *v, int range, u16 port,
+			   struct sk_buff *skb,
 			   const struct nf_hook_state *state)
 {
-	casvip_stats_drop(v->svc->stats);
+	casvip_stats_drop(v->svc->stats, false);
+	casvip_stats_port(v, range, port, true);
 	if (v->match.proto == IPPROTO_TCP) {
 		if (state->pf == NFPROTO_IPV4)
 			nf_send_reset(state->net, state->sk, skb, state->hook);
@@ -94,6 +96,8 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 	struct nf_nat_range2 range = { .flags = NF_NAT_RANGE_MAP_IPS };
 	struct casvip_service *svc = v->svc;
 	struct casvip_persist *e = NULL;
+	u16 port = ntohs(t->dst.u.all);
+	int entry = casvip_port_index(&v->match, port);
 	struct casvip_server *srv = NULL;
 	union nf_inet_addr client;
 	unsigned int verdict;
@@ -107,7 +111,7 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 	if (!srv) {
 		srv = casvip_schedule(svc, &client);
 		if (!srv)
-			return reject(v, skb, state);
+			return reject(v, entry, port, skb, state);
 		e = casvip_persist_bind(svc, &client, srv, ct);
 	}
 	/* The entry went (expired) as the connection came: make it again. */
@@ -123,11 +127,16 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 	range.min_addr = srv->addr;
 	range.max_addr = srv->addr;
 	verdict = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
-	if (verdict == NF_ACCEPT) {
-		atomic_inc(&srv->active);
-		casvip_stats_conn(svc->stats);
-		casvip_stats_conn(srv->stats);
+	if (verdict != NF_ACCEPT) {
+		casvip_stats_drop(svc->stats, true);
+		casvip_stats_drop(srv->stats, true);
+		return verdict;
 	}
+	atomic_inc(&srv->active);
+	casvip_stats_conn(svc->stats);
+	casvip_stats_conn(srv->stats);
+	casvip_stats_port(v, entry, port, false);
+	casvip_watch(srv, ct);
 	return verdict;
 }
 
@@ -295,17 +304,34 @@ static bool ct_matches(const struct nf_conn *ct, const struct casvip_match *m)
 	       casvip_match_port(m, ntohs(o->dst.u.all));
 }
 
-/* A connection of @data's service to one of its retiring servers? */
+/* Not closed, nor closing: TCP short of TIME_WAIT, or UDP. BH off. */
+static bool ct_live(const struct nf_conn *ct)
+{
+	return !nf_ct_is_dying(ct) &&
+	       (nf_ct_protonum(ct) != IPPROTO_TCP ||
+		READ_ONCE(ct->proto.tcp.state) < TCP_CONNTRACK_TIME_WAIT);
+}
+
+/*
+ * A connection of @data's service to one of its retiring servers? The
+ * walk runs under casvip_net.lock: it counts the live ones it ends.
+ */
 static int retired_iter(struct nf_conn *ct, void *data)
 {
-	const struct casvip_service *svc = data;
-	const struct casvip_server *srv;
+	struct casvip_service *svc = data;
+	struct casvip_server *srv;
 
 	if (!ct_matches(ct, &casvip_vnode(svc)->match))
 		return 0;
 	srv = casvip_server_find(svc,
 				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
-	return srv && srv->flush_conns;
+	if (!srv || !srv->flush_conns)
+		return 0;
+	if (ct_live(ct)) {
+		srv->counts.ended++;
+		svc->counts.ended++;
+	}
+	return 1;
 }
 
 /*
@@ -365,15 +391,27 @@ void casvip_conns_flush_dying(struct casvip_net *cn)
 }
 
 struct moved {
+	struct casvip_service *svc;
 	const struct casvip_match *from, *to;
 };
 
 /* A connection @from matched and @to does not? */
 static int moved_iter(struct nf_conn *ct, void *data)
 {
-	const struct moved *m = data;
+	struct moved *m = data;
 
-	return ct_matches(ct, m->from) && !ct_matches(ct, m->to);
+	struct casvip_server *srv;
+
+	if (!ct_matches(ct, m->from) || ct_matches(ct, m->to))
+		return 0;
+	if (!ct_live(ct))
+		return 1;
+	m->svc->counts.ended++;
+	srv = casvip_server_find(m->svc,
+				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
+	if (srv)
+		srv->counts.ended++;
+	return 1;
 }
 
 /*
@@ -381,10 +419,11 @@ static int moved_iter(struct nf_conn *ct, void *data)
  * claims belong to no service, as those of a deleted one.
  */
 void casvip_conns_flush_moved(struct casvip_net *cn,
+			      struct casvip_service *svc,
 			      const struct casvip_match *from,
 			      const struct casvip_match *to)
 {
-	struct moved m = { .from = from, .to = to };
+	struct moved m = { .svc = svc, .from = from, .to = to };
 	struct nf_ct_iter_data d = { .net = cn->net, .data = &m };
 
 	lockdep_assert_held(&cn->lock);
@@ -428,9 +467,7 @@ static int learn_iter(struct nf_conn *ct, void *data)
 	struct casvip_server *srv;
 	struct casvip_vnode *v;
 
-	if (!test_bit(IPS_DST_NAT_BIT, &ct->status) || nf_ct_is_dying(ct) ||
-	    (o->dst.protonum == IPPROTO_TCP &&
-	     ct->proto.tcp.state >= TCP_CONNTRACK_TIME_WAIT))
+	if (!test_bit(IPS_DST_NAT_BIT, &ct->status) || !ct_live(ct))
 		return 0;
 	v = ct_vnode(l->cn, ct);
 	if (!v || !READ_ONCE(v->svc->timeout))

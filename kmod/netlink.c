@@ -6,6 +6,7 @@
 #include <linux/ctype.h>
 #include <linux/in.h>
 #include <linux/rhashtable.h>
+#include <linux/sizes.h>
 #include <net/genetlink.h>
 #include <net/netns/generic.h>
 #include <net/sock.h>
@@ -13,6 +14,31 @@
 #include "casvip.h"
 
 static struct genl_family casvip_family;
+
+/*
+ * Room for one object: a service with its user data and the counters of
+ * every entry of a full port list fits.
+ */
+#define CASVIP_MSG_SIZE SZ_8K
+
+enum casvip_mcgrp { CASVIP_MCGRP_EVENTS };
+
+/*
+ * Events tell of services and servers, which reading needs CAP_NET_ADMIN
+ * for: a kernel that cannot ask it of those joining gets no group.
+ */
+static const struct genl_multicast_group casvip_mcgrps[] = {
+#ifdef CASVIP_MCAST_CAP
+	[CASVIP_MCGRP_EVENTS] = {
+		.name = CASVIP_GENL_MCGRP_EVENTS,
+		.flags = CASVIP_MCAST_CAP,
+	},
+#endif
+};
+
+/* No event once the family is on its way out (module unload). */
+static DECLARE_RWSEM(notify_sem);
+static bool notify_off;
 
 static int validate_name(const struct nlattr *attr,
 			 struct netlink_ext_ack *extack)
@@ -458,100 +484,30 @@ static int servers_check_new(const struct casvip_server_cfg *cfgs,
 	return 0;
 }
 
-static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
+static int put_u64(struct sk_buff *skb, int type, u64 value)
 {
-	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
-	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
-	struct casvip_server_cfg *servers;
-	struct casvip_service_cfg cfg;
-	unsigned int n;
-	int ret;
-
-	ret = parse_nest(info, CASVIP_A_SERVICE, CASVIP_A_SERVICE_MAX,
-			 service_policy, tb);
-	if (ret)
-		return ret;
-	ret = parse_service(info, tb, &cfg, true);
-	if (ret)
-		return ret;
-	if (info->attrs[CASVIP_A_SERVER]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CASVIP_A_SERVER],
-				    "a new service's servers come in a list");
-		return -EINVAL;
-	}
-	servers = parse_servers(info, server_policy, false, &n);
-	if (IS_ERR(servers))
-		return PTR_ERR(servers);
-	ret = servers_check_new(servers, n, info->extack);
-	if (!ret) {
-		mutex_lock(&cn->lock);
-		ret = casvip_service_new(cn, &cfg, servers, n, info->extack);
-		mutex_unlock(&cn->lock);
-	}
-	kvfree(servers);
-	return ret;
+	return nla_put_u64_64bit(skb, type, value, CASVIP_A_STATS_PAD);
 }
 
-static int service_set_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
-	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
-	struct casvip_service_cfg cfg;
-	struct casvip_service *svc;
-	int ret;
-
-	if (info->attrs[CASVIP_A_SERVERS]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CASVIP_A_SERVERS],
-				    "servers are changed with the server commands");
-		return -EINVAL;
-	}
-	ret = parse_nest(info, CASVIP_A_SERVICE, CASVIP_A_SERVICE_MAX,
-			 service_policy, tb);
-	if (ret)
-		return ret;
-	ret = parse_service(info, tb, &cfg, false);
-	if (ret)
-		return ret;
-	mutex_lock(&cn->lock);
-	svc = casvip_service_find(cn, cfg.name);
-	if (svc) {
-		ret = casvip_service_set(cn, svc, &cfg, info->extack);
-	} else {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_SERVICE_NAME],
-				    "no service of that name");
-		ret = -ENOENT;
-	}
-	mutex_unlock(&cn->lock);
-	return ret;
-}
-
-static int service_del_doit(struct sk_buff *skb, struct genl_info *info)
-{
-	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
-	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
-	struct casvip_service *svc;
-
-	mutex_lock(&cn->lock);
-	svc = lookup_service(cn, info, service_del_policy, tb);
-	if (!IS_ERR(svc))
-		casvip_service_del(cn, svc,
-				   nla_get_flag(tb[CASVIP_A_SERVICE_KEEP_CONNS]));
-	mutex_unlock(&cn->lock);
-	return PTR_ERR_OR_ZERO(svc);
-}
-
+/* @evicted: a service's. */
 static int stats_put(struct sk_buff *skb, int type,
-		     struct casvip_stats_pcpu __percpu *pcpu, u64 active,
-		     const u64 *evicted)
+		     struct casvip_stats_pcpu __percpu *pcpu,
+		     const struct casvip_stats *zero, u64 active,
+		     const struct casvip_counts *counts, const u64 *evicted)
 {
 	struct casvip_stats st;
 	struct nlattr *nest;
 
-	casvip_stats_read(pcpu, &st);
+	casvip_stats_get(pcpu, zero, &st);
 	nest = nla_nest_start(skb, type);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u64_64bit(skb, CASVIP_A_STATS_CONNS, st.conns,
+	if (put_u64(skb, CASVIP_A_STATS_DROP_NAT, st.drop_nat) ||
+	    put_u64(skb, CASVIP_A_STATS_ENDED, counts->ended) ||
+	    put_u64(skb, CASVIP_A_STATS_WATCHED, counts->watched) ||
+	    put_u64(skb, CASVIP_A_STATS_UNREPLIED, counts->unreplied) ||
+	    put_u64(skb, CASVIP_A_STATS_DROP_NOSERVER, st.drop_noserver) ||
+	    nla_put_u64_64bit(skb, CASVIP_A_STATS_CONNS, st.conns,
 			      CASVIP_A_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, CASVIP_A_STATS_ACTIVE, active,
 			      CASVIP_A_STATS_PAD) ||
@@ -563,8 +519,6 @@ static int stats_put(struct sk_buff *skb, int type,
 			      CASVIP_A_STATS_PAD) ||
 	    nla_put_u64_64bit(skb, CASVIP_A_STATS_BYTES_OUT, st.bytes_out,
 			      CASVIP_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, CASVIP_A_STATS_DROP_NOSERVER,
-			      st.drop_noserver, CASVIP_A_STATS_PAD) ||
 	    (evicted && nla_put_u64_64bit(skb, CASVIP_A_STATS_EVICTED, *evicted,
 					  CASVIP_A_STATS_PAD))) {
 		nla_nest_cancel(skb, nest);
@@ -572,6 +526,56 @@ static int stats_put(struct sk_buff *skb, int type,
 	}
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+/* Counter @k: of the ports @first to @last. */
+static int port_put(struct sk_buff *skb, const struct casvip_port_stats *ps,
+		    unsigned int k, u16 first, u16 last)
+{
+	struct nlattr *entry, *st;
+	u64 conns, drops;
+
+	casvip_port_stats_read(ps, k, &conns, &drops);
+	entry = nla_nest_start(skb, CASVIP_A_PORTS_ENTRY);
+	if (!entry || nla_put_u16(skb, CASVIP_A_PORT_FIRST, first) ||
+	    nla_put_u16(skb, CASVIP_A_PORT_LAST, last))
+		return -EMSGSIZE;
+	st = nla_nest_start(skb, CASVIP_A_PORT_STATS);
+	if (!st || put_u64(skb, CASVIP_A_STATS_CONNS, conns) ||
+	    put_u64(skb, CASVIP_A_STATS_DROP_NOSERVER, drops))
+		return -EMSGSIZE;
+	nla_nest_end(skb, st);
+	nla_nest_end(skb, entry);
+	return 0;
+}
+
+static int ports_put(struct sk_buff *skb, const struct casvip_vnode *v)
+{
+	const struct casvip_port_stats *ps = v->ports;
+	const struct casvip_match *m = &v->match;
+	unsigned int i, p;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, CASVIP_A_SERVICE_PORT_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < m->nranges; i++) {
+		const struct casvip_port_range *r = &m->ranges[i];
+
+		if (!ps->each[i]) {
+			if (port_put(skb, ps, ps->first[i], r->first, r->last))
+				goto cancel;
+			continue;
+		}
+		for (p = r->first; p <= r->last; p++)
+			if (port_put(skb, ps, ps->first[i] + p - r->first, p, p))
+				goto cancel;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
 }
 
 static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
@@ -611,8 +615,10 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    (svc->udata_len &&
 	     nla_put(skb, CASVIP_A_SERVICE_USERDATA, svc->udata_len,
 		     svc->udata)) ||
-	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats,
-		      casvip_service_active(svc), &svc->evicted))
+	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats, &svc->zero,
+		      casvip_service_active(svc), &svc->counts,
+		      &svc->evicted) ||
+	    ports_put(skb, v))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -644,11 +650,30 @@ static int server_fill(struct sk_buff *skb, const struct casvip_server *srv)
 			      CASVIP_A_SERVER_PAD) ||
 	    (srv->reason[0] &&
 	     nla_put_string(skb, CASVIP_A_SERVER_HEALTH_REASON, srv->reason)) ||
-	    stats_put(skb, CASVIP_A_SERVER_STATS, srv->stats,
-		      atomic_read(&srv->active), NULL))
+	    stats_put(skb, CASVIP_A_SERVER_STATS, srv->stats, &srv->zero,
+		      atomic_read(&srv->active), &srv->counts, NULL))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+static int service_fill_any(struct sk_buff *skb, const void *obj)
+{
+	return service_fill(skb, obj);
+}
+
+static int server_fill_any(struct sk_buff *skb, const void *obj)
+{
+	return server_fill(skb, obj);
+}
+
+/*
+ * Room for what @fill puts: a whole service may take CASVIP_MSG_SIZE, the
+ * rest a page.
+ */
+static size_t msg_size(int (*fill)(struct sk_buff *, const void *))
+{
+	return fill == service_fill_any ? CASVIP_MSG_SIZE : NLMSG_GOODSIZE;
 }
 
 /* Reply to a GET doit with one object filled by @fill. */
@@ -660,7 +685,7 @@ static int reply_one(struct genl_info *info, u8 cmd,
 	void *hdr;
 	int ret;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(msg_size(fill), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &casvip_family, 0, cmd);
@@ -678,14 +703,209 @@ err:
 	return ret;
 }
 
-static int service_fill_any(struct sk_buff *skb, const void *obj)
+/*
+ * Tell the listeners of the namespace: @fill(@obj) makes the message. A
+ * message lost for want of memory is an error on their sockets, so that
+ * they know to read the state again. Needs casvip_net.lock.
+ */
+static void notify_send(struct casvip_net *cn, u8 cmd,
+			int (*fill)(struct sk_buff *, const void *),
+			const void *obj)
 {
-	return service_fill(skb, obj);
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(msg_size(fill), GFP_KERNEL);
+	if (!msg)
+		goto lost;
+	hdr = genlmsg_put(msg, 0, 0, &casvip_family, 0, cmd);
+	if (!hdr || fill(msg, obj)) {
+		nlmsg_free(msg);
+		goto lost;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast_netns(&casvip_family, cn->net, msg, 0,
+				CASVIP_MCGRP_EVENTS, GFP_KERNEL);
+	return;
+lost:
+	genl_set_err(&casvip_family, cn->net, 0, CASVIP_MCGRP_EVENTS,
+		     -ENOBUFS);
 }
 
-static int server_fill_any(struct sk_buff *skb, const void *obj)
+static void notify(struct casvip_net *cn, u8 cmd,
+		   int (*fill)(struct sk_buff *, const void *), const void *obj)
 {
-	return server_fill(skb, obj);
+	lockdep_assert_held(&cn->lock);
+	down_read(&notify_sem);
+	if (!notify_off && ARRAY_SIZE(casvip_mcgrps) &&
+	    genl_has_listeners(&casvip_family, cn->net, CASVIP_MCGRP_EVENTS))
+		notify_send(cn, cmd, fill, obj);
+	up_read(&notify_sem);
+}
+
+static int service_name_fill(struct sk_buff *skb, const void *obj)
+{
+	const struct casvip_service *svc = obj;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, CASVIP_A_SERVICE);
+	if (!nest || nla_put_string(skb, CASVIP_A_SERVICE_NAME, svc->name))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* A server gone: its service, and its address from the request. */
+struct server_gone {
+	const struct casvip_service *svc;
+	const union nf_inet_addr *addr;
+};
+
+static int server_gone_fill(struct sk_buff *skb, const void *obj)
+{
+	const struct server_gone *g = obj;
+	struct nlattr *nest;
+
+	if (service_name_fill(skb, g->svc))
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, CASVIP_A_SERVER);
+	if (!nest || addr_put(skb, CASVIP_A_SERVER_ADDR, g->svc->family, g->addr))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int nothing_fill(struct sk_buff *skb, const void *obj)
+{
+	return 0;
+}
+
+/* SERVICE_DEL carries the name alone; the others, the whole service. */
+void casvip_notify_service(struct casvip_net *cn, u8 cmd,
+			   const struct casvip_service *svc)
+{
+	notify(cn, cmd, cmd == CASVIP_CMD_SERVICE_DEL ? service_name_fill :
+							service_fill_any, svc);
+}
+
+void casvip_notify_server(struct casvip_net *cn, u8 cmd,
+			  const struct casvip_server *srv)
+{
+	notify(cn, cmd, server_fill_any, srv);
+}
+
+/* After a change to @svc: tell if it fails open, or over, or down. */
+static void notify_state(struct casvip_net *cn, struct casvip_service *svc)
+{
+	u8 state = casvip_service_state(svc);
+
+	if (state == svc->state_told)
+		return;
+	svc->state_told = state;
+	casvip_notify_service(cn, CASVIP_CMD_SERVICE_STATE, svc);
+}
+
+/* A new service: it, then its first servers, then its state if not ok. */
+static void notify_new(struct casvip_net *cn, struct casvip_service *svc,
+		       const struct casvip_server_cfg *cfgs, unsigned int n)
+{
+	unsigned int i;
+
+	casvip_notify_service(cn, CASVIP_CMD_SERVICE_NEW, svc);
+	for (i = 0; i < n; i++)
+		casvip_notify_server(cn, CASVIP_CMD_SERVER_NEW, cfgs[i].srv);
+	notify_state(cn, svc);
+}
+
+static int service_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	struct casvip_server_cfg *servers;
+	struct casvip_service_cfg cfg;
+	unsigned int n;
+	int ret;
+
+	ret = parse_nest(info, CASVIP_A_SERVICE, CASVIP_A_SERVICE_MAX,
+			 service_policy, tb);
+	if (ret)
+		return ret;
+	ret = parse_service(info, tb, &cfg, true);
+	if (ret)
+		return ret;
+	if (info->attrs[CASVIP_A_SERVER]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CASVIP_A_SERVER],
+				    "a new service's servers come in a list");
+		return -EINVAL;
+	}
+	servers = parse_servers(info, server_policy, false, &n);
+	if (IS_ERR(servers))
+		return PTR_ERR(servers);
+	ret = servers_check_new(servers, n, info->extack);
+	if (!ret) {
+		mutex_lock(&cn->lock);
+		ret = casvip_service_new(cn, &cfg, servers, n, info->extack);
+		if (!ret)
+			notify_new(cn, casvip_service_find(cn, cfg.name),
+				   servers, n);
+		mutex_unlock(&cn->lock);
+	}
+	kvfree(servers);
+	return ret;
+}
+
+static int service_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	struct casvip_service_cfg cfg;
+	struct casvip_service *svc;
+	int ret;
+
+	if (info->attrs[CASVIP_A_SERVERS]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[CASVIP_A_SERVERS],
+				    "servers are changed with the server commands");
+		return -EINVAL;
+	}
+	ret = parse_nest(info, CASVIP_A_SERVICE, CASVIP_A_SERVICE_MAX,
+			 service_policy, tb);
+	if (ret)
+		return ret;
+	ret = parse_service(info, tb, &cfg, false);
+	if (ret)
+		return ret;
+	mutex_lock(&cn->lock);
+	svc = casvip_service_find(cn, cfg.name);
+	if (svc) {
+		ret = casvip_service_set(cn, svc, &cfg, info->extack);
+		if (!ret) {
+			casvip_notify_service(cn, CASVIP_CMD_SERVICE_SET, svc);
+			notify_state(cn, svc);
+		}
+	} else {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[CASVIP_A_SERVICE_NAME],
+				    "no service of that name");
+		ret = -ENOENT;
+	}
+	mutex_unlock(&cn->lock);
+	return ret;
+}
+
+static int service_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	struct casvip_service *svc;
+
+	mutex_lock(&cn->lock);
+	svc = lookup_service(cn, info, service_del_policy, tb);
+	if (!IS_ERR(svc)) {
+		casvip_notify_service(cn, CASVIP_CMD_SERVICE_DEL, svc);
+		casvip_service_del(cn, svc,
+				   nla_get_flag(tb[CASVIP_A_SERVICE_KEEP_CONNS]));
+	}
+	mutex_unlock(&cn->lock);
+	return PTR_ERR_OR_ZERO(svc);
 }
 
 /*
@@ -723,6 +943,13 @@ static void *dump_begin(struct sk_buff *skb, struct netlink_callback *cb,
 	if (hdr)
 		genl_dump_check_consistent(cb, hdr);
 	return hdr;
+}
+
+/* Every part of the dump has room for the largest service. */
+static int service_dump_start(struct netlink_callback *cb)
+{
+	cb->min_dump_alloc = CASVIP_MSG_SIZE;
+	return 0;
 }
 
 static int service_get_dumpit(struct sk_buff *skb,
@@ -800,6 +1027,57 @@ static int servers_resolve(struct casvip_service *svc,
 
 enum servers_op { SERVERS_NEW, SERVERS_SET, SERVERS_DEL };
 
+/* Each server as it was before a SET, to tell what changed. */
+static void servers_was(struct casvip_server_cfg *cfgs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct casvip_server *srv = cfgs[i].srv;
+
+		cfgs[i].was.weight = srv->weight;
+		cfgs[i].was.admin = srv->admin;
+		cfgs[i].was.health = srv->health;
+		cfgs[i].was.backup = srv->backup;
+	}
+}
+
+/*
+ * The events of a change to servers: one per server (a server a SET
+ * names twice may be told twice), then the service's state.
+ */
+static void notify_servers(struct casvip_net *cn, struct casvip_service *svc,
+			   const struct casvip_server_cfg *cfgs, unsigned int n,
+			   enum servers_op op)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct casvip_server *srv = cfgs[i].srv;
+		struct server_gone g = { .svc = svc, .addr = &cfgs[i].addr };
+
+		switch (op) {
+		case SERVERS_NEW:
+			casvip_notify_server(cn, CASVIP_CMD_SERVER_NEW, srv);
+			break;
+		case SERVERS_SET:
+			if (srv->weight != cfgs[i].was.weight ||
+			    srv->admin != cfgs[i].was.admin ||
+			    srv->backup != cfgs[i].was.backup)
+				casvip_notify_server(cn, CASVIP_CMD_SERVER_SET,
+						     srv);
+			if (srv->health != cfgs[i].was.health)
+				casvip_notify_server(cn, CASVIP_CMD_HEALTH,
+						     srv);
+			break;
+		case SERVERS_DEL:
+			notify(cn, CASVIP_CMD_SERVER_DEL, server_gone_fill, &g);
+			break;
+		}
+	}
+	notify_state(cn, svc);
+}
+
 /* SERVER_NEW, _SET and _DEL: one server, or a list in one go. */
 static int servers_doit(struct genl_info *info, enum servers_op op)
 {
@@ -826,6 +1104,8 @@ static int servers_doit(struct genl_info *info, enum servers_op op)
 	ret = PTR_ERR_OR_ZERO(svc);
 	if (!ret && op != SERVERS_NEW)
 		ret = servers_resolve(svc, cfgs, n, info->extack);
+	if (!ret && op == SERVERS_SET)
+		servers_was(cfgs, n);
 	if (!ret) {
 		switch (op) {
 		case SERVERS_NEW:
@@ -842,6 +1122,8 @@ static int servers_doit(struct genl_info *info, enum servers_op op)
 			break;
 		}
 	}
+	if (!ret)
+		notify_servers(cn, svc, cfgs, n, op);
 	mutex_unlock(&cn->lock);
 out:
 	kvfree(cfgs);
@@ -1181,12 +1463,43 @@ static int persist_learn_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/* The service named, or every one: each ready first, then all zeroed. */
+static int zero_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
+	struct nlattr *tb[CASVIP_A_SERVICE_MAX + 1];
+	struct casvip_service *svc, *one = NULL;
+	int ret = 0;
+
+	mutex_lock(&cn->lock);
+	if (info->attrs[CASVIP_A_SERVICE]) {
+		one = lookup_service(cn, info, service_name_policy, tb);
+		if (IS_ERR(one)) {
+			ret = PTR_ERR(one);
+			goto out;
+		}
+	}
+	list_for_each_entry(svc, &cn->services, list) {
+		if (!one || svc == one)
+			ret = casvip_service_zero_prepare(svc);
+		if (ret)
+			goto out;
+	}
+	list_for_each_entry(svc, &cn->services, list)
+		if (!one || svc == one)
+			casvip_service_zero(svc);
+out:
+	mutex_unlock(&cn->lock);
+	return ret;
+}
+
 static int flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct casvip_net *cn = casvip_pernet(genl_info_net(info));
 
 	mutex_lock(&cn->lock);
 	casvip_flush(cn, true);
+	notify(cn, CASVIP_CMD_FLUSH, nothing_fill, NULL);
 	mutex_unlock(&cn->lock);
 	return 0;
 }
@@ -1208,8 +1521,15 @@ static const struct genl_ops casvip_ops[] = {
 	OP(CASVIP_CMD_SERVICE_NEW, service_new_doit, NULL, service_cfg_req),
 	OP(CASVIP_CMD_SERVICE_SET, service_set_doit, NULL, service_cfg_req),
 	OP(CASVIP_CMD_SERVICE_DEL, service_del_doit, NULL, service_del_req),
-	OP(CASVIP_CMD_SERVICE_GET, service_get_doit, service_get_dumpit,
-	   service_name_req),
+	{
+		.cmd = CASVIP_CMD_SERVICE_GET,
+		.start = service_dump_start,
+		.doit = service_get_doit,
+		.dumpit = service_get_dumpit,
+		.policy = service_name_req,
+		.maxattr = CASVIP_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
 	OP(CASVIP_CMD_SERVER_NEW, server_new_doit, NULL, server_cfg_req),
 	OP(CASVIP_CMD_SERVER_SET, server_set_doit, NULL, server_cfg_req),
 	OP(CASVIP_CMD_SERVER_DEL, server_del_doit, NULL, server_del_req),
@@ -1226,6 +1546,7 @@ static const struct genl_ops casvip_ops[] = {
 	},
 	OP(CASVIP_CMD_PERSIST_DEL, persist_del_doit, NULL, persist_req),
 	OP(CASVIP_CMD_PERSIST_NEW, persist_new_doit, NULL, persist_new_req),
+	OP(CASVIP_CMD_ZERO, zero_doit, NULL, service_name_req),
 	{
 		/* No policy: the core refuses any attribute. */
 		.cmd = CASVIP_CMD_FLUSH,
@@ -1247,6 +1568,8 @@ static struct genl_family casvip_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = casvip_ops,
 	.n_ops = ARRAY_SIZE(casvip_ops),
+	.mcgrps = ARRAY_SIZE(casvip_mcgrps) ? casvip_mcgrps : NULL,
+	.n_mcgrps = ARRAY_SIZE(casvip_mcgrps),
 };
 
 int __init casvip_genl_init(void)
@@ -1256,5 +1579,9 @@ int __init casvip_genl_init(void)
 
 void casvip_genl_exit(void)
 {
+	/* The GC may be telling of a drained server: let it finish. */
+	down_write(&notify_sem);
+	notify_off = true;
+	up_write(&notify_sem);
 	genl_unregister_family(&casvip_family);
 }

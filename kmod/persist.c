@@ -435,13 +435,18 @@ void casvip_persist_destroy(struct casvip_service *svc)
 
 enum probe_state { PROBE_PENDING, PROBE_PROVEN, PROBE_DEAD };
 
-/* Has the entry's first connection completed its handshake? */
+/*
+ * Has the connection of @p reached the conntrack status @bit: an entry's
+ * first connection its handshake (ASSURED), a watched one its first
+ * reply (SEEN_REPLY)?
+ */
 static enum probe_state probe_check(struct net *net,
-				    const struct casvip_probe *p)
+				    const struct casvip_probe *p,
+				    unsigned int bit)
 {
 	const struct nf_conntrack_tuple_hash *h;
 	struct nf_conn *ct;
-	bool assured;
+	bool proven;
 
 	if (p == CASVIP_PROBE_LOST)
 		return PROBE_DEAD;
@@ -455,9 +460,69 @@ static enum probe_state probe_check(struct net *net,
 	if (!h)
 		return (u32)jiffies - p->born < HZ ? PROBE_PENDING : PROBE_DEAD;
 	ct = nf_ct_tuplehash_to_ctrack(h);
-	assured = test_bit(IPS_ASSURED_BIT, &ct->status);
+	proven = test_bit(bit, &ct->status);
 	nf_ct_put(ct);
-	return assured ? PROBE_PROVEN : PROBE_PENDING;
+	return proven ? PROBE_PROVEN : PROBE_PENDING;
+}
+
+/*
+ * Watch @ct, just NATed to @srv, for its first reply, if a slot is free.
+ * A slot is the packet path's from its claim until it is ready. RCU.
+ */
+void casvip_watch(struct casvip_server *srv, const struct nf_conn *ct)
+{
+	struct casvip_watch *w = srv->watch;
+	unsigned long busy = READ_ONCE(w->busy);
+	struct casvip_probe *p;
+	unsigned int i;
+
+	if (busy == GENMASK(CASVIP_WATCH_SLOTS - 1, 0))
+		return;
+	i = ffz(busy);
+	if (test_and_set_bit_lock(i, &w->busy))
+		return;
+	p = &w->slot[i];
+	p->tuple = ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	p->zone = *nf_ct_zone(ct);
+	p->born = (u32)jiffies;
+	/* The slot filled before it is seen ready. */
+	smp_mb__before_atomic();
+	set_bit(i, &w->ready);
+}
+
+/*
+ * Count the watched connections of @srv that have their answer, or went
+ * CASVIP_UNREPLIED_SECS without: free their slots. Needs casvip_net.lock.
+ */
+static void watch_gc(struct net *net, struct casvip_server *srv)
+{
+	struct casvip_watch *w = srv->watch;
+	unsigned long ready = READ_ONCE(w->ready);
+	unsigned int i;
+
+	/* Ready seen before the slot is read. */
+	smp_rmb();
+	for_each_set_bit(i, &ready, CASVIP_WATCH_SLOTS) {
+		const struct casvip_probe *p = &w->slot[i];
+
+		switch (probe_check(net, p, IPS_SEEN_REPLY_BIT)) {
+		case PROBE_PENDING:
+			if ((u32)jiffies - p->born < CASVIP_UNREPLIED_SECS * HZ)
+				continue;
+			srv->counts.unreplied++;
+			srv->svc->counts.unreplied++;
+			fallthrough;
+		case PROBE_PROVEN:
+			srv->counts.watched++;
+			srv->svc->counts.watched++;
+			break;
+		case PROBE_DEAD:
+			/* Gone before its time (ended here?): no verdict. */
+			break;
+		}
+		clear_bit(i, &w->ready);
+		clear_bit_unlock(i, &w->busy);
+	}
 }
 
 struct gc_ctx {
@@ -531,7 +596,7 @@ static bool gc_new(struct casvip_service *svc, struct casvip_persist *e,
 	struct gc_ctx *gc = arg;
 	unsigned int count = gc_conns(gc, e);
 
-	switch (probe_check(gc->net, e->probe)) {
+	switch (probe_check(gc->net, e->probe, IPS_ASSURED_BIT)) {
 	case PROBE_PROVEN:
 		probe_free(e->probe);
 		e->probe = NULL;
@@ -585,6 +650,13 @@ void casvip_persist_gc(struct net *net, struct casvip_service *svc)
 	list_for_each_entry(srv, &svc->servers, list) {
 		atomic_set(&srv->active, srv->gc_active);
 		srv->clients = srv->gc_clients;
+		watch_gc(net, srv);
+		if (!casvip_server_drained(srv)) {
+			srv->drained_told = false;
+		} else if (!srv->drained_told) {
+			srv->drained_told = true;
+			casvip_notify_server(svc->cn, CASVIP_CMD_DRAINED, srv);
+		}
 	}
 }
 
@@ -625,6 +697,10 @@ static void persist_evict(struct casvip_service *svc)
 
 	if (!max || atomic_read(&svc->npersist) < max)
 		return;
+	if (time_after_eq(jiffies, svc->full_told + 10 * HZ)) {
+		svc->full_told = jiffies;
+		casvip_notify_service(svc->cn, CASVIP_CMD_PERSIST_FULL, svc);
+	}
 	persist_walk(svc, &svc->persist_new, evict_new, &gc);
 	persist_walk(svc, &svc->persist_idle, evict_idle, &gc);
 }

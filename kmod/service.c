@@ -125,7 +125,99 @@ static int service_check(struct casvip_net *cn, struct casvip_service *self,
 	return 0;
 }
 
-/* A vnode for @svc: @old (if any) with the changes of @cfg. */
+/*
+ * Counters for the ports of @m: one per port while the ranges left can
+ * still have one each, else one for the range.
+ */
+static struct casvip_port_stats *port_stats_new(const struct casvip_match *m)
+{
+	struct casvip_port_stats *ps;
+	unsigned int i, n = 0;
+	int cpu;
+
+	ps = kzalloc(sizeof(*ps), GFP_KERNEL_ACCOUNT);
+	if (!ps)
+		return NULL;
+	for (i = 0; i < m->nranges; i++) {
+		unsigned int ports = m->ranges[i].last - m->ranges[i].first + 1;
+
+		ps->first[i] = n;
+		ps->each[i] = n + ports + m->nranges - i - 1 <=
+			      CASVIP_PORT_COUNTERS;
+		n += ps->each[i] ? ports : 1;
+	}
+	ps->n = n;
+	ps->pcpu = __alloc_percpu_gfp(n * sizeof(struct casvip_port_pcpu),
+				      __alignof__(struct casvip_port_pcpu),
+				      GFP_KERNEL_ACCOUNT);
+	if (!ps->pcpu) {
+		kfree(ps);
+		return NULL;
+	}
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < n; i++)
+			u64_stats_init(&per_cpu_ptr(ps->pcpu, cpu)[i].syncp);
+	refcount_set(&ps->ref, 1);
+	return ps;
+}
+
+static void port_stats_put(struct casvip_port_stats *ps)
+{
+	if (refcount_dec_and_test(&ps->ref)) {
+		free_percpu(ps->pcpu);
+		kfree(ps->zero);
+		kfree(ps);
+	}
+}
+
+void casvip_port_stats_read(const struct casvip_port_stats *ps, unsigned int k,
+			    u64 *conns, u64 *drops)
+{
+	int cpu;
+
+	*conns = 0;
+	*drops = 0;
+	for_each_possible_cpu(cpu) {
+		const struct casvip_port_pcpu *s = &per_cpu_ptr(ps->pcpu, cpu)[k];
+		unsigned int start;
+		u64 c, d;
+
+		do {
+			start = u64_stats_fetch_begin(&s->syncp);
+			c = u64_stats_read(&s->conns);
+			d = u64_stats_read(&s->drop_noserver);
+		} while (u64_stats_fetch_retry(&s->syncp, start));
+		*conns += c;
+		*drops += d;
+	}
+	if (ps->zero) {
+		*conns -= ps->zero[k].conns;
+		*drops -= ps->zero[k].drops;
+	}
+}
+
+static void vnode_free(struct casvip_vnode *v)
+{
+	port_stats_put(v->ports);
+	kfree(v);
+}
+
+static void vnode_free_rcu(struct rcu_head *head)
+{
+	vnode_free(container_of(head, struct casvip_vnode, rcu));
+}
+
+static bool same_ports(const struct casvip_match *a,
+		       const struct casvip_match *b)
+{
+	return a->nranges == b->nranges &&
+	       !memcmp(a->ranges, b->ranges, a->nranges * sizeof(a->ranges[0]));
+}
+
+/*
+ * A vnode for @svc: @old (if any) with the changes of @cfg. The per-port
+ * counters go on while the port list stays.
+ */
 static struct casvip_vnode *vnode_new(struct casvip_service *svc,
 				      const struct casvip_vnode *old,
 				      const struct casvip_service_cfg *cfg)
@@ -143,6 +235,15 @@ static struct casvip_vnode *vnode_new(struct casvip_service *svc,
 		v->snat = cfg->snat;
 	if (cfg->has_snat_addr)
 		v->snat_addr = cfg->snat_addr;
+	if (old && same_ports(&old->match, &v->match)) {
+		refcount_inc(&v->ports->ref);
+	} else {
+		v->ports = port_stats_new(&v->match);
+		if (!v->ports) {
+			kfree(v);
+			return NULL;
+		}
+	}
 	return v;
 }
 
@@ -197,6 +298,7 @@ static void server_free_rcu(struct rcu_head *head)
 						 rcu);
 
 	free_percpu(srv->stats);
+	kfree(srv->watch);
 	kfree(srv);
 	atomic_dec(&casvip_objects);
 }
@@ -218,6 +320,10 @@ static void servers_unlink(struct casvip_service *svc,
 static void server_apply(struct casvip_server *srv,
 			 const struct casvip_server_cfg *cfg)
 {
+	/* Taking clients again, or drained anew: a new event when drained. */
+	if ((cfg->has_weight && cfg->weight != srv->weight) ||
+	    (cfg->has_admin && cfg->admin != srv->admin))
+		srv->drained_told = false;
 	if (cfg->has_weight)
 		WRITE_ONCE(srv->weight, cfg->weight);
 	if (cfg->has_admin)
@@ -268,7 +374,10 @@ static int servers_add(struct casvip_service *svc,
 		if (!srv)
 			break;
 		srv->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
-		if (!srv->stats) {
+		srv->watch = kzalloc(sizeof(*srv->watch), GFP_KERNEL_ACCOUNT);
+		if (!srv->stats || !srv->watch) {
+			free_percpu(srv->stats);
+			kfree(srv->watch);
 			kfree(srv);
 			break;
 		}
@@ -371,7 +480,7 @@ static void service_undo(struct casvip_service *svc)
 
 	list_for_each_entry_safe(srv, tmp, &svc->servers, list)
 		call_rcu(&srv->rcu, server_free_rcu);
-	kfree(rcu_dereference_protected(svc->vnode, true));
+	vnode_free(rcu_dereference_protected(svc->vnode, true));
 	service_free(svc);
 }
 
@@ -385,7 +494,7 @@ static void hooks_put(struct casvip_net *cn)
 static void vnode_drop(struct casvip_vnode *v)
 {
 	hash_del_rcu(&v->node);
-	kfree_rcu(v, rcu);
+	call_rcu(&v->rcu, vnode_free_rcu);
 }
 
 int casvip_service_new(struct casvip_net *cn,
@@ -422,6 +531,7 @@ int casvip_service_new(struct casvip_net *cn,
 	svc->timeout = CASVIP_PERSIST_TIMEOUT_DEFAULT;
 	svc->family = cfg->match.family;
 	svc->netmask = svc->family == NFPROTO_IPV4 ? 32 : 128;
+	svc->full_told = jiffies - 10 * HZ;
 	INIT_LIST_HEAD(&svc->servers);
 	hash_init(svc->by_addr);
 	service_apply(svc, cfg);
@@ -431,7 +541,8 @@ int casvip_service_new(struct casvip_net *cn,
 	svc->stats = netdev_alloc_pcpu_stats(struct casvip_stats_pcpu);
 	v = vnode_new(svc, NULL, cfg);
 	if (IS_ERR(data) || !svc->stats || !v) {
-		kfree(v);
+		if (v)
+			vnode_free(v);
 		service_free(svc);
 		return -ENOMEM;
 	}
@@ -514,7 +625,8 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		if (ret) {
 			svc->sched = old_sched;
 			svc->alldown = old_alldown;
-			kfree(v);
+			if (v)
+				vnode_free(v);
 			kfree(data);
 			NL_SET_ERR_MSG(extack, "no memory for the scheduler");
 			return ret;
@@ -540,11 +652,11 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 		casvip_persist_flush(svc, NULL);
 	/* Connections to what it no longer claims belong to no service. */
 	if (moved)
-		casvip_conns_flush_moved(cn, &old->match, &v->match);
+		casvip_conns_flush_moved(cn, svc, &old->match, &v->match);
 	if (v && moved)
-		kfree(old);
+		vnode_free(old);
 	else if (v)
-		kfree_rcu(old, rcu);
+		call_rcu(&old->rcu, vnode_free_rcu);
 	mode_ended(svc, was, &retired);
 	servers_retire(cn, svc, &retired);
 	return 0;
@@ -659,6 +771,33 @@ void casvip_kept_reap(struct casvip_net *cn)
 		}
 	}
 	hooks_put(cn);
+}
+
+/*
+ * Taking no new client (draining, or of weight 0), and none left: no live
+ * connection and no client bound by persistence. As the GC counted.
+ */
+bool casvip_server_drained(const struct casvip_server *srv)
+{
+	return (srv->admin == CASVIP_ADMIN_DRAINING ||
+		(srv->admin == CASVIP_ADMIN_ENABLED && !srv->weight)) &&
+	       !atomic_read(&srv->active) && !srv->clients;
+}
+
+u8 casvip_service_state(const struct casvip_service *svc)
+{
+	const struct casvip_sched_state *s =
+		rcu_dereference_protected(svc->sched_state,
+					  lockdep_is_held(&svc->cn->lock));
+	u8 state = 0;
+
+	if (svc->nservers && (!s || !s->nup))
+		state |= CASVIP_STATE_DOWN;
+	if (svc->failing_open)
+		state |= CASVIP_STATE_OPEN;
+	if (svc->on_backup)
+		state |= CASVIP_STATE_BACKUP;
+	return state;
 }
 
 u64 casvip_service_active(const struct casvip_service *svc)
@@ -860,7 +999,7 @@ undo:
 	return ret;
 }
 
-void casvip_stats_read(struct casvip_stats_pcpu __percpu *pcpu,
+static void stats_read(struct casvip_stats_pcpu __percpu *pcpu,
 		       struct casvip_stats *out)
 {
 	int cpu;
@@ -868,7 +1007,7 @@ void casvip_stats_read(struct casvip_stats_pcpu __percpu *pcpu,
 	memset(out, 0, sizeof(*out));
 	for_each_possible_cpu(cpu) {
 		const struct casvip_stats_pcpu *s = per_cpu_ptr(pcpu, cpu);
-		u64 conns, pi, po, bi, bo, drop;
+		u64 conns, pi, po, bi, bo, drop, nat;
 		unsigned int start;
 
 		do {
@@ -879,6 +1018,7 @@ void casvip_stats_read(struct casvip_stats_pcpu __percpu *pcpu,
 			bi = u64_stats_read(&s->bytes_in);
 			bo = u64_stats_read(&s->bytes_out);
 			drop = u64_stats_read(&s->drop_noserver);
+			nat = u64_stats_read(&s->drop_nat);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 		out->conns += conns;
 		out->pkts_in += pi;
@@ -886,5 +1026,60 @@ void casvip_stats_read(struct casvip_stats_pcpu __percpu *pcpu,
 		out->bytes_in += bi;
 		out->bytes_out += bo;
 		out->drop_noserver += drop;
+		out->drop_nat += nat;
+	}
+}
+
+void casvip_stats_get(struct casvip_stats_pcpu __percpu *pcpu,
+		      const struct casvip_stats *zero, struct casvip_stats *out)
+{
+	stats_read(pcpu, out);
+	out->conns -= zero->conns;
+	out->pkts_in -= zero->pkts_in;
+	out->pkts_out -= zero->pkts_out;
+	out->bytes_in -= zero->bytes_in;
+	out->bytes_out -= zero->bytes_out;
+	out->drop_noserver -= zero->drop_noserver;
+	out->drop_nat -= zero->drop_nat;
+}
+
+/* What casvip_service_zero() needs: it cannot fail then. */
+int casvip_service_zero_prepare(struct casvip_service *svc)
+{
+	struct casvip_port_stats *ps = casvip_vnode(svc)->ports;
+	struct mem_cgroup *memcg;
+
+	if (ps->zero)
+		return 0;
+	memcg = casvip_charge_begin(svc);
+	ps->zero = kcalloc(ps->n, sizeof(*ps->zero), GFP_KERNEL_ACCOUNT);
+	casvip_charge_end(memcg);
+	return ps->zero ? 0 : -ENOMEM;
+}
+
+/*
+ * Count again from zero: the per-CPU counters, which the packet path
+ * writes, are read as they are now; the others are the lock holder's.
+ */
+void casvip_service_zero(struct casvip_service *svc)
+{
+	struct casvip_port_stats *ps = casvip_vnode(svc)->ports;
+	struct casvip_server *srv;
+	unsigned int k;
+
+	lockdep_assert_held(&svc->cn->lock);
+	stats_read(svc->stats, &svc->zero);
+	memset(&svc->counts, 0, sizeof(svc->counts));
+	svc->evicted = 0;
+	list_for_each_entry(srv, &svc->servers, list) {
+		stats_read(srv->stats, &srv->zero);
+		memset(&srv->counts, 0, sizeof(srv->counts));
+	}
+	for (k = 0; k < ps->n; k++) {
+		u64 conns, drops;
+
+		casvip_port_stats_read(ps, k, &conns, &drops);
+		ps->zero[k].conns += conns;
+		ps->zero[k].drops += drops;
 	}
 }

@@ -10,6 +10,7 @@ linux-headers-cloud-amd64 linux-image-cloud-amd64 linux-source-6.1
 qemu-system-x86 busybox-static kmod cpio xz-utils
 iproute2 nftables socat conntrack ipvsadm keepalived conntrackd
 sparse perl clang-format jq man-db
+prometheus prometheus-node-exporter
 python3-impacket tshark clang libclang-rt-14-dev bsdextrautils mmdebstrap"
 [ "${1:-}" = debug ] && pkgs="$pkgs bc bison flex libelf-dev libssl-dev"
 missing=

@@ -16,6 +16,9 @@ for f in usr/sbin/casvipctl usr/share/man/man8/casvipctl.8 \
 	usr/share/bash-completion/completions/casvipctl \
 	lib/systemd/system/casvip.service lib/systemd/system/casvip-healthd.service \
 	lib/systemd/system/casvip-learn.service usr/lib/casvip/keepalived-notify \
+	lib/systemd/system/casvip-metrics.service \
+	lib/systemd/system/casvip-metrics.timer \
+	usr/share/doc/casvip/examples/casvip-alerts.yml \
 	usr/share/doc/casvip/examples/keepalived.conf \
 	usr/share/doc/casvip/examples/conntrackd.conf \
 	etc/casvip/casvip.conf \

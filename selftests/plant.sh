@@ -79,6 +79,34 @@ bug port-removal-keeps-conns kmod/service.c \
 bug lint-warns-6000-6004 ctl/config.c \
 	's/p->last < RPC_DYNAMIC_FIRST \|\|/p->last < RPC_DYNAMIC_FIRST - 5 ||/' \
 	test_config.sh
+# Issue 15: what the monitoring reads.
+bug no-health-event kmod/netlink.c \
+	's/if \(srv->health != cfgs\[i\]\.was\.health\)/if (0)/' \
+	test_monitor.sh
+bug events-for-anyone kmod/netlink.c \
+	's/\.flags = CASVIP_MCAST_CAP,/.flags = 0,/' \
+	test_monitor.sh
+bug drained-told-every-second kmod/persist.c \
+	's/\} else if \(!srv->drained_told\) \{/} else {/' \
+	test_monitor.sh
+bug answered-counts-unreplied kmod/persist.c \
+	's/case PROBE_PROVEN:\n(\t\t\tsrv->counts\.watched)/case PROBE_PROVEN:\n\t\t\tsrv->counts.unreplied++;\n$1/' \
+	test_metrics.sh
+bug ports-share-one-counter kmod/casvip.h \
+	's/k \+= port - v->match\.ranges\[i\]\.first;/k += 0;/' \
+	test_metrics.sh
+bug ended-not-counted kmod/nat.c \
+	's/\t\tsrv->counts\.ended\+\+;\n\t\tsvc->counts\.ended\+\+;/\t\t;/' \
+	test_metrics.sh
+bug zero-leaves-ports kmod/service.c \
+	's/ps->zero\[k\]\.conns \+= conns;//' \
+	test_metrics.sh
+bug metrics-label-unescaped ctl/metrics.c \
+	's/if \(\*s == .\\\\. \|\| \*s == .".\)\n\t\t\tfputc\(.\\\\., f\);//' \
+	test_metrics.sh
+bug apply-not-logged ctl/apply.c \
+	's/for \(line = strtok_r\(changes, "\\n", &save\); line;/for (line = strtok_r(changes, "\\n", &save); line && !changes;/' \
+	test_monitor.sh
 
 log() { printf '%s\n' "$*" >&2; }
 

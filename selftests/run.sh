@@ -90,6 +90,8 @@ host_tests() {
 	fi
 	echo "# host: DCE/RPC checks against fakerpc, impacket and tshark"
 	count < <(selftests/host_dcerpc.sh 2>&1)
+	echo "# host: the Prometheus alert rules"
+	count < <(selftests/host_metrics.sh 2>&1)
 	echo "# host: make install into a staging root"
 	count < <(selftests/host_install.sh "$top/build/stage" "${roots[@]}" 2>&1)
 	echo "# host: the old nf_conncount API, in a copy of the headers"

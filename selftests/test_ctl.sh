@@ -81,11 +81,12 @@ check "text: a heading with protocol, VIP and ports" \
 check "text: a server table" grep -qE "^  SERVER +WEIGHT +ADMIN +HEALTH" <<<"$text"
 check "text: a server row" grep -qE "^  10.0.2.12 +50 +enabled +up" <<<"$text"
 # A server's row in the text: its address, weight, states, then with -s
-# its seven counters, in the order of the header.
+# its nine counters, in the order of the header.
 stats_row='[.address, .weight, .admin, .health, (.stats | .conns, .active,
-	.pkts_in, .pkts_out, .bytes_in, .bytes_out, .drop_noserver)] | join(" ")'
+	.pkts_in, .pkts_out, .bytes_in, .bytes_out, .drop_noserver + .drop_nat,
+	.ended, .unreplied)] | join(" ")'
 check "text: -s adds the counters' header" \
-	grep -qE "^  SERVER +WEIGHT +ADMIN +HEALTH +CONNS +ACTIVE +PKTS_IN +PKTS_OUT +BYTES_IN +BYTES_OUT +DROPS$" \
+	grep -qE "^  SERVER +WEIGHT +ADMIN +HEALTH +CONNS +ACTIVE +PKTS_IN +PKTS_OUT +BYTES_IN +BYTES_OUT +DROPS +ENDED +NOREPLY$" \
 	<<<"$($c -s show outlook)"
 check_eq "text: -s gives each server row its counters, as JSON has them" \
 	"$(j ".[0].servers[] | $stats_row" outlook)" \

@@ -76,5 +76,21 @@ kill -TERM $hd
 wait $hd
 check_eq "and stops on SIGTERM" 0 $?
 check_eq "still three servers" 3 "$(casvipctl -j show outlook | jq '.[0].num_servers')"
+
+# The metrics unit writes what node_exporter's textfile collector reads,
+# where Debian's prometheus-node-exporter looks; its timer runs it.
+unit=/stage/lib/systemd/system/casvip-metrics.service
+check "the staged metrics unit is here" test -s $unit
+dir=$(sed -n 's/^ConditionPathIsDirectory=//p' $unit)
+check_eq "it runs where node_exporter's textfile directory is" \
+	/var/lib/prometheus/node-exporter "$dir"
+mkdir -p "$dir"
+check "its ExecStart succeeds" run_unit ExecStart
+check "... and writes metrics promtool finds clean" \
+	promtool check metrics <"$dir/casvip.prom"
+check "... of the service" grep -q '^casvip_service_servers{service="outlook",vip="10.0.0.100"} 3$' \
+	"$dir/casvip.prom"
+check_eq "the timer runs it every 15 s" "OnUnitActiveSec=15s" \
+	"$(grep OnUnitActiveSec /stage/lib/systemd/system/casvip-metrics.timer)"
 casvipctl flush
 ktap_done

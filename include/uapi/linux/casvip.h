@@ -102,6 +102,16 @@
  *       CASVIP_A_SERVICE_ON_BACKUP: NLA_U8, 1 while backup servers take
  *                               the new clients
  *       CASVIP_A_SERVICE_STATS: NLA_NESTED, see CASVIP_A_STATS_*
+ *       CASVIP_A_SERVICE_PORT_STATS: NLA_NESTED, one nest per port of the
+ *                               port list, in order; a range that would
+ *                               take the service past CASVIP_PORT_COUNTERS
+ *                               counters has one nest for it all:
+ *          CASVIP_A_PORTS_ENTRY: NLA_NESTED
+ *             CASVIP_A_PORT_FIRST, CASVIP_A_PORT_LAST: NLA_U16
+ *             CASVIP_A_PORT_STATS: NLA_NESTED, CASVIP_A_STATS_CONNS and
+ *                               CASVIP_A_STATS_DROP_NOSERVER of the
+ *                               connections to that port or range,
+ *                               counted since the port list last changed
  *
  * CASVIP_CMD_SERVER_NEW  (add; -EEXIST if the service has that address)
  * CASVIP_CMD_SERVER_SET  (change the attributes given)
@@ -231,6 +241,12 @@
  *    No attributes. Deletes every service of the namespace, and ends their
  *    connections, those kept by earlier deletions too.
  *
+ * CASVIP_CMD_ZERO
+ *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME } (optional)
+ *    Zeroes the counters of that service, its servers and its ports, or
+ *    of every service: they count again from there (as ipvsadm --zero).
+ *    CASVIP_A_STATS_ACTIVE, the live connections, is not a counter.
+ *
  * Dumps. A dump is split over as many messages as it needs and resumes where
  * the previous part stopped. If services or servers are added or removed
  * while a dump is in progress, the rest of the dump carries NLM_F_DUMP_INTR
@@ -250,8 +266,67 @@
  *    CASVIP_A_STATS_BYTES_IN     bytes client -> server
  *    CASVIP_A_STATS_BYTES_OUT    bytes server -> client
  *    CASVIP_A_STATS_DROP_NOSERVER new connections refused: no eligible server
+ *                                (service only)
+ *    CASVIP_A_STATS_DROP_NAT     new connections dropped because the NAT
+ *                                engine could not set them up (no memory,
+ *                                or a tuple taken) for that server
+ *    CASVIP_A_STATS_ENDED        live connections the balancer ended
+ *                                (deleted from conntrack) because their
+ *                                server was removed, disabled or went
+ *                                DOWN, or their service no longer claims
+ *                                their VIP or port
+ *    CASVIP_A_STATS_WATCHED      new connections watched for their first
+ *                                reply: a few of each server's at a time
+ *                                (8, each until the GC, every second, sees
+ *                                its answer), the first ones of each
+ *                                second; a connection that ends before the
+ *                                GC decided is not counted
+ *    CASVIP_A_STATS_UNREPLIED    of those, connections the server did not
+ *                                answer within 3 seconds: a server that
+ *                                passes its checks but lost its route back
+ *                                to the clients shows here
  *    CASVIP_A_STATS_EVICTED      persistence entries evicted at the limit
  *                                (service only)
+ *    A service's figures are those of its servers added up, and of the
+ *    servers it had: a deleted server's count stays in its service's.
+ *
+ * Events. The multicast group CASVIP_GENL_MCGRP_EVENTS carries a message
+ * for each change below, in the order they happened, in the namespace of
+ * the listener. Joining needs CAP_NET_ADMIN in the user namespace of the
+ * network namespace; a kernel that cannot ask for it (no
+ * GENL_MCAST_CAP_NET_ADMIN) has no such group. No event carries a
+ * client's address, and persistence changes send none. A message may be
+ * larger than a page: read with a buffer of 8 KiB or more (casvipctl's
+ * is 64 KiB), as for the replies to GET.
+ *    CASVIP_CMD_SERVICE_NEW, _SET   a service added or changed: as a GET
+ *                                   reply
+ *    CASVIP_CMD_SERVICE_DEL         CASVIP_A_SERVICE { _NAME }
+ *    CASVIP_CMD_SERVER_NEW, _SET    a server added, or its weight, admin
+ *                                   state or backup flag changed: as a GET
+ *                                   reply (one message per server; the
+ *                                   servers of a deleted service, or of a
+ *                                   flush, go with it unannounced)
+ *    CASVIP_CMD_SERVER_DEL          CASVIP_A_SERVICE { _NAME },
+ *                                   CASVIP_A_SERVER { _ADDR }
+ *    CASVIP_CMD_HEALTH              a server's health changed: as a server
+ *                                   GET reply, with the new health and its
+ *                                   reason
+ *    CASVIP_CMD_DRAINED             a server DRAINING, or ENABLED of
+ *                                   weight 0, has no connection and no
+ *                                   client left (the GC sees it within a
+ *                                   second): as a server GET reply
+ *    CASVIP_CMD_SERVICE_STATE       a service started or stopped failing
+ *                                   open, sending new clients to its
+ *                                   backups, or having servers none of
+ *                                   which is eligible: as a service GET
+ *                                   reply
+ *    CASVIP_CMD_PERSIST_FULL        a service's persistence table reached
+ *                                   its limit (at most once in 10 s per
+ *                                   service): as a service GET reply
+ *    CASVIP_CMD_FLUSH               every service was deleted
+ * A listener that cannot keep up gets ENOBUFS from its socket, as does
+ * one that missed an event the kernel had no memory to send: it should
+ * dump the state again.
  *
  * Errors. Every rejected request leaves the state as it was and, where the
  * fault is in an attribute, carries an extended ACK message naming it:
@@ -274,6 +349,7 @@
 
 #define CASVIP_GENL_NAME "casvip"
 #define CASVIP_GENL_VERSION 1
+#define CASVIP_GENL_MCGRP_EVENTS "events"
 
 /* Limits, enforced by the kernel. */
 #define CASVIP_NAME_MAX 32 /* including the NUL */
@@ -286,6 +362,7 @@
 #define CASVIP_WEIGHT_DEFAULT 100
 #define CASVIP_REASON_MAX 128 /* including the NUL */
 #define CASVIP_USERDATA_MAX 2048 /* bytes of a service's user data */
+#define CASVIP_PORT_COUNTERS 64 /* per-port counters of a service */
 
 struct casvip_port_range {
 	__u16 first;
@@ -354,6 +431,11 @@ enum casvip_cmd {
 	CASVIP_CMD_PERSIST_DEL,
 	CASVIP_CMD_PERSIST_NEW,
 	CASVIP_CMD_PERSIST_LEARN,
+	CASVIP_CMD_HEALTH, /* notification only */
+	CASVIP_CMD_DRAINED, /* notification only */
+	CASVIP_CMD_PERSIST_FULL, /* notification only */
+	CASVIP_CMD_SERVICE_STATE, /* notification only */
+	CASVIP_CMD_ZERO,
 	__CASVIP_CMD_MAX
 };
 
@@ -394,6 +476,7 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_FAILING_OPEN,
 	CASVIP_A_SERVICE_USERDATA,
 	CASVIP_A_SERVICE_ON_BACKUP,
+	CASVIP_A_SERVICE_PORT_STATS,
 	__CASVIP_A_SERVICE_MAX
 };
 
@@ -440,9 +523,31 @@ enum casvip_stats_attr {
 	CASVIP_A_STATS_DROP_NOSERVER,
 	CASVIP_A_STATS_PAD,
 	CASVIP_A_STATS_EVICTED,
+	CASVIP_A_STATS_DROP_NAT,
+	CASVIP_A_STATS_ENDED,
+	CASVIP_A_STATS_WATCHED,
+	CASVIP_A_STATS_UNREPLIED,
 	__CASVIP_A_STATS_MAX
 };
 
 #define CASVIP_A_STATS_MAX (__CASVIP_A_STATS_MAX - 1)
+
+enum casvip_ports_attr {
+	CASVIP_A_PORTS_UNSPEC,
+	CASVIP_A_PORTS_ENTRY,
+	__CASVIP_A_PORTS_MAX
+};
+
+#define CASVIP_A_PORTS_MAX (__CASVIP_A_PORTS_MAX - 1)
+
+enum casvip_port_attr {
+	CASVIP_A_PORT_UNSPEC,
+	CASVIP_A_PORT_FIRST,
+	CASVIP_A_PORT_LAST,
+	CASVIP_A_PORT_STATS,
+	__CASVIP_A_PORT_MAX
+};
+
+#define CASVIP_A_PORT_MAX (__CASVIP_A_PORT_MAX - 1)
 
 #endif /* _UAPI_LINUX_CASVIP_H */
