@@ -187,8 +187,11 @@ TEST(server_keywords)
 				 .health = CASVIP_HEALTH_UP };
 	char err[CV_ERRLEN];
 
+	strcpy(srv.reason, "healthd's");
 	ASSERT_EQ(0, cv_parse_server_args(5, argv, &srv, true, err));
-	EXPECT_EQ(CV_WEIGHT | CV_ADMIN | CV_HEALTH, srv.given);
+	/* Health set by hand clears the checker's reason. */
+	EXPECT_EQ(CV_WEIGHT | CV_ADMIN | CV_HEALTH | CV_REASON, srv.given);
+	EXPECT_STREQ("", srv.reason);
 	EXPECT_EQ(0, srv.weight);
 	EXPECT_EQ(CASVIP_ADMIN_DRAINING, srv.admin);
 	EXPECT_EQ(CASVIP_HEALTH_DOWN, srv.health);
