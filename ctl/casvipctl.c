@@ -538,11 +538,11 @@ static void rates_between(const struct cv_service *was, size_t nwas,
 int cv_show(struct cv_nl *nl, const char *name, bool servers)
 {
 	struct cv_service *svcs, *was;
+	long start = cv_now_ms();
 	size_t n, nwas;
-	long t0;
+	double secs;
 	int ret;
 
-	t0 = cv_now_ms();
 	ret = cv_read_services(nl, name, servers, &svcs, &n);
 	if (ret)
 		return ret;
@@ -551,10 +551,10 @@ int cv_show(struct cv_nl *nl, const char *name, bool servers)
 		nwas = n;
 		sleep(cv_opts.rate);
 		/* From the start of one read to the start of the other. */
-		t0 = cv_now_ms() - t0;
+		secs = (double)(cv_now_ms() - start) / 1000;
 		ret = cv_read_services(nl, name, servers, &svcs, &n);
 		if (!ret)
-			rates_between(was, nwas, svcs, n, (double)t0 / 1000);
+			rates_between(was, nwas, svcs, n, secs);
 		cv_free_services(was, nwas);
 		if (ret)
 			return ret;
@@ -595,10 +595,9 @@ static int cmd_status(struct cv_nl *nl, int argc, char **argv)
 		return cv_usage_error("help",
 				      "too many arguments to status: \"%s\"",
 				      argv[1]);
-	ret = cv_get_services(nl, name, &svcs, &n);
+	ret = cv_read_services(nl, name, true, &svcs, &n);
 	if (ret)
-		return cv_report(nl, ret, "cannot show service",
-				 name ? name : "*");
+		return ret;
 	if (cv_opts.json)
 		jw_begin(&w, NULL, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -606,16 +605,8 @@ static int cmd_status(struct cv_nl *nl, int argc, char **argv)
 		char err[CV_ERRLEN];
 		size_t nstale = 0;
 		const char *state;
-		int failed;
 
 		cv_service_checks(&svcs[i], err);
-		failed = cv_dump_servers(nl, &svcs[i]);
-		if (failed) {
-			cv_report(nl, failed, "cannot list the servers of",
-				  s->name);
-			cv_free_services(svcs, n);
-			return CV_EXIT_FAIL;
-		}
 		for (size_t k = 0; k < s->nsrv; k++)
 			nstale += stale(s, &s->servers[k]);
 		state = cv_service_state(s);

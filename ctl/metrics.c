@@ -52,32 +52,34 @@ struct family {
 	const char *key, *val; /* one more label, if any */
 };
 
-static void family_head(FILE *f, const struct family *m,
-			const struct family *prev)
+/*
+ * The HELP and TYPE of @m, unless they were the last ones written (@last):
+ * the samples of one family go together, under one head.
+ */
+static void family_head(FILE *f, const struct family *m, const char **last)
 {
-	if (prev && !strcmp(prev->name, m->name))
+	if (*last && !strcmp(*last, m->name))
 		return;
+	*last = m->name;
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
 		m->type);
 }
 
-static void svc_labels(FILE *f, const struct cv_service *svc)
+/* A sample of @m up to its labels of @svc, and of @srv if given. */
+static void sample_begin(FILE *f, const struct family *m,
+			 const struct cv_service *svc,
+			 const struct cv_server *srv)
 {
 	char a[INET6_ADDRSTRLEN];
 
+	fprintf(f, "%s{", m->name);
 	label(f, "service", svc->name);
 	fputc(',', f);
 	label(f, "vip", cv_format_addr(&svc->vip, a, sizeof(a)));
-}
-
-static void srv_labels(FILE *f, const struct cv_service *svc,
-		       const struct cv_server *srv)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	svc_labels(f, svc);
-	fputc(',', f);
-	label(f, "server", cv_format_addr(&srv->addr, a, sizeof(a)));
+	if (srv) {
+		fputc(',', f);
+		label(f, "server", cv_format_addr(&srv->addr, a, sizeof(a)));
+	}
 }
 
 static void sample_end(FILE *f, const struct family *m, double v)
@@ -292,15 +294,15 @@ static double server_value(const struct cv_server *v, int i)
 	return 1;
 }
 
-static void service_metrics(FILE *f, const struct cv_service *svcs, size_t n)
+static void service_metrics(FILE *f, const struct cv_service *svcs, size_t n,
+			    const char **last)
 {
 	char ports[CV_PORTS_STRLEN];
 
 	for (int i = 0; i < NSERVICE; i++) {
-		family_head(f, &service_own[i], i ? &service_own[i - 1] : NULL);
+		family_head(f, &service_own[i], last);
 		for (size_t k = 0; k < n; k++) {
-			fprintf(f, "%s{", service_own[i].name);
-			svc_labels(f, &svcs[k]);
+			sample_begin(f, &service_own[i], &svcs[k], NULL);
 			if (i == S_INFO) {
 				cv_format_ports(&svcs[k], ports, sizeof(ports));
 				fputc(',', f);
@@ -317,8 +319,8 @@ static void service_metrics(FILE *f, const struct cv_service *svcs, size_t n)
 		if (i != S_NOSERVER)
 			continue;
 		for (size_t k = 0; k < n; k++) {
-			fprintf(f, "%s{", service_counters[C_DROP_NAT].name);
-			svc_labels(f, &svcs[k]);
+			sample_begin(f, &service_counters[C_DROP_NAT], &svcs[k],
+				     NULL);
 			sample_end(f, &service_counters[C_DROP_NAT],
 				   counter(&svcs[k].stats, C_DROP_NAT));
 		}
@@ -326,11 +328,9 @@ static void service_metrics(FILE *f, const struct cv_service *svcs, size_t n)
 	for (int i = 0; i < NCOUNTERS; i++) {
 		if (i == C_DROP_NAT)
 			continue;
-		family_head(f, &service_counters[i],
-			    i ? &service_counters[i - 1] : NULL);
+		family_head(f, &service_counters[i], last);
 		for (size_t k = 0; k < n; k++) {
-			fprintf(f, "%s{", service_counters[i].name);
-			svc_labels(f, &svcs[k]);
+			sample_begin(f, &service_counters[i], &svcs[k], NULL);
 			sample_end(f, &service_counters[i],
 				   counter(&svcs[k].stats, i));
 		}
@@ -345,10 +345,11 @@ static const struct family port_families[2] = {
 	   "noserver"),
 };
 
-static void port_metrics(FILE *f, const struct cv_service *svcs, size_t n)
+static void port_metrics(FILE *f, const struct cv_service *svcs, size_t n,
+			 const char **last)
 {
 	for (int i = 0; i < 2; i++) {
-		family_head(f, &port_families[i], NULL);
+		family_head(f, &port_families[i], last);
 		for (size_t k = 0; k < n; k++) {
 			for (unsigned int p = 0; p < svcs[k].nport_stats; p++) {
 				const struct cv_port_stats *ps =
@@ -357,8 +358,8 @@ static void port_metrics(FILE *f, const struct cv_service *svcs, size_t n)
 
 				cv_format_range(ps->first, ps->last, ports,
 						sizeof(ports));
-				fprintf(f, "%s{", port_families[i].name);
-				svc_labels(f, &svcs[k]);
+				sample_begin(f, &port_families[i], &svcs[k],
+					     NULL);
 				fputc(',', f);
 				label(f, "ports", ports);
 				sample_end(f, &port_families[i],
@@ -369,23 +370,20 @@ static void port_metrics(FILE *f, const struct cv_service *svcs, size_t n)
 	}
 }
 
-static void server_metrics(FILE *f, const struct cv_service *svcs, size_t n)
+static void server_metrics(FILE *f, const struct cv_service *svcs, size_t n,
+			   const char **last)
 {
 	for (int i = 0; i < NSERVER + NCOUNTERS; i++) {
 		const struct family *m = i < NSERVER ?
 						 &server_own[i] :
 						 &server_counters[i - NSERVER];
 
-		family_head(f, m,
-			    !i		 ? NULL :
-			    i <= NSERVER ? &server_own[i - 1] :
-					   &server_counters[i - NSERVER - 1]);
+		family_head(f, m, last);
 		for (size_t k = 0; k < n; k++) {
 			for (size_t j = 0; j < svcs[k].nsrv; j++) {
 				const struct cv_server *v = &svcs[k].servers[j];
 
-				fprintf(f, "%s{", m->name);
-				srv_labels(f, &svcs[k], v);
+				sample_begin(f, m, &svcs[k], v);
 				if (i == V_REASON) {
 					fputc(',', f);
 					label(f, "reason", v->reason);
@@ -401,9 +399,11 @@ static void server_metrics(FILE *f, const struct cv_service *svcs, size_t n)
 
 static int write_metrics(FILE *f, const struct cv_service *svcs, size_t n)
 {
-	service_metrics(f, svcs, n);
-	port_metrics(f, svcs, n);
-	server_metrics(f, svcs, n);
+	const char *last = NULL;
+
+	service_metrics(f, svcs, n, &last);
+	port_metrics(f, svcs, n, &last);
+	server_metrics(f, svcs, n, &last);
 	return ferror(f) ? -1 : 0;
 }
 

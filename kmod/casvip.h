@@ -422,11 +422,6 @@ struct casvip_server_cfg {
 	const char *reason; /* NULL: unchanged */
 	const struct nlattr *attr; /* where it came from, for errors */
 	struct casvip_server *srv; /* set and del: the server it names */
-	struct {
-		u32 weight;
-		u8 admin, health;
-		bool backup;
-	} was; /* set: the server before, for the events */
 };
 
 struct casvip_service *casvip_service_find(struct casvip_net *cn,

@@ -313,9 +313,20 @@ static bool ct_live(const struct nf_conn *ct)
 }
 
 /*
- * A connection of @data's service to one of its retiring servers? The
- * walk runs under casvip_net.lock: it counts the live ones it ends.
+ * @ct, of @svc (and @srv, if still one of its servers), is ended by the
+ * balancer: count it if it was live. The walks hold casvip_net.lock.
  */
+static void count_ended(struct casvip_service *svc, struct casvip_server *srv,
+			const struct nf_conn *ct)
+{
+	if (!ct_live(ct))
+		return;
+	svc->counts.ended++;
+	if (srv)
+		srv->counts.ended++;
+}
+
+/* A connection of @data's service to one of its retiring servers? */
 static int retired_iter(struct nf_conn *ct, void *data)
 {
 	struct casvip_service *svc = data;
@@ -327,10 +338,7 @@ static int retired_iter(struct nf_conn *ct, void *data)
 				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
 	if (!srv || !srv->flush_conns)
 		return 0;
-	if (ct_live(ct)) {
-		srv->counts.ended++;
-		svc->counts.ended++;
-	}
+	count_ended(svc, srv, ct);
 	return 1;
 }
 
@@ -398,19 +406,12 @@ struct moved {
 /* A connection @from matched and @to does not? */
 static int moved_iter(struct nf_conn *ct, void *data)
 {
+	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
 	struct moved *m = data;
-
-	struct casvip_server *srv;
 
 	if (!ct_matches(ct, m->from) || ct_matches(ct, m->to))
 		return 0;
-	if (!ct_live(ct))
-		return 1;
-	m->svc->counts.ended++;
-	srv = casvip_server_find(m->svc,
-				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
-	if (srv)
-		srv->counts.ended++;
+	count_ended(m->svc, casvip_server_find(m->svc, &r->src.u3), ct);
 	return 1;
 }
 

@@ -502,25 +502,18 @@ static int stats_put(struct sk_buff *skb, int type,
 	nest = nla_nest_start(skb, type);
 	if (!nest)
 		return -EMSGSIZE;
-	if (put_u64(skb, CASVIP_A_STATS_DROP_NAT, st.drop_nat) ||
+	if (put_u64(skb, CASVIP_A_STATS_CONNS, st.conns) ||
+	    put_u64(skb, CASVIP_A_STATS_ACTIVE, active) ||
+	    put_u64(skb, CASVIP_A_STATS_PKTS_IN, st.pkts_in) ||
+	    put_u64(skb, CASVIP_A_STATS_PKTS_OUT, st.pkts_out) ||
+	    put_u64(skb, CASVIP_A_STATS_BYTES_IN, st.bytes_in) ||
+	    put_u64(skb, CASVIP_A_STATS_BYTES_OUT, st.bytes_out) ||
+	    put_u64(skb, CASVIP_A_STATS_DROP_NOSERVER, st.drop_noserver) ||
+	    (evicted && put_u64(skb, CASVIP_A_STATS_EVICTED, *evicted)) ||
+	    put_u64(skb, CASVIP_A_STATS_DROP_NAT, st.drop_nat) ||
 	    put_u64(skb, CASVIP_A_STATS_ENDED, counts->ended) ||
 	    put_u64(skb, CASVIP_A_STATS_WATCHED, counts->watched) ||
-	    put_u64(skb, CASVIP_A_STATS_UNREPLIED, counts->unreplied) ||
-	    put_u64(skb, CASVIP_A_STATS_DROP_NOSERVER, st.drop_noserver) ||
-	    nla_put_u64_64bit(skb, CASVIP_A_STATS_CONNS, st.conns,
-			      CASVIP_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, CASVIP_A_STATS_ACTIVE, active,
-			      CASVIP_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, CASVIP_A_STATS_PKTS_IN, st.pkts_in,
-			      CASVIP_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, CASVIP_A_STATS_PKTS_OUT, st.pkts_out,
-			      CASVIP_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, CASVIP_A_STATS_BYTES_IN, st.bytes_in,
-			      CASVIP_A_STATS_PAD) ||
-	    nla_put_u64_64bit(skb, CASVIP_A_STATS_BYTES_OUT, st.bytes_out,
-			      CASVIP_A_STATS_PAD) ||
-	    (evicted && nla_put_u64_64bit(skb, CASVIP_A_STATS_EVICTED, *evicted,
-					  CASVIP_A_STATS_PAD))) {
+	    put_u64(skb, CASVIP_A_STATS_UNREPLIED, counts->unreplied)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -1027,24 +1020,10 @@ static int servers_resolve(struct casvip_service *svc,
 
 enum servers_op { SERVERS_NEW, SERVERS_SET, SERVERS_DEL };
 
-/* Each server as it was before a SET, to tell what changed. */
-static void servers_was(struct casvip_server_cfg *cfgs, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		const struct casvip_server *srv = cfgs[i].srv;
-
-		cfgs[i].was.weight = srv->weight;
-		cfgs[i].was.admin = srv->admin;
-		cfgs[i].was.health = srv->health;
-		cfgs[i].was.backup = srv->backup;
-	}
-}
-
 /*
- * The events of a change to servers: one per server (a server a SET
- * names twice may be told twice), then the service's state.
+ * The events of a change to servers: one per server added or removed (a
+ * SET tells of its changes itself: casvip_servers_set() knows them), then
+ * the service's state.
  */
 static void notify_servers(struct casvip_net *cn, struct casvip_service *svc,
 			   const struct casvip_server_cfg *cfgs, unsigned int n,
@@ -1052,28 +1031,14 @@ static void notify_servers(struct casvip_net *cn, struct casvip_service *svc,
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		const struct casvip_server *srv = cfgs[i].srv;
+	for (i = 0; op != SERVERS_SET && i < n; i++) {
 		struct server_gone g = { .svc = svc, .addr = &cfgs[i].addr };
 
-		switch (op) {
-		case SERVERS_NEW:
-			casvip_notify_server(cn, CASVIP_CMD_SERVER_NEW, srv);
-			break;
-		case SERVERS_SET:
-			if (srv->weight != cfgs[i].was.weight ||
-			    srv->admin != cfgs[i].was.admin ||
-			    srv->backup != cfgs[i].was.backup)
-				casvip_notify_server(cn, CASVIP_CMD_SERVER_SET,
-						     srv);
-			if (srv->health != cfgs[i].was.health)
-				casvip_notify_server(cn, CASVIP_CMD_HEALTH,
-						     srv);
-			break;
-		case SERVERS_DEL:
+		if (op == SERVERS_NEW)
+			casvip_notify_server(cn, CASVIP_CMD_SERVER_NEW,
+					     cfgs[i].srv);
+		else
 			notify(cn, CASVIP_CMD_SERVER_DEL, server_gone_fill, &g);
-			break;
-		}
 	}
 	notify_state(cn, svc);
 }
@@ -1104,8 +1069,6 @@ static int servers_doit(struct genl_info *info, enum servers_op op)
 	ret = PTR_ERR_OR_ZERO(svc);
 	if (!ret && op != SERVERS_NEW)
 		ret = servers_resolve(svc, cfgs, n, info->extack);
-	if (!ret && op == SERVERS_SET)
-		servers_was(cfgs, n);
 	if (!ret) {
 		switch (op) {
 		case SERVERS_NEW:

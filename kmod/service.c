@@ -944,6 +944,17 @@ int casvip_servers_set(struct casvip_net *cn, struct casvip_service *svc,
 			list_add_tail(&srv->retire, &retired);
 		}
 	}
+	/* A checker restates each result: only a change is an event. */
+	for (i = 0; i < n; i++) {
+		struct casvip_server *srv = cfgs[i].srv;
+
+		if (srv->weight != undo[i].weight ||
+		    srv->admin != undo[i].admin ||
+		    srv->backup != undo[i].backup)
+			casvip_notify_server(cn, CASVIP_CMD_SERVER_SET, srv);
+		if (srv->health != undo[i].health)
+			casvip_notify_server(cn, CASVIP_CMD_HEALTH, srv);
+	}
 	kvfree(undo);
 	mode_ended(svc, was, &retired);
 	servers_retire(cn, svc, &retired);

@@ -80,8 +80,8 @@ bug lint-warns-6000-6004 ctl/config.c \
 	's/p->last < RPC_DYNAMIC_FIRST \|\|/p->last < RPC_DYNAMIC_FIRST - 5 ||/' \
 	test_config.sh
 # Issue 15: what the monitoring reads.
-bug no-health-event kmod/netlink.c \
-	's/if \(srv->health != cfgs\[i\]\.was\.health\)/if (0)/' \
+bug no-health-event kmod/service.c \
+	's/if \(srv->health != undo\[i\]\.health\)/if (0)/' \
 	test_monitor.sh
 bug events-for-anyone kmod/netlink.c \
 	's/\.flags = CASVIP_MCAST_CAP,/.flags = 0,/' \
@@ -96,7 +96,7 @@ bug ports-share-one-counter kmod/casvip.h \
 	's/k \+= port - v->match\.ranges\[i\]\.first;/k += 0;/' \
 	test_metrics.sh
 bug ended-not-counted kmod/nat.c \
-	's/\t\tsrv->counts\.ended\+\+;\n\t\tsvc->counts\.ended\+\+;/\t\t;/' \
+	's/\tsvc->counts\.ended\+\+;\n\tif \(srv\)\n\t\tsrv->counts\.ended\+\+;//' \
 	test_metrics.sh
 bug zero-leaves-ports kmod/service.c \
 	's/ps->zero\[k\]\.conns \+= conns;//' \
