@@ -564,10 +564,22 @@ TEST_F(nl, dump_10000_services)
 TEST_F(nl, dump_1000_servers)
 {
 	struct cv_service svc = { .name = "big" };
+	struct cv_server srvs[100] = { 0 };
 
+	/* A request of 100 at a time: each rebuilds the scheduler's table. */
 	ASSERT_EQ(0, add_service(self->nl, "big", 0x0a000064));
-	for (uint32_t i = 0; i < 1000; i++)
-		ASSERT_EQ(0, add_server(self->nl, "big", 0x0a010000 + i));
+	for (uint32_t i = 0; i < 1000; i += 100) {
+		struct nlmsghdr *nlh = cv_nl_req(self->nl,
+						 CASVIP_CMD_SERVER_NEW, 0);
+
+		for (uint32_t k = 0; k < 100; k++) {
+			srvs[k].addr.family = AF_INET;
+			srvs[k].addr.v4.s_addr = htonl(0x0a010000 + i + k);
+		}
+		cv_put_service_name(nlh, "big");
+		ASSERT_EQ(100, cv_put_servers(nlh, srvs, 100));
+		ASSERT_EQ(0, cv_nl_talk(self->nl, nlh, NULL, NULL));
+	}
 	ASSERT_EQ(0, cv_dump_servers(self->nl, &svc));
 	ASSERT_EQ(1000, svc.nsrv);
 	for (uint32_t i = 0; i < 1000; i++)

@@ -174,7 +174,9 @@ if [ -n "$debug" ]; then
 	# KASAN, lockdep and kmemleak under TCG: several times slower; the
 	# netlink fuzzer sends fewer messages, clients wait longer (lib.sh).
 	secs=3600
-	kargs+=(panic_on_warn=1 casvipfuzz=100000 casvipslow=1)
+	# test_faults.sh fails allocations in these caches.
+	kargs+=(panic_on_warn=1 casvipfuzz=100000 casvipslow=1
+		slub_debug=A,casvip_persist,casvip_probe,nf_conncount_tuple,nf_conntrack)
 fi
 if [ -n "$fuzz" ]; then
 	# About 0.1 ms a message under TCG, two runs of N (more on a debug kernel).
