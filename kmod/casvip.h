@@ -88,7 +88,7 @@ struct casvip_service;
 /* A real server. */
 struct casvip_server {
 	struct list_head list; /* casvip_service.servers, RCU */
-	struct hlist_node addr_node; /* casvip_service.by_addr, RCU */
+	struct hlist_node addr_node; /* casvip_service.by_addr */
 	struct list_head retire; /* a batch leaving service; cn->lock */
 	struct casvip_service *svc;
 	union nf_inet_addr addr;
@@ -100,15 +100,19 @@ struct casvip_server {
 	bool flush_conns; /* retiring: its connections go too; cn->lock */
 	char reason[CASVIP_REASON_MAX]; /* of the health state; cn->lock */
 	u64 health_set; /* get_jiffies_64(), when health was last set */
-	atomic_t active; /* live connections, recounted by the GC */
+	struct casvip_watch *watch;
+	struct casvip_stats_pcpu __percpu *stats;
+	/*
+	 * Live connections, recounted by the GC: written by every CPU that
+	 * binds a connection, so away from what the packet path reads.
+	 */
+	atomic_t active ____cacheline_aligned_in_smp;
 	unsigned int gc_active; /* the GC's running count */
 	unsigned int clients; /* persistence entries bound, as the GC counted */
 	unsigned int gc_clients; /* the GC's running count; cn->lock */
 	bool drained_told; /* the event went out; cn->lock */
 	struct casvip_counts counts; /* cn->lock */
 	struct casvip_stats zero; /* @stats at the last zeroing; cn->lock */
-	struct casvip_watch *watch;
-	struct casvip_stats_pcpu __percpu *stats;
 	struct rcu_head rcu;
 };
 
@@ -246,7 +250,7 @@ struct casvip_service {
 	u32 timeout; /* persistence, seconds */
 	struct list_head servers; /* RCU */
 	unsigned int nservers;
-	DECLARE_HASHTABLE(by_addr, 6); /* servers by address, RCU */
+	DECLARE_HASHTABLE(by_addr, 6); /* servers by address */
 	struct casvip_sched_state __rcu *sched_state;
 	struct mem_cgroup *memcg; /* its creator's: pays for its memory */
 	struct rhashtable persist; /* casvip_persist by key */
@@ -361,15 +365,17 @@ static inline void casvip_stats_port(const struct casvip_vnode *v, int i,
 	put_cpu_ptr(ps->pcpu);
 }
 
-/* @in: client to server. */
-static inline void casvip_stats_packet(struct casvip_stats_pcpu __percpu *pcpu,
-				       bool in, unsigned int len)
+/* Packets and bytes each way (enum ip_conntrack_dir), folded. */
+static inline void casvip_stats_fold(struct casvip_stats_pcpu __percpu *pcpu,
+				     const u64 *pkts, const u64 *bytes)
 {
 	struct casvip_stats_pcpu *s = get_cpu_ptr(pcpu);
 
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(in ? &s->pkts_in : &s->pkts_out);
-	u64_stats_add(in ? &s->bytes_in : &s->bytes_out, len);
+	u64_stats_add(&s->pkts_in, pkts[IP_CT_DIR_ORIGINAL]);
+	u64_stats_add(&s->pkts_out, pkts[IP_CT_DIR_REPLY]);
+	u64_stats_add(&s->bytes_in, bytes[IP_CT_DIR_ORIGINAL]);
+	u64_stats_add(&s->bytes_out, bytes[IP_CT_DIR_REPLY]);
 	u64_stats_update_end(&s->syncp);
 	put_cpu_ptr(pcpu);
 }
@@ -440,8 +446,6 @@ void casvip_kept_reap(struct casvip_net *cn);
 
 struct casvip_server *casvip_server_find(const struct casvip_service *svc,
 					 const union nf_inet_addr *addr);
-struct casvip_server *casvip_server_lookup(const struct casvip_service *svc,
-					   const union nf_inet_addr *addr);
 int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
 		       struct casvip_server_cfg *cfgs, unsigned int n,
 		       struct netlink_ext_ack *extack);
@@ -518,6 +522,7 @@ void casvip_hooks_unregister(struct casvip_net *cn);
 void casvip_conns_flush_retired(struct casvip_net *cn,
 				struct casvip_service *svc);
 void casvip_conns_flush_dying(struct casvip_net *cn);
+void casvip_conns_fold(struct casvip_net *cn);
 void casvip_conns_flush_moved(struct casvip_net *cn,
 			      struct casvip_service *svc,
 			      const struct casvip_match *from,

@@ -18,6 +18,7 @@
 #include <linux/gcd.h>
 #include <linux/jhash.h>
 #include <linux/log2.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 
@@ -31,6 +32,9 @@
 /* Bounds of the weighted sequence: its length, and the work to build it. */
 #define WRR_MAX_LEN 65536U
 #define WRR_MAX_WORK BIT(24)
+
+/* lc and wlc look at every server of a service up to this many. */
+#define CASVIP_LC_SCAN 8
 
 static const u16 mh_primes[] = { 509, 1021, 2039, 4093, 8191, 16381, 32749,
 				 65521 };
@@ -347,25 +351,38 @@ void casvip_sched_free(struct casvip_service *svc)
 	kvfree(rcu_dereference_protected(svc->sched_state, true));
 }
 
-/* lc and wlc: fewest live connections (per unit of weight). */
+/* @a has fewer live connections than @b (per unit of weight)? */
+static bool fewer_conns(const struct casvip_server *a,
+			const struct casvip_server *b, bool weighted)
+{
+	u64 aa = atomic_read(&a->active), ab = atomic_read(&b->active);
+
+	return weighted ? aa * READ_ONCE(b->weight) < ab * READ_ONCE(a->weight) :
+			  aa < ab;
+}
+
+/*
+ * lc and wlc: fewest live connections (per unit of weight). Of a few
+ * servers, the fewest; of more, the fewer of two picked at random (the
+ * power of two choices): a pick that costs the same with a thousand, and
+ * never the busiest.
+ */
 static struct casvip_server *least_conns(const struct casvip_sched_state *s,
 					 bool weighted)
 {
 	struct casvip_server *best = s->srv[0];
-	u64 best_active = atomic_read(&best->active);
-	unsigned int i;
+	u32 i, k;
 
-	for (i = 1; i < s->n; i++) {
-		struct casvip_server *srv = s->srv[i];
-		u64 active = atomic_read(&srv->active);
-
-		if (weighted ? active * READ_ONCE(best->weight) <
-				       best_active * READ_ONCE(srv->weight) :
-			       active < best_active) {
-			best = srv;
-			best_active = active;
-		}
+	if (s->n > CASVIP_LC_SCAN) {
+		i = reciprocal_scale(get_random_u32(), s->n);
+		k = reciprocal_scale(get_random_u32(), s->n - 1);
+		k += k >= i;
+		return fewer_conns(s->srv[k], s->srv[i], weighted) ?
+			       s->srv[k] : s->srv[i];
 	}
+	for (i = 1; i < s->n; i++)
+		if (fewer_conns(s->srv[i], best, weighted))
+			best = s->srv[i];
 	return best;
 }
 

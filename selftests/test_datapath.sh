@@ -279,6 +279,40 @@ out=$(answers $VIP 135,135,135,135 10.0.1.31)
 check_eq "persist 0: no persistence, rr per connection (srv1 was deleted)" "srv2 srv3" \
 	"$(awk '{ print $2 }' <<<"$out" | sort -u | xargs)"
 
+# --- counters, also of connections conntrack has forgotten ------------------
+# Conntrack counts each IP packet (a TSO one too) with its headers: 52
+# bytes with TCP timestamps, 60 for a SYN or SYN-ACK, up to 28 more for
+# SACK blocks (after a loss). The connections are closed, and their entries
+# gone, before the read.
+lb sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=10
+c service add bulk vip 10.0.0.102 ports 60001 sched rr
+for i in 2 3; do c server add bulk 10.0.2.1$i; done
+out=$(cl /tests/vipload stream 2 4 10.0.0.102 60001 10.0.1.40)
+echo "# 4 streams: $(tr '\n' ' ' <<<"$out")"
+gone() { ! lb conntrack -L -d 10.0.0.102 2>/dev/null | grep -q .; }
+check "the connections closed, and conntrack forgot them" wait_for 30 gone
+s=$(c -j -s show bulk)
+echo "# counted: $(jq -c '.[0].stats | [.conns, .pkts_in, .bytes_in, .pkts_out, .bytes_out]' <<<"$s")"
+payload() { # DIR: the bytes counted beyond 52 a packet, 60 a SYN
+	jq ".[0].stats | .bytes_$1 - 52 * .pkts_$1 - 8 * .conns" <<<"$s"
+}
+within() { # PAYLOAD DIR: no fewer, nor more than SACK blocks can add
+	local got
+	got=$(payload "$2")
+	echo "payload $1, counted $got"
+	[ "$got" -ge "$1" ] &&
+		[ "$got" -le $(($1 + 28 * $(jq ".[0].stats.pkts_$2" <<<"$s"))) ]
+}
+check "bytes in: what the clients sent, and the headers of each packet" \
+	within "$(awk '$1 == "sent" { print $2 }' <<<"$out")" in
+check "bytes out: the servers' greetings, and the headers of each packet" \
+	within "$(awk '$1 == "received" { print $2 }' <<<"$out")" out
+check "the servers' counters add up to the service's" jq -e \
+	'.[0] | .stats.conns == 4 and
+	 ([.stats.pkts_in, .stats.pkts_out, .stats.bytes_in, .stats.bytes_out] ==
+	  ([.servers[].stats | [.pkts_in, .pkts_out, .bytes_in, .bytes_out]] | transpose | map(add)))' <<<"$s"
+lb sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=120
+
 # --- unload with live connections ----------------------------------------------
 c service set cas persist 60
 cl /tests/vipclient -w 3 $VIP $PORTS $(clients 1 4) >/dev/null &

@@ -153,6 +153,26 @@ check_eq "wlc: 8 new clients go to the server of 3 flows at weight 400, none to 
 	"$(printf "$busy %.0s" 1 2 3 4 5 6 7 8)" \
 	"$(a -j persist show lc | jq -r '.[] | select(.client | IN("10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4") | not) | .server' | xargs -n 1 printf '%s ')"
 
+# Of more than 8 servers, lc and wlc compare two picked at random (a pick
+# that costs no more with 1,000): never the busiest. 10.0.2.20 takes 3
+# clients of 3 flows while alone; then 22 clients of one flow each come to
+# it and 11 idle servers, about 2 each.
+a service del lc
+a service add lc vip 10.0.0.100 proto udp ports 135,60001-60002 sched lc
+a server add lc 10.0.2.20
+$ip netns exec lab_a conntrack -F 2>/dev/null
+$ip netns exec lab_a /tests/vipclient -u -t 1 10.0.0.100 135,60001,60002 \
+	10.0.1.20 10.0.1.21 10.0.1.22 >/dev/null
+for i in $(seq 21 31); do a server add lc 10.0.2.$i; done
+$ip netns exec lab_a /tests/vipclient -u -t 1 10.0.0.100 135 \
+	$(for i in $(seq 30 51); do echo 10.0.1.$i; done) >/dev/null
+got=$(a -j persist show lc | jq -r '.[] | select(.server != "10.0.2.20") | .server' | sort | uniq -c)
+echo "# lc of 12: the new clients per server: $(awk '{ print $1 }' <<<"$got" | xargs)"
+check_eq "lc of 12 servers: no new client goes to the busiest" 22 \
+	"$(awk '{ n += $1 } END { print n }' <<<"$got")"
+check "lc of 12 servers: they spread over the others, 4 at most on one" \
+	test "$(wc -l <<<"$got")" -ge 8 -a "$(sort -rn <<<"$got" | awk 'NR == 1 { print $1 }')" -le 4
+
 # --- every scheduler, under weights and servers that take no new client -----
 # 10.0.2.11 at weight 300 and .12, .13 at 100 take new clients; .14 (health
 # down), .15 (disabled), .16 (draining) and .17 (weight 0) take none, though

@@ -7,8 +7,9 @@
  *	turn: connect, read the server's greeting, close. Prints
  *	"conns_per_s N" and "failed N".
  *   vipload stream SECONDS STREAMS VIP PORT SRC
- *	STREAMS connections that send as fast as they can. Prints
- *	"mbit_per_s N".
+ *	STREAMS connections that send as fast as they can, then close.
+ *	Prints "mbit_per_s N", then the bytes of payload each way:
+ *	"sent N" and "received N" (the servers' greetings).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -107,7 +108,7 @@ static int stream(double secs, int streams, struct sockaddr_in dst,
 	static char buf[65536];
 	struct epoll_event evs[64];
 	int ep = epoll_create1(0), fds[64];
-	long long sent = 0;
+	long long sent = 0, received = 0;
 	double start, end;
 
 	if (streams > 64)
@@ -119,13 +120,16 @@ static int stream(double secs, int streams, struct sockaddr_in dst,
 
 		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
 		setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		ssize_t n;
+
 		if (fds[i] < 0 ||
 		    bind(fds[i], (struct sockaddr *)&src, sizeof(src)) ||
 		    connect(fds[i], (struct sockaddr *)&dst, sizeof(dst)) ||
-		    read(fds[i], greet, sizeof(greet)) <= 0) {
+		    (n = read(fds[i], greet, sizeof(greet))) <= 0) {
 			perror("vipload: stream");
 			return 1;
 		}
+		received += n;
 		ev.data.fd = fds[i];
 		epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
 	}
@@ -142,7 +146,8 @@ static int stream(double secs, int streams, struct sockaddr_in dst,
 				sent += w;
 		}
 	}
-	printf("mbit_per_s %.0f\n", sent * 8 / 1e6 / (now() - start));
+	printf("mbit_per_s %.0f\nsent %lld\nreceived %lld\n",
+	       sent * 8 / 1e6 / (now() - start), sent, received);
 	for (int i = 0; i < streams; i++)
 		close(fds[i]);
 	return 0;
