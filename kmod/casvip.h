@@ -88,7 +88,7 @@ struct casvip_service;
 /* A real server. */
 struct casvip_server {
 	struct list_head list; /* casvip_service.servers, RCU */
-	struct hlist_node addr_node; /* casvip_service.by_addr */
+	struct hlist_node addr_node; /* casvip_service.by_addr, RCU */
 	struct list_head retire; /* a batch leaving service; cn->lock */
 	struct casvip_service *svc;
 	union nf_inet_addr addr;
@@ -250,7 +250,7 @@ struct casvip_service {
 	u32 timeout; /* persistence, seconds */
 	struct list_head servers; /* RCU */
 	unsigned int nservers;
-	DECLARE_HASHTABLE(by_addr, 6); /* servers by address */
+	DECLARE_HASHTABLE(by_addr, 6); /* servers by address, RCU */
 	struct casvip_sched_state __rcu *sched_state;
 	struct mem_cgroup *memcg; /* its creator's: pays for its memory */
 	struct rhashtable persist; /* casvip_persist by key */
@@ -365,17 +365,15 @@ static inline void casvip_stats_port(const struct casvip_vnode *v, int i,
 	put_cpu_ptr(ps->pcpu);
 }
 
-/* Packets and bytes each way (enum ip_conntrack_dir), folded. */
-static inline void casvip_stats_fold(struct casvip_stats_pcpu __percpu *pcpu,
-				     const u64 *pkts, const u64 *bytes)
+/* @in: client to server. */
+static inline void casvip_stats_packet(struct casvip_stats_pcpu __percpu *pcpu,
+				       bool in, unsigned int len)
 {
 	struct casvip_stats_pcpu *s = get_cpu_ptr(pcpu);
 
 	u64_stats_update_begin(&s->syncp);
-	u64_stats_add(&s->pkts_in, pkts[IP_CT_DIR_ORIGINAL]);
-	u64_stats_add(&s->pkts_out, pkts[IP_CT_DIR_REPLY]);
-	u64_stats_add(&s->bytes_in, bytes[IP_CT_DIR_ORIGINAL]);
-	u64_stats_add(&s->bytes_out, bytes[IP_CT_DIR_REPLY]);
+	u64_stats_inc(in ? &s->pkts_in : &s->pkts_out);
+	u64_stats_add(in ? &s->bytes_in : &s->bytes_out, len);
 	u64_stats_update_end(&s->syncp);
 	put_cpu_ptr(pcpu);
 }
@@ -446,6 +444,8 @@ void casvip_kept_reap(struct casvip_net *cn);
 
 struct casvip_server *casvip_server_find(const struct casvip_service *svc,
 					 const union nf_inet_addr *addr);
+struct casvip_server *casvip_server_lookup(const struct casvip_service *svc,
+					   const union nf_inet_addr *addr);
 int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
 		       struct casvip_server_cfg *cfgs, unsigned int n,
 		       struct netlink_ext_ack *extack);
@@ -522,7 +522,6 @@ void casvip_hooks_unregister(struct casvip_net *cn);
 void casvip_conns_flush_retired(struct casvip_net *cn,
 				struct casvip_service *svc);
 void casvip_conns_flush_dying(struct casvip_net *cn);
-void casvip_conns_fold(struct casvip_net *cn);
 void casvip_conns_flush_moved(struct casvip_net *cn,
 			      struct casvip_service *svc,
 			      const struct casvip_match *from,

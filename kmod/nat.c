@@ -9,12 +9,7 @@
  * packet and the replies. Connections that are not ours get no binding
  * here, so other NAT users still see them.
  *
- * Our connections carry conntrack's own counters (the accounting
- * extension, added while they are unconfirmed), which conntrack keeps for
- * every packet, on the flowtable fast path too; they are folded into the
- * service's and server's totals as those are read, and by the GC
- * (casvip_conns_fold()).
- * No hook of ours sees an established connection's packets.
+ * casvip_count_fn() counts the packets and bytes of our connections.
  *
  * Services are found through their vnodes (casvip_net.by_vip), which are
  * replaced whole when a service changes, under RCU.
@@ -24,7 +19,6 @@
 #include <net/netfilter/ipv4/nf_reject.h>
 #include <net/netfilter/ipv6/nf_reject.h>
 #include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_conntrack_acct.h>
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_masquerade.h>
 
@@ -93,25 +87,6 @@ static struct casvip_server *adopt(const struct casvip_persist *e,
 	return casvip_server_usable(cur) ? cur : srv;
 }
 
-/*
- * Conntrack's counters for @ct, unconfirmed yet, so that its extensions
- * may still grow; with the packet that made it, which conntrack saw
- * before they were there. They may be on already (nf_conntrack_acct).
- */
-static bool ct_acct(struct nf_conn *ct, const struct sk_buff *skb)
-{
-	struct nf_conn_acct *acct;
-
-	if (nf_conn_acct_find(ct))
-		return true;
-	acct = nf_ct_ext_add(ct, NF_CT_EXT_ACCT, GFP_ATOMIC);
-	if (!acct)
-		return false;
-	atomic64_set(&acct->counter[IP_CT_DIR_ORIGINAL].packets, 1);
-	atomic64_set(&acct->counter[IP_CT_DIR_ORIGINAL].bytes, skb->len);
-	return true;
-}
-
 static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 			 struct sk_buff *skb,
 			 const struct nf_hook_state *state)
@@ -151,9 +126,7 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 
 	range.min_addr = srv->addr;
 	range.max_addr = srv->addr;
-	verdict = ct_acct(ct, skb) ? nf_nat_setup_info(ct, &range,
-						       NF_NAT_MANIP_DST) :
-				     NF_DROP;
+	verdict = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
 	if (verdict != NF_ACCEPT) {
 		casvip_stats_drop(svc->stats, true);
 		casvip_stats_drop(srv->stats, true);
@@ -209,6 +182,31 @@ static unsigned int casvip_nat_fn(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+static unsigned int casvip_count_fn(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct casvip_net *cn = casvip_pernet(state->net);
+	enum ip_conntrack_info ctinfo;
+	struct casvip_server *srv;
+	struct casvip_vnode *v;
+	struct nf_conn *ct;
+	bool in;
+
+	ct = nf_ct_get(skb, &ctinfo);
+	if (!ct || !test_bit(IPS_DST_NAT_BIT, &ct->status))
+		return NF_ACCEPT;
+	v = ct_vnode(cn, ct);
+	if (!v)
+		return NF_ACCEPT;
+	srv = casvip_server_lookup(v->svc,
+				   &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
+	in = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL;
+	casvip_stats_packet(v->svc->stats, in, skb->len);
+	if (srv)
+		casvip_stats_packet(srv->stats, in, skb->len);
+	return NF_ACCEPT;
+}
+
 #define NAT_OP(_pf, _hook, _prio) {		\
 	.hook = casvip_nat_fn,			\
 	.pf = _pf,				\
@@ -226,6 +224,21 @@ static const struct nf_hook_ops nat_ops6[] = {
 	NAT_OP(NFPROTO_IPV6, NF_INET_PRE_ROUTING, NF_IP6_PRI_NAT_DST),
 	NAT_OP(NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_IP6_PRI_NAT_DST),
 	NAT_OP(NFPROTO_IPV6, NF_INET_POST_ROUTING, NF_IP6_PRI_NAT_SRC),
+};
+
+/* After DNAT, so that the first packet of a connection counts too. */
+#define COUNT_OP(_pf, _hook) {			\
+	.hook = casvip_count_fn,		\
+	.pf = _pf,				\
+	.hooknum = _hook,			\
+	.priority = NF_IP_PRI_NAT_DST + 1,	\
+}
+
+static const struct nf_hook_ops count_ops[] = {
+	COUNT_OP(NFPROTO_IPV4, NF_INET_PRE_ROUTING),
+	COUNT_OP(NFPROTO_IPV4, NF_INET_LOCAL_OUT),
+	COUNT_OP(NFPROTO_IPV6, NF_INET_PRE_ROUTING),
+	COUNT_OP(NFPROTO_IPV6, NF_INET_LOCAL_OUT),
 };
 
 static void nat_unregister(struct net *net, unsigned int n4, unsigned int n6)
@@ -260,6 +273,9 @@ int casvip_hooks_register(struct casvip_net *cn)
 		if (ret)
 			goto err;
 	}
+	ret = nf_register_net_hooks(net, count_ops, ARRAY_SIZE(count_ops));
+	if (ret)
+		goto err;
 	cn->hooked = true;
 	queue_delayed_work(system_power_efficient_wq, &cn->gc, HZ);
 	return 0;
@@ -272,6 +288,7 @@ err:
 void casvip_hooks_unregister(struct casvip_net *cn)
 {
 	lockdep_assert_held(&cn->lock);
+	nf_unregister_net_hooks(cn->net, count_ops, ARRAY_SIZE(count_ops));
 	nat_unregister(cn->net, ARRAY_SIZE(nat_ops4), ARRAY_SIZE(nat_ops6));
 	nf_ct_netns_put(cn->net, NFPROTO_INET);
 	cn->hooked = false;
@@ -296,66 +313,12 @@ static bool ct_live(const struct nf_conn *ct)
 }
 
 /*
- * What conntrack counted for @ct, of @svc (and @srv, if still one of its
- * servers), since the last fold: into their totals. Taken from the
- * connection, as ctnetlink's zeroing read does; BH off.
- */
-static void fold(struct casvip_service *svc, struct casvip_server *srv,
-		 struct nf_conn *ct)
-{
-	struct nf_conn_acct *acct = nf_conn_acct_find(ct);
-	u64 pkts[IP_CT_DIR_MAX], bytes[IP_CT_DIR_MAX];
-	int dir;
-
-	if (!acct)
-		return;
-	for (dir = 0; dir < IP_CT_DIR_MAX; dir++) {
-		pkts[dir] = atomic64_xchg(&acct->counter[dir].packets, 0);
-		bytes[dir] = atomic64_xchg(&acct->counter[dir].bytes, 0);
-	}
-	if (!pkts[IP_CT_DIR_ORIGINAL] && !pkts[IP_CT_DIR_REPLY])
-		return;
-	casvip_stats_fold(svc->stats, pkts, bytes);
-	if (srv)
-		casvip_stats_fold(srv->stats, pkts, bytes);
-}
-
-static int fold_iter(struct nf_conn *ct, void *data)
-{
-	const struct nf_conntrack_tuple *r = &ct->tuplehash[IP_CT_DIR_REPLY].tuple;
-	struct casvip_vnode *v;
-
-	if (!test_bit(IPS_DST_NAT_BIT, &ct->status))
-		return 0;
-	v = ct_vnode(data, ct);
-	if (v)
-		fold(v->svc, casvip_server_find(v->svc, &r->src.u3), ct);
-	return 0;
-}
-
-/*
- * Before counters are read or zeroed, and by the GC now and then, so that
- * a connection is folded before it times out. One that someone else
- * deletes (conntrack -D, a full table) takes what it saw since the last
- * fold with it.
- */
-void casvip_conns_fold(struct casvip_net *cn)
-{
-	struct nf_ct_iter_data d = { .net = cn->net, .data = cn };
-
-	lockdep_assert_held(&cn->lock);
-	nf_ct_iterate_cleanup_net(fold_iter, &d);
-}
-
-/*
  * @ct, of @svc (and @srv, if still one of its servers), is ended by the
- * balancer: its last counts, and count it if it was live. The walks hold
- * casvip_net.lock.
+ * balancer: count it if it was live. The walks hold casvip_net.lock.
  */
 static void count_ended(struct casvip_service *svc, struct casvip_server *srv,
-			struct nf_conn *ct)
+			const struct nf_conn *ct)
 {
-	fold(svc, srv, ct);
 	if (!ct_live(ct))
 		return;
 	svc->counts.ended++;

@@ -914,8 +914,6 @@ static int service_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&cn->lock);
 	svc = lookup_service(cn, info, service_name_policy, tb);
-	if (!IS_ERR(svc))
-		casvip_conns_fold(cn);
 	ret = IS_ERR(svc) ? PTR_ERR(svc) :
 			    reply_one(info, CASVIP_CMD_SERVICE_GET,
 				      service_fill_any, svc);
@@ -941,18 +939,9 @@ static void *dump_begin(struct sk_buff *skb, struct netlink_callback *cb,
 }
 
 /* Every part of the dump has room for the largest service. */
-/*
- * A read of services begins every read of the counters (their servers'
- * too): they count up to this moment.
- */
 static int service_dump_start(struct netlink_callback *cb)
 {
-	struct casvip_net *cn = casvip_pernet(sock_net(cb->skb->sk));
-
 	cb->min_dump_alloc = CASVIP_MSG_SIZE;
-	mutex_lock(&cn->lock);
-	casvip_conns_fold(cn);
-	mutex_unlock(&cn->lock);
 	return 0;
 }
 
@@ -1459,7 +1448,6 @@ static int zero_doit(struct sk_buff *skb, struct genl_info *info)
 		if (ret)
 			goto out;
 	}
-	casvip_conns_fold(cn);
 	list_for_each_entry(svc, &cn->services, list)
 		if (!one || svc == one)
 			casvip_service_zero(svc);

@@ -33,12 +33,6 @@
 #define CASVIP_GC_INTERVAL HZ
 /* Every so many GC runs, look for kept connections that are all gone. */
 #define CASVIP_KEPT_REAP_RUNS 60
-/*
- * A fold of conntrack's counters walks the whole table: every 5 s, and at
- * each read. A connection that times out has been idle longer (10 s at
- * least, TCP's CLOSE): every packet it saw is counted.
- */
-#define CASVIP_FOLD_RUNS 5
 /* Entries walked between two chances to reschedule. */
 #define CASVIP_GC_BATCH 64
 /*
@@ -735,8 +729,6 @@ void casvip_gc_work(struct work_struct *work)
 	}
 	if (!(++cn->gc_runs % CASVIP_KEPT_REAP_RUNS))
 		casvip_kept_reap(cn);
-	if (!(cn->gc_runs % CASVIP_FOLD_RUNS))
-		casvip_conns_fold(cn);
 	if (cn->hooked)
 		queue_delayed_work(system_power_efficient_wq, &cn->gc,
 				   CASVIP_GC_INTERVAL);

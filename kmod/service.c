@@ -4,8 +4,8 @@
  *
  * Every function here but the lookups runs with casvip_net.lock held. The
  * packet path finds services through the vnodes in casvip_net.by_vip, and
- * servers through casvip_service.sched_state and persistence entries, all
- * under RCU.
+ * servers through casvip_service.sched_state, .by_addr and persistence
+ * entries, all under RCU.
  *
  * A server that stops taking new clients (disabled, down, deleted) leaves
  * the scheduler first; after a grace period no CPU can bind a client to it,
@@ -311,7 +311,7 @@ static void servers_unlink(struct casvip_service *svc,
 		struct casvip_server *srv = cfgs[n].srv;
 
 		list_del_rcu(&srv->list);
-		hash_del(&srv->addr_node);
+		hash_del_rcu(&srv->addr_node);
 		svc->nservers--;
 		call_rcu(&srv->rcu, server_free_rcu);
 	}
@@ -391,7 +391,8 @@ static int servers_add(struct casvip_service *svc,
 		if (cfg->reason)
 			strscpy(srv->reason, cfg->reason, sizeof(srv->reason));
 		list_add_tail_rcu(&srv->list, &svc->servers);
-		hash_add(svc->by_addr, &srv->addr_node, addr_hash(&srv->addr));
+		hash_add_rcu(svc->by_addr, &srv->addr_node,
+			     addr_hash(&srv->addr));
 		svc->nservers++;
 		cfg->srv = srv;
 		ret = 0;
@@ -820,6 +821,19 @@ struct casvip_server *casvip_server_find(const struct casvip_service *svc,
 	return NULL;
 }
 
+/* The packet path's lookup, under RCU. */
+struct casvip_server *casvip_server_lookup(const struct casvip_service *svc,
+					   const union nf_inet_addr *addr)
+{
+	struct casvip_server *srv;
+
+	hash_for_each_possible_rcu(svc->by_addr, srv, addr_node,
+				   addr_hash(addr))
+		if (nf_inet_addr_cmp(&srv->addr, addr))
+			return srv;
+	return NULL;
+}
+
 int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
 		       struct casvip_server_cfg *cfgs, unsigned int n,
 		       struct netlink_ext_ack *extack)
@@ -985,7 +999,7 @@ int casvip_servers_del(struct casvip_net *cn, struct casvip_service *svc,
 	/* by_addr still finds them: the flush of their connections does. */
 	servers_retire(cn, svc, &retired);
 	for (i = 0; i < n; i++) {
-		hash_del(&cfgs[i].srv->addr_node);
+		hash_del_rcu(&cfgs[i].srv->addr_node);
 		call_rcu(&cfgs[i].srv->rcu, server_free_rcu);
 	}
 	cn->generation++;

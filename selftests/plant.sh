@@ -34,7 +34,7 @@ bug mh-keeps-down-server kmod/sched.c \
 	's/if \(eligible\(srv\)\)/if (eligible(srv) || (svc->sched == CASVIP_SCHED_MH && !srv->dead && srv->admin == CASVIP_ADMIN_ENABLED && srv->weight))/' \
 	test_sched.sh
 bug server-counters-not-counted kmod/nat.c \
-	's/\tcasvip_stats_conn\(srv->stats\);\n//; s/if \(srv\)\n(\t\tcasvip_stats_fold)/if (0)\n$1/' \
+	's/\tcasvip_stats_conn\(srv->stats\);\n//; s/if \(srv\)\n(\t\tcasvip_stats_packet)/if (0)\n$1/' \
 	test_datapath.sh
 bug ipv6-refusal-with-ipv4-reset kmod/nat.c \
 	's/nf_send_reset6\((state->net, state->sk, skb, state->hook)\)/nf_send_reset($1)/' \
@@ -45,9 +45,6 @@ bug save-omits-netmask ctl/apply.c \
 bug healthd-ignores-rise ctl/healthd.c \
 	's/t->oks >= t->hc.rise/t->oks >= 1/' \
 	test_health.sh
-bug counters-not-folded-before-expiry kmod/persist.c \
-	's/\tif \(!\(cn->gc_runs % CASVIP_FOLD_RUNS\)\)\n\t\tcasvip_conns_fold\(cn\);\n//' \
-	test_datapath.sh
 bug lc-of-many-takes-busier kmod/sched.c \
 	's/s->srv\[k\] : s->srv\[i\];/s->srv[i] : s->srv[k];/' \
 	test_sched.sh

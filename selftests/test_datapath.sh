@@ -280,11 +280,11 @@ check_eq "persist 0: no persistence, rr per connection (srv1 was deleted)" "srv2
 	"$(awk '{ print $2 }' <<<"$out" | sort -u | xargs)"
 
 # --- counters, also of connections conntrack has forgotten ------------------
-# Conntrack counts each IP packet (a TSO one too) with its headers: 52
-# bytes with TCP timestamps, 60 for a SYN or SYN-ACK, up to 28 more for
-# SACK blocks (after a loss). The connections are closed, and their entries
+# Each IP packet (a TSO one too) counts with its headers: 52 bytes with
+# TCP timestamps, 60 for a SYN or SYN-ACK, up to 28 more for SACK blocks
+# (after a loss). The connections are closed, and their conntrack entries
 # gone, before the read.
-lb sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=10
+lb sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=2
 c service add bulk vip 10.0.0.102 ports 60001 sched rr
 for i in 2 3; do c server add bulk 10.0.2.1$i; done
 out=$(cl /tests/vipload stream 2 4 10.0.0.102 60001 10.0.1.40)

@@ -170,8 +170,8 @@ got=$(a -j persist show lc | jq -r '.[] | select(.server != "10.0.2.20") | .serv
 echo "# lc of 12: the new clients per server: $(awk '{ print $1 }' <<<"$got" | xargs)"
 check_eq "lc of 12 servers: no new client goes to the busiest" 22 \
 	"$(awk '{ n += $1 } END { print n }' <<<"$got")"
-check "lc of 12 servers: they spread over the others, 4 at most on one" \
-	test "$(wc -l <<<"$got")" -ge 8 -a "$(sort -rn <<<"$got" | awk 'NR == 1 { print $1 }')" -le 4
+check "lc of 12 servers: they spread over the others, 6 at most on one" \
+	test "$(wc -l <<<"$got")" -ge 6 -a "$(sort -rn <<<"$got" | awk 'NR == 1 { print $1 }')" -le 6
 
 # --- every scheduler, under weights and servers that take no new client -----
 # 10.0.2.11 at weight 300 and .12, .13 at 100 take new clients; .14 (health
