@@ -62,7 +62,7 @@ check "the packet path's caches may fail (slub_debug=A on the command line)" \
 	marked
 # Packets conntrack dropped for want of an entry.
 ct_drops() {
-	$ip netns exec lab_lb conntrack -S |
+	lb conntrack -S |
 		awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^drop=/) n += substr($i, 6) }
 		     END { print n + 0 }'
 }

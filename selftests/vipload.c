@@ -117,11 +117,10 @@ static int stream(double secs, int streams, struct sockaddr_in dst,
 		struct timeval tv = { 5, 0 };
 		struct epoll_event ev = { .events = EPOLLOUT };
 		char greet[256];
+		ssize_t n;
 
 		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
 		setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		ssize_t n;
-
 		if (fds[i] < 0 ||
 		    bind(fds[i], (struct sockaddr *)&src, sizeof(src)) ||
 		    connect(fds[i], (struct sockaddr *)&dst, sizeof(dst)) ||
