@@ -128,12 +128,14 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
-	selftests/run.sh --no-host bench_persist.sh bench_conncount.sh bench_compare.sh
+	selftests/run.sh --no-host bench_persist.sh bench_conncount.sh bench_compare.sh \
+		bench_profile.sh
 	{ echo "kernel $$(scripts/kver.sh)"; \
-	  echo "runs 5 (newconn/stream.MODE), 3 (scale figures); each the median"; \
-	  grep -aE '^(persist|conncount|newconn|stream[14]|ratio|apply|dump)\.' \
+	  echo "rounds 5, interleaved (newconn/stream.MODE, reset_ms), 3 (scale figures); each the median"; \
+	  grep -aE '^(persist|conncount|newconn|stream[14]|ratio|spread|apply|dump|profile)\.|^reset_ms ' \
 		$(BUILD)/selftests/tests.log; } >$(BUILD)/bench.txt
 	column -t $(BUILD)/bench.txt
+	selftests/bench_table.sh $(BUILD)/bench.txt | tee -a $(BUILD)/bench.txt
 
 install: ctl
 	install -D -m 755 ctl/casvipctl $(DESTDIR)$(PREFIX)/sbin/casvipctl

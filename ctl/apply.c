@@ -14,6 +14,7 @@
 #include "config.h"
 #include "json.h"
 #include "nl.h"
+#include "offload.h"
 
 /* The running state, every service with its servers and checks. */
 static int running(struct cv_nl *nl, struct cv_config *cfg)
@@ -36,18 +37,26 @@ static int running(struct cv_nl *nl, struct cv_config *cfg)
 
 static int cmd_save(struct cv_nl *nl, int argc, char **argv)
 {
+	char a[INET6_ADDRSTRLEN], err[CV_ERRLEN];
 	struct cv_config cfg;
-	char a[INET6_ADDRSTRLEN];
+	int offload;
 
 	(void)argv;
 	if (argc)
 		return cv_usage_error("help", "save takes no argument%s", "");
+	offload = cv_offload_is_on(err);
+	if (offload < 0) {
+		fprintf(stderr, "Error: cannot read the offload table: %s\n", err);
+		return CV_EXIT_FAIL;
+	}
 	if (running(nl, &cfg))
 		return CV_EXIT_FAIL;
 	if (cv_opts.json) {
 		cv_print_services(cfg.svcs, cfg.n, true);
 	} else {
 		printf("# casvip configuration, saved by casvipctl save\n");
+		if (offload)
+			printf("\noffload on\n");
 		for (size_t i = 0; i < cfg.n; i++) {
 			const struct cv_service *s = &cfg.svcs[i];
 
@@ -609,6 +618,28 @@ out:
 	return ret;
 }
 
+/* Offload as @want says: on, or off (also when it says nothing). */
+static int offload_sync(struct plan *p, const struct cv_config *want)
+{
+	char err[CV_ERRLEN];
+	int on = cv_offload_is_on(err);
+
+	if (on < 0) {
+		fprintf(stderr, "Error: cannot read the offload table: %s\n",
+			err);
+		return -1;
+	}
+	if (on == want->offload)
+		return 0;
+	say_change(p, want->offload ? "offload on" : "offload off");
+	p->changes++;
+	if (p->dry_run || !cv_offload_set(p->nl, want->offload, err))
+		return 0;
+	fprintf(stderr, "Error: cannot set offload %s: %s\n",
+		want->offload ? "on" : "off", err);
+	return -1;
+}
+
 /*
  * An apply that failed half-way: make the running state what it found
  * again (the clients and connections of what it deleted are gone).
@@ -688,6 +719,8 @@ static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
 	if (cv_opts.json)
 		jw_begin(&p.w, NULL, '[');
 	ret = sync_all(&p, &want, &have);
+	if (!ret)
+		ret = offload_sync(&p, &want);
 	if (cv_opts.json)
 		jw_end(&p.w, ']');
 	else if (!p.changes)
@@ -707,6 +740,6 @@ static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
 
 const struct cv_cmd cv_config_cmds[3] = {
 	{ "save", cmd_save, CV_NL },
-	{ "apply", cmd_apply, CV_NL },
+	{ "apply", cmd_apply, CV_NL | CV_VIPS },
 	{ "lint", cmd_lint, 0 },
 };

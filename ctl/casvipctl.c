@@ -19,6 +19,7 @@
 #include "config.h"
 #include "json.h"
 #include "nl.h"
+#include "offload.h"
 
 struct cv_opts cv_opts;
 int cv_argc;
@@ -692,6 +693,8 @@ static void usage(FILE *f)
 	      "                               servers (exit 3 if one does not)\n"
 	      "  casvipctl flush              delete every service\n"
 	      "  casvipctl zero [SERVICE]     zero the counters\n"
+	      "  casvipctl offload [on|off]   the flowtable fast path for established\n"
+	      "                               connections (nftables table inet casvip)\n"
 	      "  casvipctl save               print the running state as a config file\n"
 	      "  casvipctl apply [--dry-run] [FILE|-]\n"
 	      "                               make the running state that of FILE\n"
@@ -738,7 +741,8 @@ static const struct cv_cmd objects[] = {
 	{ "show", cmd_show, CV_NL },
 	{ "status", cmd_status, CV_NL },
 	{ "list", cmd_show, CV_NL },
-	{ "flush", cmd_flush, CV_NL | CV_CHANGES },
+	{ "flush", cmd_flush, CV_NL | CV_CHANGES | CV_VIPS },
+	{ "offload", cv_cmd_offload, 0 },
 	{ "zero", cmd_zero, CV_NL | CV_CHANGES },
 	{ "check-server", cv_check_server, 0 },
 	{ "healthd", cv_healthd, CV_NL },
@@ -768,6 +772,8 @@ int cv_run(const struct cv_cmd *cmd, int argc, char **argv)
 			return CV_EXIT_FAIL;
 	}
 	ret = cmd->fn(nl, argc, argv);
+	if ((cmd->flags & CV_VIPS) && ret == CV_EXIT_OK)
+		ret = cv_offload_follow(nl);
 	if (nl)
 		cv_nl_close(nl);
 	if ((cmd->flags & CV_CHANGES) && ret == CV_EXIT_OK)

@@ -22,6 +22,7 @@ extern struct cv_opts cv_opts;
 enum {
 	CV_NL = 1 << 0, /* needs the netlink socket */
 	CV_CHANGES = 1 << 1, /* changes the balancer: logged when done */
+	CV_VIPS = 1 << 2, /* changes the VIPs and ports: offload follows */
 };
 
 struct cv_cmd {

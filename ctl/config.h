@@ -30,6 +30,8 @@ struct cv_config {
 	struct cv_service *svcs;
 	size_t n;
 	bool broken; /* the last service line was wrong: skip its servers */
+	bool offload; /* "offload on" */
+	int offload_line; /* where it was said; 0: not said (off) */
 };
 
 /*

@@ -351,11 +351,11 @@ int cv_cmd_check(struct cv_nl *nl, int argc, char **argv)
 int cv_cmd_service(struct cv_nl *nl, int argc, char **argv)
 {
 	static const struct cv_cmd cmds[] = {
-		{ "add", service_add, CV_NL | CV_CHANGES },
-		{ "set", service_set, CV_NL | CV_CHANGES },
-		{ "change", service_set, CV_NL | CV_CHANGES },
-		{ "del", service_del, CV_NL | CV_CHANGES },
-		{ "delete", service_del, CV_NL | CV_CHANGES },
+		{ "add", service_add, CV_NL | CV_CHANGES | CV_VIPS },
+		{ "set", service_set, CV_NL | CV_CHANGES | CV_VIPS },
+		{ "change", service_set, CV_NL | CV_CHANGES | CV_VIPS },
+		{ "del", service_del, CV_NL | CV_CHANGES | CV_VIPS },
+		{ "delete", service_del, CV_NL | CV_CHANGES | CV_VIPS },
 		{ "show", service_show, CV_NL },
 		{ "list", service_show, CV_NL },
 	};

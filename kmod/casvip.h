@@ -32,10 +32,6 @@ struct nf_conn;
 
 struct casvip_stats_pcpu {
 	u64_stats_t conns;
-	u64_stats_t pkts_in;
-	u64_stats_t pkts_out;
-	u64_stats_t bytes_in;
-	u64_stats_t bytes_out;
 	u64_stats_t drop_noserver;
 	u64_stats_t drop_nat;
 	struct u64_stats_sync syncp;
@@ -51,6 +47,15 @@ struct casvip_stats {
 	u64 bytes_out;
 	u64 drop_noserver;
 	u64 drop_nat;
+};
+
+/*
+ * Packets and bytes by direction (enum ip_conntrack_dir), folded from
+ * conntrack's accounting of the connections; casvip_net.lock.
+ */
+struct casvip_traffic {
+	u64 pkts[IP_CT_DIR_MAX];
+	u64 bytes[IP_CT_DIR_MAX];
 };
 
 /* What the GC and the flushes count, under casvip_net.lock. */
@@ -88,7 +93,7 @@ struct casvip_service;
 /* A real server. */
 struct casvip_server {
 	struct list_head list; /* casvip_service.servers, RCU */
-	struct hlist_node addr_node; /* casvip_service.by_addr, RCU */
+	struct hlist_node addr_node; /* casvip_service.by_addr; cn->lock */
 	struct list_head retire; /* a batch leaving service; cn->lock */
 	struct casvip_service *svc;
 	union nf_inet_addr addr;
@@ -112,6 +117,7 @@ struct casvip_server {
 	unsigned int gc_clients; /* the GC's running count; cn->lock */
 	bool drained_told; /* the event went out; cn->lock */
 	struct casvip_counts counts; /* cn->lock */
+	struct casvip_traffic traffic; /* cn->lock */
 	struct casvip_stats zero; /* @stats at the last zeroing; cn->lock */
 	struct rcu_head rcu;
 };
@@ -250,7 +256,7 @@ struct casvip_service {
 	u32 timeout; /* persistence, seconds */
 	struct list_head servers; /* RCU */
 	unsigned int nservers;
-	DECLARE_HASHTABLE(by_addr, 6); /* servers by address, RCU */
+	DECLARE_HASHTABLE(by_addr, 6); /* servers by address; cn->lock */
 	struct casvip_sched_state __rcu *sched_state;
 	struct mem_cgroup *memcg; /* its creator's: pays for its memory */
 	struct rhashtable persist; /* casvip_persist by key */
@@ -263,9 +269,13 @@ struct casvip_service {
 	unsigned long full_told; /* jiffies of the last PERSIST_FULL event */
 	u8 state_told; /* CASVIP_STATE_* of the last state event; cn->lock */
 	struct casvip_counts counts; /* cn->lock */
+	struct casvip_traffic traffic; /* cn->lock */
 	struct casvip_stats zero; /* @stats at the last zeroing; cn->lock */
 	struct list_head dumps; /* persistence dumps in progress; cn->lock */
 	struct casvip_stats_pcpu __percpu *stats;
+	struct rhashtable conns_hash; /* casvip_conn by tuple */
+	spinlock_t conns_lock; /* conns, and a record's counters */
+	struct list_head conns; /* casvip_conn; removed only under cn->lock */
 };
 
 #define CASVIP_HASH_BITS 10
@@ -365,19 +375,6 @@ static inline void casvip_stats_port(const struct casvip_vnode *v, int i,
 	put_cpu_ptr(ps->pcpu);
 }
 
-/* @in: client to server. */
-static inline void casvip_stats_packet(struct casvip_stats_pcpu __percpu *pcpu,
-				       bool in, unsigned int len)
-{
-	struct casvip_stats_pcpu *s = get_cpu_ptr(pcpu);
-
-	u64_stats_update_begin(&s->syncp);
-	u64_stats_inc(in ? &s->pkts_in : &s->pkts_out);
-	u64_stats_add(in ? &s->bytes_in : &s->bytes_out, len);
-	u64_stats_update_end(&s->syncp);
-	put_cpu_ptr(pcpu);
-}
-
 /*
  * Allocations for @svc (GFP_KERNEL_ACCOUNT) are charged to its creator,
  * whoever asks for them: healthd's changes, for one.
@@ -444,8 +441,6 @@ void casvip_kept_reap(struct casvip_net *cn);
 
 struct casvip_server *casvip_server_find(const struct casvip_service *svc,
 					 const union nf_inet_addr *addr);
-struct casvip_server *casvip_server_lookup(const struct casvip_service *svc,
-					   const union nf_inet_addr *addr);
 int casvip_servers_new(struct casvip_net *cn, struct casvip_service *svc,
 		       struct casvip_server_cfg *cfgs, unsigned int n,
 		       struct netlink_ext_ack *extack);
@@ -519,6 +514,11 @@ struct casvip_vnode *casvip_vnode_match(struct casvip_net *cn, u8 family,
 					u16 port);
 int casvip_hooks_register(struct casvip_net *cn);
 void casvip_hooks_unregister(struct casvip_net *cn);
+int casvip_conns_init(struct casvip_service *svc);
+void casvip_conns_fold(struct casvip_service *svc);
+void casvip_conns_release(struct casvip_service *svc);
+int casvip_conn_cache_init(void);
+void casvip_conn_cache_exit(void);
 void casvip_conns_flush_retired(struct casvip_net *cn,
 				struct casvip_service *svc);
 void casvip_conns_flush_dying(struct casvip_net *cn);
@@ -533,6 +533,7 @@ extern atomic_t casvip_objects;
 
 /* The counters of @pcpu since the last zeroing, @zero. */
 void casvip_stats_get(struct casvip_stats_pcpu __percpu *pcpu,
+		      const struct casvip_traffic *traffic,
 		      const struct casvip_stats *zero, struct casvip_stats *out);
 int casvip_service_zero_prepare(struct casvip_service *svc);
 void casvip_service_zero(struct casvip_service *svc);

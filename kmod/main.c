@@ -72,9 +72,12 @@ static int __init casvip_init(void)
 	ret = casvip_persist_cache_init();
 	if (ret)
 		return ret;
-	ret = nf_nat_masquerade_inet_register_notifiers();
+	ret = casvip_conn_cache_init();
 	if (ret)
 		goto err_cache;
+	ret = nf_nat_masquerade_inet_register_notifiers();
+	if (ret)
+		goto err_conn;
 	ret = register_pernet_subsys(&casvip_net_ops);
 	if (ret)
 		goto err_masq;
@@ -91,6 +94,8 @@ err_pernet:
 	unregister_pernet_subsys(&casvip_net_ops);
 err_masq:
 	nf_nat_masquerade_inet_unregister_notifiers();
+err_conn:
+	casvip_conn_cache_exit();
 err_cache:
 	rcu_barrier();
 	casvip_persist_cache_exit();
@@ -105,6 +110,7 @@ static void __exit casvip_exit(void)
 	nf_nat_masquerade_inet_unregister_notifiers();
 	/* Wait for the call_rcu() frees queued by the teardown. */
 	rcu_barrier();
+	casvip_conn_cache_exit();
 	casvip_persist_cache_exit();
 	if (atomic_read(&casvip_objects))
 		pr_err("%d objects leaked\n", atomic_read(&casvip_objects));

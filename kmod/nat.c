@@ -9,20 +9,249 @@
  * packet and the replies. Connections that are not ours get no binding
  * here, so other NAT users still see them.
  *
- * casvip_count_fn() counts the packets and bytes of our connections.
+ * Packets and bytes are counted by conntrack's accounting, which we add to
+ * each of our connections while it is unconfirmed: no hook of ours sees an
+ * established connection's packets, and the flowtable's counter flag counts
+ * those it forwards. A casvip_conn names each connection; the GC, every
+ * read of the counters and casvip's own flushes fold what they grew by
+ * into the service's and the server's traffic.
  *
  * Services are found through their vnodes (casvip_net.by_vip), which are
  * replaced whole when a service changes, under RCU.
  */
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <linux/rhashtable.h>
 #include <net/netfilter/ipv4/nf_reject.h>
 #include <net/netfilter/ipv6/nf_reject.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_acct.h>
+#include <net/netfilter/nf_conntrack_core.h>
+#include <net/netfilter/nf_conntrack_extend.h>
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_masquerade.h>
 
 #include "casvip.h"
+
+/*
+ * A connection a service NATed, by its original tuple and zone, and its
+ * counters as last folded. No reference is held: conntrack frees the
+ * connection when it will (its table's limit and early drop see it as
+ * they see any), and the fold looks it up again as nf_conncount does. A
+ * tuple is one connection at a time: when a new one of the same tuple is
+ * bound, the record counts it from zero.
+ */
+struct casvip_conn_key {
+	struct nf_conntrack_tuple tuple;
+	struct nf_conntrack_zone zone;
+};
+
+struct casvip_conn {
+	struct rhash_head node; /* casvip_service.conns_hash */
+	struct casvip_conn_key key;
+	struct list_head list; /* casvip_service.conns */
+	unsigned long born; /* jiffies, when bound */
+	struct casvip_traffic seen; /* the connection's counters, folded */
+	struct rcu_head rcu;
+};
+
+static const struct rhashtable_params conn_params = {
+	.key_len = sizeof(struct casvip_conn_key),
+	.key_offset = offsetof(struct casvip_conn, key),
+	.head_offset = offsetof(struct casvip_conn, node),
+	.automatic_shrinking = true,
+};
+
+/* A connection is confirmed as its first packet leaves: within this. */
+#define CASVIP_CONN_PENDING (2 * HZ)
+
+static struct kmem_cache *conn_cache __read_mostly;
+
+int casvip_conns_init(struct casvip_service *svc)
+{
+	spin_lock_init(&svc->conns_lock);
+	INIT_LIST_HEAD(&svc->conns);
+	return rhashtable_init(&svc->conns_hash, &conn_params);
+}
+
+static void conn_free(void *ptr, void *arg)
+{
+	kmem_cache_free(conn_cache, ptr);
+}
+
+static void conn_free_rcu(struct rcu_head *head)
+{
+	conn_free(container_of(head, struct casvip_conn, rcu), NULL);
+}
+
+/*
+ * Start counting @ct in @svc, unless it is counted already: a record for
+ * its tuple is made, or found. @fresh: @ct is new, and a record found for
+ * its tuple was another connection's, now gone. BH off.
+ */
+static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
+		     bool fresh)
+{
+	struct casvip_conn *c, *old;
+
+	c = kmem_cache_zalloc(conn_cache, GFP_ATOMIC | __GFP_NOWARN);
+	if (!c)
+		return;
+	/* The key is hashed whole: copied, padding and all. */
+	memcpy(&c->key.tuple, &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
+	       sizeof(c->key.tuple));
+	memcpy(&c->key.zone, nf_ct_zone(ct), sizeof(c->key.zone));
+	c->born = jiffies;
+	spin_lock(&svc->conns_lock);
+	old = rhashtable_lookup_get_insert_fast(&svc->conns_hash, &c->node,
+						conn_params);
+	if (!old) {
+		list_add_tail(&c->list, &svc->conns);
+	} else if (!IS_ERR(old) && fresh) {
+		memset(&old->seen, 0, sizeof(old->seen));
+		old->born = c->born;
+	}
+	spin_unlock(&svc->conns_lock);
+	if (old)
+		kmem_cache_free(conn_cache, c);
+}
+
+/*
+ * Count @ct, NATed by @svc as @skb, its first packet, came: with
+ * conntrack's accounting on it, which goes on while the connection is
+ * unconfirmed. A connection another engine confirmed already (tc's
+ * act_ct), or one for which memory is short, goes uncounted. RCU.
+ */
+static void conn_track(struct casvip_service *svc, struct nf_conn *ct,
+		       const struct sk_buff *skb)
+{
+	if (nf_ct_is_confirmed(ct))
+		return;
+	/* Accounting off: conntrack saw the first packet without it. */
+	if (!nf_conn_acct_find(ct)) {
+		if (!nf_ct_ext_add(ct, NF_CT_EXT_ACCT,
+				   GFP_ATOMIC | __GFP_NOWARN))
+			return;
+		nf_ct_acct_update(ct, IP_CT_DIR_ORIGINAL, skb->len);
+	}
+	local_bh_disable();
+	conn_add(svc, ct, true);
+	local_bh_enable();
+}
+
+/*
+ * Add what @ct, @c's connection, carried since the last fold to @svc's
+ * traffic and its server's. Counters that went back were zeroed
+ * (ctnetlink's get-and-zero): count them from zero. False if @ct has no
+ * accounting: conntrack drops the extensions of an entry it could not
+ * confirm.
+ */
+static bool conn_fold(struct casvip_service *svc, struct casvip_conn *c,
+		      const struct nf_conn *ct)
+{
+	const struct nf_conn_acct *acct = nf_conn_acct_find(ct);
+	struct casvip_server *srv;
+	int dir;
+
+	if (!acct)
+		return false;
+	srv = casvip_server_find(svc,
+				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
+	for (dir = 0; dir < IP_CT_DIR_MAX; dir++) {
+		u64 p = atomic64_read(&acct->counter[dir].packets);
+		u64 b = atomic64_read(&acct->counter[dir].bytes);
+		u64 dp = p - (p >= c->seen.pkts[dir] ? c->seen.pkts[dir] : 0);
+		u64 db = b - (b >= c->seen.bytes[dir] ? c->seen.bytes[dir] : 0);
+
+		svc->traffic.pkts[dir] += dp;
+		svc->traffic.bytes[dir] += db;
+		if (srv) {
+			srv->traffic.pkts[dir] += dp;
+			srv->traffic.bytes[dir] += db;
+		}
+		c->seen.pkts[dir] = p;
+		c->seen.bytes[dir] = b;
+	}
+	return true;
+}
+
+/* @c's connection, with a reference; NULL if it is not in the table. */
+static struct nf_conn *conn_find(struct net *net, const struct casvip_conn *c)
+{
+	const struct nf_conntrack_tuple_hash *h;
+
+	h = nf_conntrack_find_get(net, &c->key.zone, &c->key.tuple);
+	if (!h)
+		return NULL;
+	/* Another connection's reply that looks like it: not ours. */
+	if (NF_CT_DIRECTION(h) != IP_CT_DIR_ORIGINAL) {
+		nf_ct_put(nf_ct_tuplehash_to_ctrack(h));
+		return NULL;
+	}
+	return nf_ct_tuplehash_to_ctrack(h);
+}
+
+/*
+ * Fold the counters of @svc's connections into its traffic and its
+ * servers', and forget the connections that are gone. What a connection
+ * carried since the last fold (at most a second's, the GC's interval) is
+ * lost if it goes before the next: deleted by hand, or dropped early by
+ * conntrack at its table's limit. Those that close wait in TIME_WAIT or
+ * time out, and casvip folds before it deletes connections itself. Needs
+ * casvip_net.lock, which keeps others from removing records.
+ */
+void casvip_conns_fold(struct casvip_service *svc)
+{
+	struct net *net = svc->cn->net;
+	struct casvip_conn *c, *tmp;
+
+	lockdep_assert_held(&svc->cn->lock);
+	spin_lock_bh(&svc->conns_lock);
+	list_for_each_entry_safe(c, tmp, &svc->conns, list) {
+		struct nf_conn *ct = conn_find(net, c);
+		bool gone;
+
+		if (ct)
+			gone = !conn_fold(svc, c, ct) || nf_ct_is_dying(ct);
+		else
+			gone = time_after(jiffies,
+					  c->born + CASVIP_CONN_PENDING);
+		if (gone) {
+			rhashtable_remove_fast(&svc->conns_hash, &c->node,
+					       conn_params);
+			list_del(&c->list);
+			call_rcu(&c->rcu, conn_free_rcu);
+		}
+		/* Records are only added meanwhile, at the tail. */
+		spin_unlock_bh(&svc->conns_lock);
+		if (ct)
+			nf_ct_put(ct);
+		cond_resched();
+		spin_lock_bh(&svc->conns_lock);
+	}
+	spin_unlock_bh(&svc->conns_lock);
+}
+
+/*
+ * Count @svc's connections no more: it is gone, and no packet reaches it.
+ * Needs casvip_net.lock.
+ */
+void casvip_conns_release(struct casvip_service *svc)
+{
+	lockdep_assert_held(&svc->cn->lock);
+	rhashtable_free_and_destroy(&svc->conns_hash, conn_free, NULL);
+}
+
+int __init casvip_conn_cache_init(void)
+{
+	conn_cache = KMEM_CACHE(casvip_conn, 0);
+	return conn_cache ? 0 : -ENOMEM;
+}
+
+void casvip_conn_cache_exit(void)
+{
+	kmem_cache_destroy(conn_cache);
+}
 
 /* The vnode of the service a connection to @vip:@port is for. RCU. */
 struct casvip_vnode *casvip_vnode_match(struct casvip_net *cn, u8 family,
@@ -132,6 +361,7 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 		casvip_stats_drop(srv->stats, true);
 		return verdict;
 	}
+	conn_track(svc, ct, skb);
 	atomic_inc(&srv->active);
 	casvip_stats_conn(svc->stats);
 	casvip_stats_conn(srv->stats);
@@ -182,31 +412,6 @@ static unsigned int casvip_nat_fn(void *priv, struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
-static unsigned int casvip_count_fn(void *priv, struct sk_buff *skb,
-				    const struct nf_hook_state *state)
-{
-	struct casvip_net *cn = casvip_pernet(state->net);
-	enum ip_conntrack_info ctinfo;
-	struct casvip_server *srv;
-	struct casvip_vnode *v;
-	struct nf_conn *ct;
-	bool in;
-
-	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || !test_bit(IPS_DST_NAT_BIT, &ct->status))
-		return NF_ACCEPT;
-	v = ct_vnode(cn, ct);
-	if (!v)
-		return NF_ACCEPT;
-	srv = casvip_server_lookup(v->svc,
-				   &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
-	in = CTINFO2DIR(ctinfo) == IP_CT_DIR_ORIGINAL;
-	casvip_stats_packet(v->svc->stats, in, skb->len);
-	if (srv)
-		casvip_stats_packet(srv->stats, in, skb->len);
-	return NF_ACCEPT;
-}
-
 #define NAT_OP(_pf, _hook, _prio) {		\
 	.hook = casvip_nat_fn,			\
 	.pf = _pf,				\
@@ -224,21 +429,6 @@ static const struct nf_hook_ops nat_ops6[] = {
 	NAT_OP(NFPROTO_IPV6, NF_INET_PRE_ROUTING, NF_IP6_PRI_NAT_DST),
 	NAT_OP(NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_IP6_PRI_NAT_DST),
 	NAT_OP(NFPROTO_IPV6, NF_INET_POST_ROUTING, NF_IP6_PRI_NAT_SRC),
-};
-
-/* After DNAT, so that the first packet of a connection counts too. */
-#define COUNT_OP(_pf, _hook) {			\
-	.hook = casvip_count_fn,		\
-	.pf = _pf,				\
-	.hooknum = _hook,			\
-	.priority = NF_IP_PRI_NAT_DST + 1,	\
-}
-
-static const struct nf_hook_ops count_ops[] = {
-	COUNT_OP(NFPROTO_IPV4, NF_INET_PRE_ROUTING),
-	COUNT_OP(NFPROTO_IPV4, NF_INET_LOCAL_OUT),
-	COUNT_OP(NFPROTO_IPV6, NF_INET_PRE_ROUTING),
-	COUNT_OP(NFPROTO_IPV6, NF_INET_LOCAL_OUT),
 };
 
 static void nat_unregister(struct net *net, unsigned int n4, unsigned int n6)
@@ -273,9 +463,6 @@ int casvip_hooks_register(struct casvip_net *cn)
 		if (ret)
 			goto err;
 	}
-	ret = nf_register_net_hooks(net, count_ops, ARRAY_SIZE(count_ops));
-	if (ret)
-		goto err;
 	cn->hooked = true;
 	queue_delayed_work(system_power_efficient_wq, &cn->gc, HZ);
 	return 0;
@@ -288,7 +475,6 @@ err:
 void casvip_hooks_unregister(struct casvip_net *cn)
 {
 	lockdep_assert_held(&cn->lock);
-	nf_unregister_net_hooks(cn->net, count_ops, ARRAY_SIZE(count_ops));
 	nat_unregister(cn->net, ARRAY_SIZE(nat_ops4), ARRAY_SIZE(nat_ops6));
 	nf_ct_netns_put(cn->net, NFPROTO_INET);
 	cn->hooked = false;
@@ -344,7 +530,8 @@ static int retired_iter(struct nf_conn *ct, void *data)
 
 /*
  * What `conntrack -D` would do: the clients of the servers of @svc that
- * are retiring (and flush_conns) reconnect at once. One walk for them all.
+ * are retiring (and flush_conns) reconnect at once. One walk for them all,
+ * after a fold: their traffic counts to the end.
  */
 void casvip_conns_flush_retired(struct casvip_net *cn,
 				struct casvip_service *svc)
@@ -352,6 +539,7 @@ void casvip_conns_flush_retired(struct casvip_net *cn,
 	struct nf_ct_iter_data d = { .net = cn->net, .data = svc };
 
 	lockdep_assert_held(&cn->lock);
+	casvip_conns_fold(svc);
 	nf_ct_iterate_cleanup_net(retired_iter, &d);
 }
 
@@ -428,6 +616,7 @@ void casvip_conns_flush_moved(struct casvip_net *cn,
 	struct nf_ct_iter_data d = { .net = cn->net, .data = &m };
 
 	lockdep_assert_held(&cn->lock);
+	casvip_conns_fold(svc);
 	nf_ct_iterate_cleanup_net(moved_iter, &d);
 }
 
@@ -458,7 +647,10 @@ struct learn {
 	unsigned int learned;
 };
 
-/* A live connection a service NATed to one of its servers: learn it. */
+/*
+ * A live connection a service NATed to one of its servers: count it, and
+ * learn its client.
+ */
 static int learn_iter(struct nf_conn *ct, void *data)
 {
 	const struct nf_conntrack_tuple *o =
@@ -471,7 +663,16 @@ static int learn_iter(struct nf_conn *ct, void *data)
 	if (!test_bit(IPS_DST_NAT_BIT, &ct->status) || !ct_live(ct))
 		return 0;
 	v = ct_vnode(l->cn, ct);
-	if (!v || !READ_ONCE(v->svc->timeout))
+	if (!v)
+		return 0;
+	/*
+	 * Another box NATed it (conntrackd copied it here): it counts if it
+	 * carries accounting (net.netfilter.nf_conntrack_acct was on as it
+	 * came). If memory is short, the next learn tries again.
+	 */
+	if (nf_conn_acct_find(ct))
+		conn_add(v->svc, ct, false);
+	if (!READ_ONCE(v->svc->timeout))
 		return 0;
 	srv = casvip_server_find(v->svc,
 				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);

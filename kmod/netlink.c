@@ -492,13 +492,14 @@ static int put_u64(struct sk_buff *skb, int type, u64 value)
 /* @evicted: a service's. */
 static int stats_put(struct sk_buff *skb, int type,
 		     struct casvip_stats_pcpu __percpu *pcpu,
+		     const struct casvip_traffic *traffic,
 		     const struct casvip_stats *zero, u64 active,
 		     const struct casvip_counts *counts, const u64 *evicted)
 {
 	struct casvip_stats st;
 	struct nlattr *nest;
 
-	casvip_stats_get(pcpu, zero, &st);
+	casvip_stats_get(pcpu, traffic, zero, &st);
 	nest = nla_nest_start(skb, type);
 	if (!nest)
 		return -EMSGSIZE;
@@ -608,7 +609,8 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    (svc->udata_len &&
 	     nla_put(skb, CASVIP_A_SERVICE_USERDATA, svc->udata_len,
 		     svc->udata)) ||
-	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats, &svc->zero,
+	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats, &svc->traffic,
+		      &svc->zero,
 		      casvip_service_active(svc), &svc->counts,
 		      &svc->evicted) ||
 	    ports_put(skb, v))
@@ -643,7 +645,8 @@ static int server_fill(struct sk_buff *skb, const struct casvip_server *srv)
 			      CASVIP_A_SERVER_PAD) ||
 	    (srv->reason[0] &&
 	     nla_put_string(skb, CASVIP_A_SERVER_HEALTH_REASON, srv->reason)) ||
-	    stats_put(skb, CASVIP_A_SERVER_STATS, srv->stats, &srv->zero,
+	    stats_put(skb, CASVIP_A_SERVER_STATS, srv->stats, &srv->traffic,
+		      &srv->zero,
 		      atomic_read(&srv->active), &srv->counts, NULL))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -902,8 +905,9 @@ static int service_del_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /*
- * GETs report what the GC last counted (it runs every second): a read
- * costs the box nothing but the copy.
+ * GETs report what the GC last counted (it runs every second), but for
+ * packets and bytes, which they fold from conntrack's accounting of the
+ * service's connections first: a walk over them.
  */
 static int service_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
@@ -914,6 +918,8 @@ static int service_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&cn->lock);
 	svc = lookup_service(cn, info, service_name_policy, tb);
+	if (!IS_ERR(svc))
+		casvip_conns_fold(svc);
 	ret = IS_ERR(svc) ? PTR_ERR(svc) :
 			    reply_one(info, CASVIP_CMD_SERVICE_GET,
 				      service_fill_any, svc);
@@ -961,6 +967,7 @@ static int service_get_dumpit(struct sk_buff *skb,
 		hdr = dump_begin(skb, cb, CASVIP_CMD_SERVICE_GET);
 		if (!hdr)
 			break;
+		casvip_conns_fold(svc);
 		if (service_fill(skb, svc)) {
 			genlmsg_cancel(skb, hdr);
 			break;
@@ -1117,6 +1124,8 @@ static int server_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&cn->lock);
 	srv = server_get(cn, info, server_addr_policy, &cfg);
+	if (!IS_ERR(srv))
+		casvip_conns_fold(srv->svc);
 	ret = IS_ERR(srv) ? PTR_ERR(srv) :
 			    reply_one(info, CASVIP_CMD_SERVER_GET,
 				      server_fill_any, srv);
@@ -1170,6 +1179,7 @@ static int server_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		return PTR_ERR(svc);
 	}
 	cb->seq = cn->generation;
+	casvip_conns_fold(svc);
 	list_for_each_entry(srv, &svc->servers, list) {
 		if (idx++ < start)
 			continue;

@@ -4,8 +4,8 @@
  *
  * Every function here but the lookups runs with casvip_net.lock held. The
  * packet path finds services through the vnodes in casvip_net.by_vip, and
- * servers through casvip_service.sched_state, .by_addr and persistence
- * entries, all under RCU.
+ * servers through casvip_service.sched_state and persistence entries, all
+ * under RCU.
  *
  * A server that stops taking new clients (disabled, down, deleted) leaves
  * the scheduler first; after a grace period no CPU can bind a client to it,
@@ -311,7 +311,7 @@ static void servers_unlink(struct casvip_service *svc,
 		struct casvip_server *srv = cfgs[n].srv;
 
 		list_del_rcu(&srv->list);
-		hash_del_rcu(&srv->addr_node);
+		hash_del(&srv->addr_node);
 		svc->nservers--;
 		call_rcu(&srv->rcu, server_free_rcu);
 	}
@@ -391,8 +391,7 @@ static int servers_add(struct casvip_service *svc,
 		if (cfg->reason)
 			strscpy(srv->reason, cfg->reason, sizeof(srv->reason));
 		list_add_tail_rcu(&srv->list, &svc->servers);
-		hash_add_rcu(svc->by_addr, &srv->addr_node,
-			     addr_hash(&srv->addr));
+		hash_add(svc->by_addr, &srv->addr_node, addr_hash(&srv->addr));
 		svc->nservers++;
 		cfg->srv = srv;
 		ret = 0;
@@ -555,12 +554,15 @@ int casvip_service_new(struct casvip_net *cn,
 		ret = casvip_persist_init(svc);
 	if (ret)
 		goto err_undo;
+	ret = casvip_conns_init(svc);
+	if (ret)
+		goto err_persist;
 	if (!cn->hooked) {
 		ret = casvip_hooks_register(cn);
 		if (ret) {
 			NL_SET_ERR_MSG(extack,
 				       "cannot hook into netfilter NAT in this namespace");
-			goto err_persist;
+			goto err_conns;
 		}
 	}
 
@@ -571,6 +573,8 @@ int casvip_service_new(struct casvip_net *cn,
 	cn->generation++;
 	return 0;
 
+err_conns:
+	casvip_conns_release(svc);
 err_persist:
 	casvip_persist_destroy(svc);
 err_undo:
@@ -713,6 +717,7 @@ static void services_destroy(struct casvip_net *cn, struct list_head *dead,
 		else
 			vnode_drop(v);
 		casvip_persist_destroy(svc);
+		casvip_conns_release(svc);
 		list_for_each_entry_safe(srv, stmp, &svc->servers, list)
 			call_rcu(&srv->rcu, server_free_rcu);
 		service_free(svc);
@@ -816,19 +821,6 @@ struct casvip_server *casvip_server_find(const struct casvip_service *svc,
 	struct casvip_server *srv;
 
 	hash_for_each_possible(svc->by_addr, srv, addr_node, addr_hash(addr))
-		if (nf_inet_addr_cmp(&srv->addr, addr))
-			return srv;
-	return NULL;
-}
-
-/* The packet path's lookup, under RCU. */
-struct casvip_server *casvip_server_lookup(const struct casvip_service *svc,
-					   const union nf_inet_addr *addr)
-{
-	struct casvip_server *srv;
-
-	hash_for_each_possible_rcu(svc->by_addr, srv, addr_node,
-				   addr_hash(addr))
 		if (nf_inet_addr_cmp(&srv->addr, addr))
 			return srv;
 	return NULL;
@@ -999,7 +991,7 @@ int casvip_servers_del(struct casvip_net *cn, struct casvip_service *svc,
 	/* by_addr still finds them: the flush of their connections does. */
 	servers_retire(cn, svc, &retired);
 	for (i = 0; i < n; i++) {
-		hash_del_rcu(&cfgs[i].srv->addr_node);
+		hash_del(&cfgs[i].srv->addr_node);
 		call_rcu(&cfgs[i].srv->rcu, server_free_rcu);
 	}
 	cn->generation++;
@@ -1010,7 +1002,9 @@ undo:
 	return ret;
 }
 
+/* The per-CPU counters, and the traffic folded. Needs casvip_net.lock. */
 static void stats_read(struct casvip_stats_pcpu __percpu *pcpu,
+		       const struct casvip_traffic *traffic,
 		       struct casvip_stats *out)
 {
 	int cpu;
@@ -1018,33 +1012,30 @@ static void stats_read(struct casvip_stats_pcpu __percpu *pcpu,
 	memset(out, 0, sizeof(*out));
 	for_each_possible_cpu(cpu) {
 		const struct casvip_stats_pcpu *s = per_cpu_ptr(pcpu, cpu);
-		u64 conns, pi, po, bi, bo, drop, nat;
+		u64 conns, drop, nat;
 		unsigned int start;
 
 		do {
 			start = u64_stats_fetch_begin(&s->syncp);
 			conns = u64_stats_read(&s->conns);
-			pi = u64_stats_read(&s->pkts_in);
-			po = u64_stats_read(&s->pkts_out);
-			bi = u64_stats_read(&s->bytes_in);
-			bo = u64_stats_read(&s->bytes_out);
 			drop = u64_stats_read(&s->drop_noserver);
 			nat = u64_stats_read(&s->drop_nat);
 		} while (u64_stats_fetch_retry(&s->syncp, start));
 		out->conns += conns;
-		out->pkts_in += pi;
-		out->pkts_out += po;
-		out->bytes_in += bi;
-		out->bytes_out += bo;
 		out->drop_noserver += drop;
 		out->drop_nat += nat;
 	}
+	out->pkts_in = traffic->pkts[IP_CT_DIR_ORIGINAL];
+	out->pkts_out = traffic->pkts[IP_CT_DIR_REPLY];
+	out->bytes_in = traffic->bytes[IP_CT_DIR_ORIGINAL];
+	out->bytes_out = traffic->bytes[IP_CT_DIR_REPLY];
 }
 
 void casvip_stats_get(struct casvip_stats_pcpu __percpu *pcpu,
+		      const struct casvip_traffic *traffic,
 		      const struct casvip_stats *zero, struct casvip_stats *out)
 {
-	stats_read(pcpu, out);
+	stats_read(pcpu, traffic, out);
 	out->conns -= zero->conns;
 	out->pkts_in -= zero->pkts_in;
 	out->pkts_out -= zero->pkts_out;
@@ -1079,11 +1070,12 @@ void casvip_service_zero(struct casvip_service *svc)
 	unsigned int k;
 
 	lockdep_assert_held(&svc->cn->lock);
-	stats_read(svc->stats, &svc->zero);
+	casvip_conns_fold(svc);
+	stats_read(svc->stats, &svc->traffic, &svc->zero);
 	memset(&svc->counts, 0, sizeof(svc->counts));
 	svc->evicted = 0;
 	list_for_each_entry(srv, &svc->servers, list) {
-		stats_read(srv->stats, &srv->zero);
+		stats_read(srv->stats, &srv->traffic, &srv->zero);
 		memset(&srv->counts, 0, sizeof(srv->counts));
 	}
 	for (k = 0; k < ps->n; k++) {

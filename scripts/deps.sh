@@ -5,13 +5,14 @@
 # "debug", also what building the debug kernel needs. Does
 # nothing when they are all there already.
 set -e
-pkgs="make gcc libc6-dev pkg-config libmnl-dev libssl-dev openssl
+pkgs="make gcc libc6-dev pkg-config libmnl-dev libnftables-dev libssl-dev openssl
 linux-headers-cloud-amd64 linux-image-cloud-amd64 linux-source-6.1
 qemu-system-x86 busybox-static kmod cpio xz-utils
 iproute2 nftables socat conntrack ipvsadm keepalived conntrackd
 sparse perl clang-format jq man-db
 prometheus prometheus-node-exporter
-python3-impacket tshark clang libclang-rt-14-dev bsdextrautils mmdebstrap"
+python3-impacket tshark clang libclang-rt-14-dev bsdextrautils mmdebstrap
+linux-perf"
 [ "${1:-}" = debug ] && pkgs="$pkgs bc bison flex libelf-dev libssl-dev"
 missing=
 for p in $pkgs; do

@@ -1,83 +1,103 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# casvip against IPVS (NAT, a firewall-mark service over 135, 60001 and
-# 60002 with persistence, as keepalived sets it up), an nftables DNAT that
-# keeps a client on a server by hashing its address (jhash: stateless, no
-# health, no timeout), and a static nftables DNAT to one server (the floor
-# cost of conntrack NAT): in the lab of topo.sh, one after the other, in one
-# VM boot. For each: new connections per second (32 in flight, from 40
-# client addresses) and throughput over 1 and 4 streams; each figure the
-# median of RUNS runs of SECONDS. Prints "name value" lines: the figures,
-# then the ratios of casvip to each of the others.
+# casvip, casvip with offload on (the flowtable fast path), IPVS, an
+# nftables jhash DNAT and a static nftables DNAT (bench_modes.sh), in the
+# lab of topo.sh, in one VM boot. For each: new connections
+# per second (32 in flight, from 40 client addresses) and throughput over
+# 1 and 4 streams. The rounds interleave: each round measures every mode
+# once, so that a slow minute of the host weighs on all alike. Each figure
+# is the median of RUNS rounds of SECONDS; "spread" is (max - min) /
+# median, in percent: the noise. Then casvip's ratios to the others, and
+# offload's to casvip without it and to IPVS; and "reset_ms", the median
+# time from a server's delete to the reset of an offloaded session of it.
+# Prints "name value" lines.
 #
-# usage: compare.sh RUNS SECONDS (sourced by the benchmark scripts, after
-# lib.sh and topo.sh, with the lab up)
+# usage: compare.sh RUNS SECONDS (sourced by the benchmarks, after lib.sh
+# and topo.sh, with the lab up)
 RUNS=$1
 SECS=$2
-VIP=10.0.0.100
+MODES="casvip offload ipvs jhash static"
+. /tests/bench_modes.sh
 
-setup_casvip() {
-	c service add cas vip $VIP ports 135,60001-60002 sched mh persist 300
-	for i in 1 2 3; do c server add cas 10.0.2.1$i; done
-}
-setup_ipvs() {
-	lb nft add table ip mangle
-	lb nft add chain ip mangle pre '{ type filter hook prerouting priority -150; }'
-	lb nft add rule ip mangle pre ip daddr $VIP tcp dport '{ 135, 60001, 60002 }' meta mark set 1
-	lb ipvsadm -A -f 1 -s rr -p 300
-	for i in 1 2 3; do lb ipvsadm -a -f 1 -r 10.0.2.1$i -m; done
-}
-setup_jhash() {
-	lb nft add table ip nat
-	lb nft add chain ip nat pre '{ type nat hook prerouting priority -100; }'
-	lb nft add rule ip nat pre ip daddr $VIP tcp dport '{ 135, 60001, 60002 }' \
-		dnat to jhash ip saddr mod 3 map '{ 0 : 10.0.2.11, 1 : 10.0.2.12, 2 : 10.0.2.13 }'
-}
-setup_static() {
-	lb nft add table ip nat
-	lb nft add chain ip nat pre '{ type nat hook prerouting priority -100; }'
-	lb nft add rule ip nat pre ip daddr $VIP tcp dport '{ 135, 60001, 60002 }' dnat to 10.0.2.11
-}
-teardown() {
-	c flush
-	lb ipvsadm -C 2>/dev/null
-	lb nft flush ruleset
-	lb conntrack -F 2>/dev/null
-}
-
+# Lines "VALUE": their median, and the spread around it in percent.
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+spread() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		m = v[int((NR + 1) / 2)]
+		if (m > 0) printf "%.0f\n", 100 * (v[NR] - v[1]) / m }'
+}
 
-measure() { # MODE: its figures
-	local mode=$1 r
+# One round of MODE: "WHAT.MODE VALUE" for each figure.
+measure() {
+	local mode=$1 what
 	for what in newconn stream1 stream4; do
-		for ((r = 0; r < RUNS; r++)); do
-			case $what in
-			newconn) cl /tests/vipload conn $SECS 32 $VIP 135 $(clients 1 40) ;;
-			stream1) cl /tests/vipload stream $SECS 1 $VIP 60001 10.0.1.$((r + 1)) ;;
-			stream4) cl /tests/vipload stream $SECS 4 $VIP 60001 10.0.1.$((r + 1)) ;;
-			esac | awk '$1 == "conns_per_s" || $1 == "mbit_per_s" { print $2 }'
-			lb conntrack -F 2>/dev/null
-		done | median | sed "s/^/$what.$mode /"
+		case $what in
+		newconn) cl /tests/vipload conn $SECS 32 $VIP 135 $(clients 1 40) ;;
+		stream1) cl /tests/vipload stream $SECS 1 $VIP 60001 10.0.1.39 ;;
+		stream4) cl /tests/vipload stream $SECS 4 $VIP 60001 10.0.1.39 ;;
+		esac | awk -v k="$what.$mode" \
+			'$1 == "conns_per_s" || $1 == "mbit_per_s" { print k, $2 }'
+		lb conntrack -F 2>/dev/null
 	done
 }
 
-lb modprobe ip_vs 2>/dev/null
-modprobe ip_vs
-modprobe ip_vs_rr
-modprobe nft_hash
-figures=$(for mode in casvip ipvs jhash static; do
+# Milliseconds from a server's delete to the reset of its offloaded
+# session (a fakecas -e on 60009 answers on every server).
+reset_ms() {
+	local t0 del session srv
+	c service add sess vip 10.0.0.101 ports 60009 sched rr
+	for i in 1 2 3; do c server add sess 10.0.2.1$i; done
+	c offload on
+	t0=${EPOCHREALTIME/./}
+	cl /tests/vipsession -i 20 $((SECS + 3)) 10.0.0.101 60009 10.0.1.38 >/tmp/session &
+	session=$!
+	sleep $SECS
+	del=$(((${EPOCHREALTIME/./} - t0) / 1000))
+	srv=$(c -j persist show sess | jq -r '.[0].server // empty')
+	[ -n "$srv" ] && c server del sess "$srv"
+	wait $session
+	awk -v d="$del" '$4 == "broken" { print $5 - d }' /tmp/session
 	teardown
-	setup_$mode >/dev/null
-	measure $mode
+}
+
+# Their output not on ours: this runs inside $(...), which waits for it.
+echoers=
+for i in 1 2 3; do
+	$ip netns exec lab_s$i /tests/fakecas -e srv$i 60009 >/dev/null 2>&1 &
+	echoers="$echoers $!"
+done
+rounds=$(for ((r = 0; r < RUNS; r++)); do
+	for mode in $MODES; do
+		teardown
+		setup_$mode >/dev/null
+		measure $mode
+	done
 done
 teardown)
-echo "$figures"
+resets=$(for ((r = 0; r < RUNS; r++)); do reset_ms; done)
+kill $echoers
+wait $echoers 2>/dev/null
 for what in newconn stream1 stream4; do
-	ours=$(awk -v k="$what.casvip" '$1 == k { print $2 }' <<<"$figures")
-	for other in ipvs jhash static; do
-		theirs=$(awk -v k="$what.$other" '$1 == k { print $2 }' <<<"$figures")
-		awk -v a="$ours" -v b="$theirs" -v k="ratio.$what.casvip_$other" \
-			'BEGIN { if (b > 0) printf "%s %.2f\n", k, a / b }'
+	for mode in $MODES; do
+		k=$what.$mode
+		echo "$k $(awk -v k="$k" '$1 == k { print $2 }' <<<"$rounds" | median)"
+		echo "spread.$k $(awk -v k="$k" '$1 == k { print $2 }' <<<"$rounds" | spread)"
 	done
+done >/tmp/figures
+echo "reset_ms $(median <<<"$resets")" >>/tmp/figures
+echo "spread.reset_ms $(spread <<<"$resets")" >>/tmp/figures
+cat /tmp/figures
+ratio() { # NAME A B: A / B, as figures of /tmp/figures
+	awk -v n="$1" -v a="$2" -v b="$3" '$1 == a { x = $2 } $1 == b { y = $2 }
+		END { if (y > 0) printf "%s %.2f\n", n, x / y }' /tmp/figures
+}
+for what in newconn stream1 stream4; do
+	for other in ipvs jhash static; do
+		ratio "ratio.$what.casvip_$other" "$what.casvip" "$what.$other"
+	done
+done
+for what in stream1 stream4; do
+	ratio "ratio.$what.offload_casvip" "$what.offload" "$what.casvip"
+	ratio "ratio.$what.offload_ipvs" "$what.offload" "$what.ipvs"
 done

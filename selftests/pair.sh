@@ -60,7 +60,8 @@ pair_up() {
 		$ip -n lab_lb$n addr add 10.0.1.25$n/24 dev eth0
 		$ip -n lab_lb$n addr add 10.0.2.25$n/24 dev eth1
 		lb$n sysctl -qw net.ipv4.ip_forward=1 \
-			net.netfilter.nf_conntrack_tcp_be_liberal=1
+			net.netfilter.nf_conntrack_tcp_be_liberal=1 \
+			net.netfilter.nf_conntrack_acct=1
 	done
 	$ip link add sync0 netns lab_lb1 type veth peer name sync0 netns lab_lb2
 	$ip -n lab_lb1 addr add 192.168.100.1/30 dev sync0

@@ -93,7 +93,9 @@ int main(int argc, char **argv)
 	svc.vip.v4.s_addr = htonl(0x0a000064);
 	svc.nranges = 1;
 	svc.ranges[0].first = svc.ranges[0].last = 135;
-	svc.given = CV_VIP | CV_PORTS;
+	/* Not bounded by nf_conntrack_max, which the VM's memory sets. */
+	svc.persist_max = n;
+	svc.given = CV_VIP | CV_PORTS | CV_PERSIST_MAX;
 	nlh = cv_nl_req(nl, CASVIP_CMD_SERVICE_NEW, 0);
 	cv_put_service(nlh, &svc);
 	if (talk(nl, nlh, "service add"))

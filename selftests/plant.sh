@@ -34,8 +34,20 @@ bug mh-keeps-down-server kmod/sched.c \
 	's/if \(eligible\(srv\)\)/if (eligible(srv) || (svc->sched == CASVIP_SCHED_MH && !srv->dead && srv->admin == CASVIP_ADMIN_ENABLED && srv->weight))/' \
 	test_sched.sh
 bug server-counters-not-counted kmod/nat.c \
-	's/\tcasvip_stats_conn\(srv->stats\);\n//; s/if \(srv\)\n(\t\tcasvip_stats_packet)/if (0)\n$1/' \
+	's/\tcasvip_stats_conn\(srv->stats\);\n//; s/\t\tif \(srv\) \{\n(\t\t\tsrv->traffic)/\t\tif (0) {\n$1/' \
 	test_datapath.sh
+bug flush-before-fold kmod/nat.c \
+	's/\tcasvip_conns_fold\(svc\);\n\tnf_ct_iterate_cleanup_net\(retired_iter, &d\);/\tnf_ct_iterate_cleanup_net(retired_iter, &d);/' \
+	test_datapath.sh
+bug first-packet-uncounted kmod/nat.c \
+	's/\t\tnf_ct_acct_update\(ct, IP_CT_DIR_ORIGINAL, skb->len\);\n//' \
+	test_datapath.sh
+bug offload-sets-stay ctl/offload.c \
+	's/if \(!state \|\| \(state > 0 && !offload_run\(nl, false, err\)\)\)/if (1)/' \
+	test_offload.sh
+bug offload-uncounted ctl/offload.c \
+	's/ \}; counter; \}/ }; }/' \
+	test_offload.sh
 bug ipv6-refusal-with-ipv4-reset kmod/nat.c \
 	's/nf_send_reset6\((state->net, state->sk, skb, state->hook)\)/nf_send_reset($1)/' \
 	test_datapath.sh

@@ -176,7 +176,7 @@ if [ -n "$debug" ]; then
 	secs=3600
 	# test_faults.sh fails allocations in these caches.
 	kargs+=(panic_on_warn=1 casvipfuzz=100000 casvipslow=1
-		slub_debug=A,casvip_persist,casvip_probe,nf_conncount_tuple,nf_conntrack)
+		slub_debug=A,casvip_persist,casvip_probe,casvip_conn,nf_conncount_tuple,nf_conntrack)
 fi
 if [ -n "$fuzz" ]; then
 	# About 0.1 ms a message under TCG, two runs of N (more on a debug kernel).

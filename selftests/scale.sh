@@ -5,7 +5,7 @@
 #   apply.s, dump.s      apply, then dump (show -j), NSVC services x 8 servers
 #   newconn.SCHED.2      new connections/s through a service of 2 servers
 #   newconn.SCHED.N      ... of NSRV servers (all of them answer: lab_s1
-#                        holds their addresses), for mh, wrr and lc
+#                        holds their addresses), for every scheduler
 #   ratio.newconn.SCHED.N_2
 #   newconn.table.1000, newconn.table.NPERSIST: new connections/s through a
 #                        service whose persistence table already holds that
@@ -39,7 +39,7 @@ c flush
 	done
 } | $ip -n lab_s1 -batch -
 $ip -n lab_lb route add 10.4.0.0/16 via 10.0.2.11
-for sched in mh wrr lc; do
+for sched in rr wrr lc wlc sh mh; do
 	for n in 2 $NSRV; do
 		{
 			echo "service cas vip 10.0.0.100 ports 135 sched $sched persist 300"
@@ -68,7 +68,7 @@ done | tee -a /tmp/scale.out
 awk -v n=$NPERSIST '$1 == "newconn.table.1000" { a = $2 }
 	$1 == "newconn.table." n { b = $2 }
 	END { if (a > 0) printf "ratio.newconn.table.%s_1000 %.2f\n", n, b / a }' /tmp/scale.out
-for sched in mh wrr lc; do
+for sched in rr wrr lc wlc sh mh; do
 	awk -v s=$sched -v n=$NSRV '$1 == "newconn." s ".2" { a = $2 }
 		$1 == "newconn." s "." n { b = $2 }
 		END { if (a > 0) printf "ratio.newconn.%s.%s_2 %.2f\n", s, n, b / a }' /tmp/scale.out

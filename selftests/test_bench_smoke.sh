@@ -20,18 +20,22 @@ topo_up
 out=$(. /tests/compare.sh 1 1)
 echo "$out" | sed 's/^/# /'
 for what in newconn stream1 stream4; do
-	for mode in casvip ipvs jhash static; do
+	for mode in casvip offload ipvs jhash static; do
 		check "compare: $what through $mode" \
 			awk -v k="$what.$mode" '$1 == k && $2 > 0 { ok = 1 } END { exit !ok }' <<<"$out"
 	done
 done
-check_eq "compare: casvip's ratio to each of the others" 9 "$(grep -c '^ratio\.' <<<"$out")"
+check_eq "compare: casvip's ratio to each of the others, offload's to casvip and IPVS" 13 \
+	"$(grep -c '^ratio\.' <<<"$out")"
+check "compare: the reset of an offloaded session after its server's delete" \
+	awk '$1 == "reset_ms" && $2 > 0 { ok = 1 } END { exit !ok }' <<<"$out"
+check_eq "compare: the spread of every figure" 16 "$(grep -c '^spread\.' <<<"$out")"
 out=$(. /tests/scale.sh 50 20 5000 1 1)
 echo "$out" | sed 's/^/# /'
 check "scale: apply and dump times" \
 	test "$(grep -cE '^(apply|dump)\.s [0-9.]+$' <<<"$out")" = 2
-check_eq "scale: 2 and 20 servers for mh, wrr, lc, and their ratios" 9 \
-	"$(grep -cE '^(newconn|ratio\.newconn)\.(mh|wrr|lc)\.[0-9_]+ [0-9.]+$' <<<"$out")"
+check_eq "scale: 2 and 20 servers for every scheduler, and their ratios" 18 \
+	"$(grep -cE '^(newconn|ratio\.newconn)\.(rr|wrr|lc|wlc|sh|mh)\.[0-9_]+ [0-9.]+$' <<<"$out")"
 check_eq "scale: through tables of 1000 and 5000 clients, and the ratio" 3 \
 	"$(grep -cE '^(newconn|ratio\.newconn)\.table\.[0-9_]+ [0-9.]+$' <<<"$out")"
 topo_down

@@ -32,6 +32,8 @@ service mapi vip 10.0.0.101 ports 135,60001-60002 sched wlc
 	server 10.0.2.14
 CONF
 # Server 3 gone, server 4 re-weighted; servers 1 and 2 as they were.
+# test_churn_offload.sh: all of it with the flowtable fast path.
+[ "${OFFLOAD:-}" = on ] && sed -i '1i offload on' /tmp/full.conf
 sed -e '/10.0.2.13/d' -e 's/\(10.0.2.14\)$/\1 weight 50/' /tmp/full.conf >/tmp/less.conf
 
 bad=0

@@ -45,12 +45,12 @@ check "after every failure: the module's objects are all given back" \
 echo Y >$fs/ignore-gfp-wait
 topo_up
 $ip -n lab_lb route add blackhole 10.64.0.0/12
-base="objects=$(objects) persist=$(slab casvip_persist) probes=$(slab casvip_probe)"
+base="objects=$(objects) persist=$(slab casvip_persist) probes=$(slab casvip_probe) conns=$(slab casvip_conn)"
 c service add cas vip 10.0.0.100 ports 135,60001-60002 sched rr persist 60
 for i in 1 2 3; do c server add cas 10.0.2.1$i; done
 # The caches that may fail are marked at boot (slub_debug=A,...: run.sh
 # --debug); the flag cannot be set at run time.
-caches="casvip_persist casvip_probe nf_conncount_tuple nf_conntrack"
+caches="casvip_persist casvip_probe casvip_conn nf_conncount_tuple nf_conntrack"
 marked() {
 	local s
 	for s in $caches; do
@@ -92,7 +92,7 @@ served() {
 }
 check "afterwards every client is served" served
 c flush
-back() { test "objects=$(objects) persist=$(slab casvip_persist) probes=$(slab casvip_probe)" = "$base"; }
+back() { test "objects=$(objects) persist=$(slab casvip_persist) probes=$(slab casvip_probe) conns=$(slab casvip_conn)" = "$base"; }
 check "a flush gives every object back" wait_for 10 back
 echo N >$fs/ignore-gfp-wait
 topo_down

@@ -4,8 +4,8 @@
 # Nothing lost: after a flush, and after deleting a namespace that holds
 # services, the module's memory is back where it started: its services and
 # servers (the objects count it keeps in debugfs), its persistence entries
-# (slab cache casvip_persist) and the connections they list (nf_conncount's
-# cache nf_conncount_tuple). The VM boots with slab_nomerge, so each cache
+# (slab cache casvip_persist), the connections they list (nf_conncount's
+# cache nf_conncount_tuple) and the connections it counts (casvip_conn). The VM boots with slab_nomerge, so each cache
 # counts only its own objects.
 . /tests/lib.sh
 . /tests/topo.sh
@@ -20,7 +20,8 @@ slab() {
 }
 usage() {
 	echo "objects=$(cat /sys/kernel/debug/casvip/objects)" \
-		"persist=$(slab casvip_persist)" "conns=$(slab nf_conncount_tuple)"
+		"persist=$(slab casvip_persist)" "conns=$(slab nf_conncount_tuple)" \
+		"counted=$(slab casvip_conn)"
 }
 # Until the usage is BASE again (frees wait for RCU and the netns cleanup).
 back_to() {
@@ -65,9 +66,14 @@ echo "# loaded: $loaded"
 check_eq "loaded: 2 services and 8 servers" objects=10 "${loaded%% *}"
 persist=$(sed 's/.*persist=\([0-9]*\).*/\1/' <<<"$loaded")
 conns=$(sed 's/.*conns=\([0-9]*\).*/\1/' <<<"$loaded")
+counted=$(sed 's/.*counted=\([0-9]*\).*/\1/' <<<"$loaded")
 check_eq "loaded: 40 clients in two services, 80 persistence entries" 80 "$(entries)"
 check "loaded: the slab cache holds them (got $persist)" test "$persist" -ge 80
 check "loaded: their live connections are counted (got $conns)" test "$conns" -ge 120
+# The TCP clients' later connections may still be coming.
+all_counted() { test "$(slab casvip_conn)" -ge 240; }
+check "loaded: every connection's traffic is counted, 120 TCP and 120 UDP (had $counted)" \
+	wait_for 5 all_counted
 c flush
 check_eq "after a flush with live connections: back to the baseline" "$base" \
 	"$(back_to "$base")"

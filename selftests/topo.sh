@@ -22,6 +22,18 @@ c() { lb casvipctl "$@"; }
 # Connections in the balancer's conntrack table answered by ADDR.
 conntrack_to() { lb conntrack -L 2>/dev/null | grep -c "src=$1 "; }
 
+# Do the counters of the service in STATS (the JSON of "-j -s show") count
+# PAYLOAD bytes in direction DIR (in, out) exactly? Each IP packet (a TSO
+# one too) counts with its headers: 52 bytes with TCP timestamps, 60 for a
+# SYN or SYN-ACK, up to 28 more for SACK blocks (after a loss).
+counted_within() { # STATS PAYLOAD DIR
+	local got
+	got=$(jq ".[0].stats | .bytes_$3 - 52 * .pkts_$3 - 8 * .conns" <<<"$1")
+	echo "payload $2, counted $got"
+	[ "$got" -ge "$2" ] &&
+		[ "$got" -le $(($2 + 28 * $(jq ".[0].stats.pkts_$3" <<<"$1"))) ]
+}
+
 # Client addresses 10.0.1.FIRST .. 10.0.1.LAST (or fd00:1::N with -6).
 clients() {
 	local pre=10.0.1. i

@@ -43,6 +43,8 @@ for b in /bin/bash /usr/sbin/ip /usr/sbin/nft /usr/bin/socat \
 	/usr/sbin/keepalived /usr/sbin/conntrackd; do
 	add_bin "$b"
 done
+# make bench's profiles (linux-perf), when it is there.
+[ -x /usr/bin/perf ] && add_bin /usr/bin/perf
 rm -f "$root/bin/sh"
 ln -s bash "$root/bin/sh"
 # The real kmod: the kernel runs /sbin/modprobe to autoload by alias.
@@ -74,8 +76,9 @@ mods="veth bridge dummy nf_conntrack nf_nat nf_conntrack_netlink nf_tables nft_c
 nft_nat nft_ct nft_hash nft_numgen nft_reject_inet nft_masq nf_conncount
 ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_mh nft_hash nft_meta_bridge
 nf_reject_ipv4 nf_reject_ipv6"
-# Those a test does without, skipping what needs them: not in every kernel.
-optional="sch_netem"
+# Those a test does without, skipping what needs them: not in every kernel
+# (the debug kernel has no flowtable: make check-debug runs no offload test).
+optional="sch_netem nf_flow_table nf_flow_table_inet nft_flow_offload"
 mdir=/lib/modules/$kver
 for m in $mods $optional; do
 	if [[ " $optional " == *" $m "* ]] &&

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: the figures of FILE (bench.txt: "name value" lines) against
+# their goals, as a table. Ratios are of figures measured in one boot.
+# usage: selftests/bench_table.sh FILE
+f=$1
+val() { awk -v k="$1" '$1 == k { print $2 }' "$f"; }
+row() { # FIGURE VALUE OP GOAL
+	local met=no
+	if [ -z "$2" ]; then
+		met="not measured"
+	elif awk -v v="$2" -v g="$4" -v op="$3" \
+		'BEGIN { exit !(op == ">=" ? v >= g : v <= g) }'; then
+		met=yes
+	fi
+	printf '| %-56s | %8s | %s %-5s | %s |\n' "$1" "${2:--}" "$3" "$4" "$met"
+}
+printf '| %-56s | %8s | %-8s | %s |\n' figure value goal met
+printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..58})" ---------- ---------- -----
+row "new conn/s casvip / IPVS" "$(val ratio.newconn.casvip_ipvs)" ">=" 1.2
+row "new conn/s casvip / nft jhash DNAT" "$(val ratio.newconn.casvip_jhash)" ">=" 1.05
+for n in 1 4; do
+	row "throughput, $n stream(s), casvip / static nft DNAT" \
+		"$(val ratio.stream$n.casvip_static)" ">=" 0.98
+done
+for n in 1 4; do
+	row "throughput, $n stream(s), offload / casvip without" \
+		"$(val ratio.stream$n.offload_casvip)" ">=" 1.3
+	row "throughput, $n stream(s), offload / IPVS NAT" \
+		"$(val ratio.stream$n.offload_ipvs)" ">=" 1.3
+done
+for s in rr wrr lc wlc sh mh; do
+	few=$(val newconn.$s.2)
+	many=$(awk -v s="newconn.$s." 'index($1, s) == 1 && $1 != s "2" { print $2 }' "$f")
+	cost=
+	[ -n "$few" ] && [ -n "$many" ] &&
+		cost=$(awk -v a="$few" -v b="$many" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
+	row "cost of a new connection, 1,000 / 2 servers, $s" "$cost" "<=" 1.1
+done
+row "ms from a server's delete to its offloaded flows' reset" "$(val reset_ms)" "<=" 1000

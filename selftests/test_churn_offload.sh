@@ -1,0 +1,6 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# test_churn.sh with offload on: casvip's established connections take the
+# flowtable fast path, and all of it holds the same.
+OFFLOAD=on
+. /tests/test_churn.sh
