@@ -135,7 +135,8 @@ bench: deps
 	  grep -aE '^(persist|conncount|newconn|stream[14]|ratio|spread|apply|dump|profile)\.|^reset_ms ' \
 		$(BUILD)/selftests/tests.log; } >$(BUILD)/bench.txt
 	column -t $(BUILD)/bench.txt
-	selftests/bench_table.sh $(BUILD)/bench.txt | tee -a $(BUILD)/bench.txt
+	selftests/bench_table.sh $(BUILD)/bench.txt >$(BUILD)/bench-table.txt
+	cat $(BUILD)/bench-table.txt | tee -a $(BUILD)/bench.txt
 
 install: ctl
 	install -D -m 755 ctl/casvipctl $(DESTDIR)$(PREFIX)/sbin/casvipctl

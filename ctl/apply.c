@@ -45,17 +45,17 @@ static int cmd_save(struct cv_nl *nl, int argc, char **argv)
 	if (argc)
 		return cv_usage_error("help", "save takes no argument%s", "");
 	offload = cv_offload_is_on(err);
-	if (offload < 0) {
-		fprintf(stderr, "Error: cannot read the offload table: %s\n", err);
-		return CV_EXIT_FAIL;
-	}
+	if (offload < 0)
+		fprintf(stderr,
+			"Warning: cannot read the offload table (%s): saved as off\n",
+			err);
 	if (running(nl, &cfg))
 		return CV_EXIT_FAIL;
 	if (cv_opts.json) {
 		cv_print_services(cfg.svcs, cfg.n, true);
 	} else {
 		printf("# casvip configuration, saved by casvipctl save\n");
-		if (offload)
+		if (offload > 0)
 			printf("\noffload on\n");
 		for (size_t i = 0; i < cfg.n; i++) {
 			const struct cv_service *s = &cfg.svcs[i];
@@ -618,19 +618,21 @@ out:
 	return ret;
 }
 
-/* Offload as @want says: on, or off (also when it says nothing). */
+/*
+ * Offload as @want says: on, or off (also when it says nothing); if it
+ * stays on, its sets follow the services. Its failure leaves the services
+ * as applied.
+ */
 static int offload_sync(struct plan *p, const struct cv_config *want)
 {
 	char err[CV_ERRLEN];
 	int on = cv_offload_is_on(err);
 
-	if (on < 0) {
-		fprintf(stderr, "Error: cannot read the offload table: %s\n",
-			err);
-		return -1;
-	}
-	if (on == want->offload)
+	/* Unreadable: nftables is not usable here, and offload not on. */
+	if (on < 0 && !want->offload)
 		return 0;
+	if (on == want->offload)
+		return p->dry_run || !on ? 0 : cv_offload_follow(p->nl);
 	say_change(p, want->offload ? "offload on" : "offload off");
 	p->changes++;
 	if (p->dry_run || !cv_offload_set(p->nl, want->offload, err))
@@ -719,14 +721,14 @@ static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
 	if (cv_opts.json)
 		jw_begin(&p.w, NULL, '[');
 	ret = sync_all(&p, &want, &have);
-	if (!ret)
+	if (ret && !p.dry_run)
+		back = put_back(nl, &have);
+	else if (!ret)
 		ret = offload_sync(&p, &want);
 	if (cv_opts.json)
 		jw_end(&p.w, ']');
 	else if (!p.changes)
 		printf("nothing to change\n");
-	if (ret && !p.dry_run)
-		back = put_back(nl, &have);
 	if (p.log) {
 		fclose(p.log);
 		if (p.changes)
@@ -740,6 +742,6 @@ static int cmd_apply(struct cv_nl *nl, int argc, char **argv)
 
 const struct cv_cmd cv_config_cmds[3] = {
 	{ "save", cmd_save, CV_NL },
-	{ "apply", cmd_apply, CV_NL | CV_VIPS },
+	{ "apply", cmd_apply, CV_NL },
 	{ "lint", cmd_lint, 0 },
 };

@@ -772,12 +772,13 @@ int cv_run(const struct cv_cmd *cmd, int argc, char **argv)
 			return CV_EXIT_FAIL;
 	}
 	ret = cmd->fn(nl, argc, argv);
+	/* Logged once the change is made, whether offload follows or not. */
+	if ((cmd->flags & CV_CHANGES) && ret == CV_EXIT_OK)
+		cv_log_command(cv_argc, cv_argv);
 	if ((cmd->flags & CV_VIPS) && ret == CV_EXIT_OK)
 		ret = cv_offload_follow(nl);
 	if (nl)
 		cv_nl_close(nl);
-	if ((cmd->flags & CV_CHANGES) && ret == CV_EXIT_OK)
-		cv_log_command(cv_argc, cv_argv);
 	return ret;
 }
 

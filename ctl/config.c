@@ -242,18 +242,19 @@ static int parse_line(int argc, char **argv, struct cv_config *cfg, int line,
 		return cv_add_check(&cfg->svcs[cfg->n - 1], argc, argv, line, err);
 	}
 	if (!strcmp(argv[0], "offload")) {
-		if (argc != 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off"))) {
-			snprintf(err, CV_ERRLEN, "an offload line is \"offload on\" or \"offload off\"");
+		if (argc != 2) {
+			snprintf(err, CV_ERRLEN,
+				 "an offload line is \"offload on\" or \"offload off\"");
 			return -1;
 		}
 		if (cfg->offload_line) {
-			snprintf(err, CV_ERRLEN, "offload is set on line %d already",
+			snprintf(err, CV_ERRLEN,
+				 "offload is set on line %d already",
 				 cfg->offload_line);
 			return -1;
 		}
-		cfg->offload = !strcmp(argv[1], "on");
 		cfg->offload_line = line;
-		return 0;
+		return cv_parse_offload(argv[1], &cfg->offload, err);
 	}
 	snprintf(err, CV_ERRLEN,
 		 "unknown keyword \"%s\" (a line starts with service, server, check or offload)",

@@ -215,6 +215,14 @@ int cv_parse_sched(const char *s, uint8_t *sched, char *err)
 	return 0;
 }
 
+int cv_parse_offload(const char *s, bool *on, char *err)
+{
+	if (strcmp(s, "on") && strcmp(s, "off"))
+		return fail(err, "offload is on or off, not \"%s\"", s);
+	*on = !strcmp(s, "on");
+	return 0;
+}
+
 int cv_parse_alldown(const char *s, uint8_t *alldown, char *err)
 {
 	int v = cv_lookup(alldown_names, ARRAY_SIZE(alldown_names), s);

@@ -139,6 +139,7 @@ int cv_parse_proto(const char *s, uint8_t *proto, char *err);
 int cv_parse_sched(const char *s, uint8_t *sched, char *err);
 int cv_parse_snat(const char *s, struct cv_service *svc, char *err);
 int cv_parse_alldown(const char *s, uint8_t *alldown, char *err);
+int cv_parse_offload(const char *s, bool *on, char *err);
 
 /* Printers into a caller's buffer. */
 #define CV_PORTS_STRLEN (CASVIP_MAX_RANGES * 12)

@@ -11,7 +11,9 @@
  * (what nft and firewalld use) beside the admin's tables:
  *
  *   flowtable ft    on every interface that is up (but lo)
- *   sets vips4/6    protocol . VIP . ports of every service
+ *   sets tcp4 ...   VIP . ports of every service, by protocol and family
+ *                   (a protocol field in an interval concatenation is
+ *                   refused by Debian 13's kernel)
  *   chain forward   after the filter chains: a connection DNATed to one of
  *                   them goes on ft (a packet the admin's rules dropped
  *                   never gets there). casvip maps addresses, not ports:
@@ -43,23 +45,25 @@
 static int nft_run(const char *text, char **out, char *err)
 {
 	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *e;
 	int ret;
 
-	if (!nft) {
+	if (!nft || nft_ctx_buffer_output(nft) || nft_ctx_buffer_error(nft)) {
 		snprintf(err, CV_ERRLEN, "libnftables: %s", strerror(errno));
+		nft_ctx_free(nft);
 		return -1;
 	}
-	nft_ctx_buffer_output(nft);
-	nft_ctx_buffer_error(nft);
 	ret = nft_run_cmd_from_buffer(nft, text);
+	e = nft_ctx_get_error_buffer(nft);
 	if (ret) {
-		const char *e = nft_ctx_get_error_buffer(nft);
-		size_t len = strcspn(e, "\n");
-
-		snprintf(err, CV_ERRLEN, "%.*s", (int)len,
-			 *e ? e : "nftables failed");
+		/* nft's first line: "Error: <why>" */
+		if (e && !strncmp(e, "Error: ", 7))
+			e += 7;
+		if (!e || !*e)
+			e = "nftables failed";
+		snprintf(err, CV_ERRLEN, "%.*s", (int)strcspn(e, "\n"), e);
 	} else if (out) {
-		*out = strdup(nft_ctx_get_output_buffer(nft));
+		*out = strdup(nft_ctx_get_output_buffer(nft) ?: "");
 		if (!*out) {
 			snprintf(err, CV_ERRLEN, "%s", strerror(errno));
 			ret = -1;
@@ -83,13 +87,15 @@ static int offload_state(char **devs_out, char *err)
 		free(out);
 		return 1;
 	}
-	/* devices = { eth0, eth1 }, on one line or more */
+	/* devices = { eth0, eth1 }, on one line or more; none if all went */
 	list = strstr(out, "devices = {");
-	list = list ? list + strlen("devices = {") : "}";
-	list[strcspn(list, "}")] = '\0';
-	devs = calloc(1, strlen(list) + 1);
-	for (p = devs, w = strtok_r(list, ", \t\n\"", &save); devs && w;
-	     w = strtok_r(NULL, ", \t\n\"", &save))
+	if (list) {
+		list += strlen("devices = {");
+		list[strcspn(list, "}")] = '\0';
+	}
+	devs = calloc(1, list ? strlen(list) + 1 : 1);
+	for (p = devs, w = list ? strtok_r(list, ", \t\n\"", &save) : NULL;
+	     devs && w; w = strtok_r(NULL, ", \t\n\"", &save))
 		p += sprintf(p, "%s%s", p == devs ? "" : " ", w);
 	free(out);
 	*devs_out = devs;
@@ -99,29 +105,31 @@ static int offload_state(char **devs_out, char *err)
 	return -1;
 }
 
-/* What the services of @family serve, as the elements of vips4 or vips6. */
+/* What the services of @family and @proto serve, as the elements of @set. */
 static void put_elements(FILE *f, const struct cv_service *svcs, size_t n,
-			 int family)
+			 int family, uint8_t proto, const char *set)
 {
-	const char *sep = "";
-	char a[64];
+	bool any = false;
+	char a[64], r[16];
 
 	for (size_t i = 0; i < n; i++) {
 		const struct cv_service *s = &svcs[i];
 
-		if (s->vip.family != family)
+		if (s->vip.family != family || s->proto != proto)
 			continue;
 		cv_format_addr(&s->vip, a, sizeof(a));
 		for (unsigned int k = 0; k < s->nranges; k++) {
-			fprintf(f, "%s%s . %s . %u", sep,
-				cv_proto_name(s->proto), a,
-				s->ranges[k].first);
-			if (s->ranges[k].last != s->ranges[k].first)
-				fprintf(f, "-%u", s->ranges[k].last);
-			sep = ", ";
+			cv_format_range(s->ranges[k].first, s->ranges[k].last,
+					r, sizeof(r));
+			if (any)
+				fprintf(f, ", ");
+			else
+				fprintf(f, "add element " TABLE " %s { ", set);
+			fprintf(f, "%s . %s", a, r);
+			any = true;
 		}
 	}
-	if (*sep)
+	if (any)
 		fprintf(f, " }\n");
 }
 
@@ -138,31 +146,31 @@ static int put_sets(struct cv_nl *nl, FILE *f, char *err)
 			 strerror(-ret));
 		return -1;
 	}
-	for (int v6 = 0; v6 < 2; v6++) {
-		const char *set = v6 ? "vips6" : "vips4";
-		int family = v6 ? AF_INET6 : AF_INET;
-		bool any = false;
+	for (int k = 0; k < 4; k++) {
+		uint8_t proto = k & 1 ? IPPROTO_UDP : IPPROTO_TCP;
+		bool v6 = k & 2;
+		char set[16];
 
+		snprintf(set, sizeof(set), "%s%c", cv_proto_name(proto),
+			 v6 ? '6' : '4');
 		fprintf(f,
-			"add set " TABLE " %s { type inet_proto . %s . inet_service; flags interval; }\n"
+			"add set " TABLE " %s { type %s . inet_service; flags interval; }\n"
 			"flush set " TABLE " %s\n",
 			set, v6 ? "ipv6_addr" : "ipv4_addr", set);
-		for (size_t i = 0; i < n; i++)
-			any |= svcs[i].vip.family == family;
-		if (any) {
-			fprintf(f, "add element " TABLE " %s { ", set);
-			put_elements(f, svcs, n, family);
-		}
+		put_elements(f, svcs, n, v6 ? AF_INET6 : AF_INET, proto, set);
 	}
 	cv_free_services(svcs, n);
 	return 0;
 }
 
-/* The interfaces that are up, but lo, as nft lists devices. */
+/*
+ * The interfaces that are up, but lo, as nft lists devices; how many.
+ * Names nft could not parse are left out, and said.
+ */
 static int up_devices(FILE *f, char *err)
 {
 	struct ifaddrs *ifas, *ifa;
-	const char *sep = "";
+	int n = 0;
 
 	if (getifaddrs(&ifas)) {
 		snprintf(err, CV_ERRLEN, "cannot list the interfaces: %s",
@@ -175,46 +183,62 @@ static int up_devices(FILE *f, char *err)
 		    !(ifa->ifa_flags & IFF_UP) ||
 		    (ifa->ifa_flags & IFF_LOOPBACK))
 			continue;
-		fprintf(f, "%s\"%s\"", sep, ifa->ifa_name);
-		sep = ", ";
+		if (strpbrk(ifa->ifa_name, "\",{}; ")) {
+			fprintf(stderr,
+				"Warning: interface \"%s\" is left out of the flowtable: nftables cannot name it\n",
+				ifa->ifa_name);
+			continue;
+		}
+		fprintf(f, "%s\"%s\"", n++ ? ", " : "", ifa->ifa_name);
 	}
 	freeifaddrs(ifas);
-	if (!*sep) {
-		snprintf(err, CV_ERRLEN, "no interface but lo is up");
-		return -1;
-	}
-	return 0;
+	return n;
 }
 
 /*
- * The table, its sets equal to the services, in one transaction; @on: the
- * flowtable too, on the interfaces up now.
+ * The table, its sets equal to the services, in one transaction; the
+ * flowtable on the interfaces up now (added to those it has). @on: it is
+ * asked for, and needs one.
  */
 static int offload_run(struct cv_nl *nl, bool on, char *err)
 {
-	char *text = NULL;
-	size_t len = 0;
+	char *text = NULL, *devs = NULL;
+	size_t len = 0, dlen = 0;
 	FILE *f = open_memstream(&text, &len);
-	int ret = 0;
+	FILE *d = open_memstream(&devs, &dlen);
+	int ret = 0, ndevs;
 
-	if (!f) {
+	if (!f || !d) {
 		snprintf(err, CV_ERRLEN, "%s", strerror(errno));
+		if (f)
+			fclose(f);
+		if (d)
+			fclose(d);
+		free(text);
+		free(devs);
 		return -1;
 	}
-	fprintf(f, "add table " TABLE "\n");
-	if (on) {
-		fprintf(f, "add flowtable " TABLE
-			   " ft { hook ingress priority filter; devices = { ");
-		ret = up_devices(f, err);
-		fprintf(f, " }; counter; }\n");
+	ndevs = up_devices(d, err);
+	fclose(d);
+	if (ndevs < 0 || (!ndevs && on)) {
+		if (!ndevs)
+			snprintf(err, CV_ERRLEN, "no interface but lo is up");
+		ret = -1;
 	}
+	fprintf(f, "add table " TABLE "\n");
+	if (ndevs > 0)
+		fprintf(f, "add flowtable " TABLE
+			   " ft { hook ingress priority filter; devices = { %s }; counter; }\n",
+			devs);
 	if (!ret)
 		ret = put_sets(nl, f, err);
 	fprintf(f,
-		"add chain " TABLE " forward { type filter hook forward priority filter + 10; policy accept; }\n"
+		"add chain " TABLE " forward { type filter hook forward priority filter + 100; policy accept; }\n"
 		"flush chain " TABLE " forward\n"
-		"add rule " TABLE " forward ct direction original ct status dnat meta l4proto . ct original ip daddr . th dport @vips4 flow add @ft\n"
-		"add rule " TABLE " forward ct direction original ct status dnat meta l4proto . ct original ip6 daddr . th dport @vips6 flow add @ft\n");
+		"add rule " TABLE " forward ct direction original ct status dnat meta l4proto tcp ct original ip daddr . th dport @tcp4 flow add @ft\n"
+		"add rule " TABLE " forward ct direction original ct status dnat meta l4proto udp ct original ip daddr . th dport @udp4 flow add @ft\n"
+		"add rule " TABLE " forward ct direction original ct status dnat meta l4proto tcp ct original ip6 daddr . th dport @tcp6 flow add @ft\n"
+		"add rule " TABLE " forward ct direction original ct status dnat meta l4proto udp ct original ip6 daddr . th dport @udp6 flow add @ft\n");
 	if (fclose(f)) {
 		snprintf(err, CV_ERRLEN, "%s", strerror(errno));
 		ret = -1;
@@ -222,6 +246,7 @@ static int offload_run(struct cv_nl *nl, bool on, char *err)
 	if (!ret)
 		ret = nft_run(text, NULL, err);
 	free(text);
+	free(devs);
 	return ret;
 }
 
@@ -232,25 +257,22 @@ int cv_offload_is_on(char *err)
 
 int cv_offload_set(struct cv_nl *nl, bool on, char *err)
 {
-	int state;
-
 	if (on)
 		return offload_run(nl, true, err);
-	state = offload_state(NULL, err);
-	if (state <= 0)
-		return state;
-	return nft_run("delete table " TABLE "\n", NULL, err);
+	/* Made if missing, then deleted: no error if it was not there. */
+	return nft_run("add table " TABLE "\ndelete table " TABLE "\n", NULL,
+		       err);
 }
 
 int cv_offload_follow(struct cv_nl *nl)
 {
 	char err[CV_ERRLEN];
-	int state = offload_state(NULL, err);
 
-	if (!state || (state > 0 && !offload_run(nl, false, err)))
+	/* Off, or nftables unusable here: nothing follows. */
+	if (offload_state(NULL, err) <= 0 || !offload_run(nl, false, err))
 		return CV_EXIT_OK;
 	fprintf(stderr,
-		"Error: the services changed, but the offload table did not follow: %s\n",
+		"Error: the services changed, but the offload table did not follow (%s): run \"casvipctl offload on\"\n",
 		err);
 	return CV_EXIT_FAIL;
 }
@@ -269,7 +291,7 @@ static int offload_show(void)
 		char *dev, *save = NULL;
 
 		jw_begin(&w, NULL, '{');
-		jw_bool(&w, "offload", devs);
+		jw_bool(&w, "offload", devs != NULL);
 		jw_begin(&w, "devices", '[');
 		for (dev = devs ? strtok_r(devs, " ", &save) : NULL; dev;
 		     dev = strtok_r(NULL, " ", &save))
@@ -289,7 +311,7 @@ static int offload_show(void)
 int cv_cmd_offload(struct cv_nl *unused, int argc, char **argv)
 {
 	char err[CV_ERRLEN];
-	struct cv_nl *nl;
+	struct cv_nl *nl = NULL;
 	bool on;
 	int ret;
 
@@ -307,17 +329,17 @@ int cv_cmd_offload(struct cv_nl *unused, int argc, char **argv)
 		       "off takes them off. The nftables table \"inet casvip\" holds it.\n");
 		return CV_EXIT_OK;
 	}
-	if (strcmp(argv[0], "on") && strcmp(argv[0], "off"))
-		return cv_usage_error("offload help",
-				      "offload is on or off, not \"%s\"",
-				      argv[0]);
-	on = !strcmp(argv[0], "on");
+	if (cv_parse_offload(argv[0], &on, err))
+		return cv_usage_error("offload help", "%s", err);
 	/* The services, for the sets: after the usage is known good. */
-	nl = cv_nl_open();
-	if (!nl)
-		return CV_EXIT_FAIL;
+	if (on) {
+		nl = cv_nl_open();
+		if (!nl)
+			return CV_EXIT_FAIL;
+	}
 	ret = cv_offload_set(nl, on, err);
-	cv_nl_close(nl);
+	if (nl)
+		cv_nl_close(nl);
 	if (ret) {
 		fprintf(stderr, "Error: cannot set offload %s: %s\n", argv[0],
 			err);

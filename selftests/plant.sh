@@ -43,7 +43,7 @@ bug first-packet-uncounted kmod/nat.c \
 	's/\t\tnf_ct_acct_update\(ct, IP_CT_DIR_ORIGINAL, skb->len\);\n//' \
 	test_datapath.sh
 bug offload-sets-stay ctl/offload.c \
-	's/if \(!state \|\| \(state > 0 && !offload_run\(nl, false, err\)\)\)/if (1)/' \
+	's/if \(offload_state\(NULL, err\) <= 0 \|\| !offload_run\(nl, false, err\)\)/if (1)/' \
 	test_offload.sh
 bug offload-uncounted ctl/offload.c \
 	's/ \}; counter; \}/ }; }/' \

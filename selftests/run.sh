@@ -169,7 +169,7 @@ debug_checks() { # OUT
 }
 
 kargs=(${CASVIP_KARGS:-})
-secs=900
+secs=1200
 if [ -n "$debug" ]; then
 	# KASAN, lockdep and kmemleak under TCG: several times slower; the
 	# netlink fuzzer sends fewer messages, clients wait longer (lib.sh).

@@ -26,7 +26,9 @@ server_of() { answers -t 3000 "$VIP" 135 "$1" | awk '{ print $2 }'; }
 modprobe casvip
 topo_up
 # test_datapath_offload.sh: all of it with the flowtable fast path.
-[ "${OFFLOAD:-}" = on ] && c offload on
+if [ "${OFFLOAD:-}" = on ]; then
+	check "offload on" c offload on
+fi
 
 # --- persistence across ports ---------------------------------------------
 c service add cas vip $VIP ports 135,60001-60002 sched rr persist 60
