@@ -12,6 +12,7 @@
 #include <linux/hashtable.h>
 #include <linux/jhash.h>
 #include <linux/list.h>
+#include <linux/llist.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/netfilter.h>
@@ -274,8 +275,8 @@ struct casvip_service {
 	struct list_head dumps; /* persistence dumps in progress; cn->lock */
 	struct casvip_stats_pcpu __percpu *stats;
 	struct rhashtable conns_hash; /* casvip_conn by tuple */
-	spinlock_t conns_lock; /* conns, and a record's counters */
-	struct list_head conns; /* casvip_conn; removed only under cn->lock */
+	struct llist_head conns_new; /* casvip_conn, made since the fold */
+	struct list_head conns; /* ... and before; cn->lock */
 };
 
 #define CASVIP_HASH_BITS 10

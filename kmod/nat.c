@@ -49,8 +49,13 @@ struct casvip_conn_key {
 struct casvip_conn {
 	struct rhash_head node; /* casvip_service.conns_hash */
 	struct casvip_conn_key key;
-	struct list_head list; /* casvip_service.conns */
+	union {
+		struct llist_node next_new; /* casvip_service.conns_new */
+		struct list_head list; /* casvip_service.conns; cn->lock */
+	};
 	unsigned long born; /* jiffies, when bound */
+	bool hashed; /* in conns_hash: not if its insertion failed */
+	bool fresh; /* a new connection of the tuple: count from zero */
 	struct casvip_traffic seen; /* the connection's counters, folded */
 	struct rcu_head rcu;
 };
@@ -69,25 +74,21 @@ static struct kmem_cache *conn_cache __read_mostly;
 
 int casvip_conns_init(struct casvip_service *svc)
 {
-	spin_lock_init(&svc->conns_lock);
+	init_llist_head(&svc->conns_new);
 	INIT_LIST_HEAD(&svc->conns);
 	return rhashtable_init(&svc->conns_hash, &conn_params);
 }
 
-static void conn_free(void *ptr, void *arg)
-{
-	kmem_cache_free(conn_cache, ptr);
-}
-
 static void conn_free_rcu(struct rcu_head *head)
 {
-	conn_free(container_of(head, struct casvip_conn, rcu), NULL);
+	kmem_cache_free(conn_cache,
+			container_of(head, struct casvip_conn, rcu));
 }
 
 /*
  * Start counting @ct in @svc, unless it is counted already: a record for
  * its tuple is made, or found. @fresh: @ct is new, and a record found for
- * its tuple was another connection's, now gone. BH off.
+ * its tuple was another connection's, now gone. RCU.
  */
 static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
 		     bool fresh)
@@ -102,18 +103,20 @@ static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
 	       sizeof(c->key.tuple));
 	memcpy(&c->key.zone, nf_ct_zone(ct), sizeof(c->key.zone));
 	c->born = jiffies;
-	spin_lock(&svc->conns_lock);
 	old = rhashtable_lookup_get_insert_fast(&svc->conns_hash, &c->node,
 						conn_params);
+	/* The table could not grow in time: counted all the same. */
+	if (IS_ERR(old))
+		old = NULL;
+	else
+		c->hashed = !old;
 	if (!old) {
-		list_add_tail(&c->list, &svc->conns);
-	} else if (!IS_ERR(old) && fresh) {
-		memset(&old->seen, 0, sizeof(old->seen));
-		old->born = c->born;
+		llist_add(&c->next_new, &svc->conns_new);
+		return;
 	}
-	spin_unlock(&svc->conns_lock);
-	if (old)
-		kmem_cache_free(conn_cache, c);
+	if (fresh)
+		WRITE_ONCE(old->fresh, true);
+	kmem_cache_free(conn_cache, c);
 }
 
 /*
@@ -134,9 +137,7 @@ static void conn_track(struct casvip_service *svc, struct nf_conn *ct,
 			return;
 		nf_ct_acct_update(ct, IP_CT_DIR_ORIGINAL, skb->len);
 	}
-	local_bh_disable();
 	conn_add(svc, ct, true);
-	local_bh_enable();
 }
 
 /*
@@ -191,6 +192,17 @@ static struct nf_conn *conn_find(struct net *net, const struct casvip_conn *c)
 	return nf_ct_tuplehash_to_ctrack(h);
 }
 
+/* The records made since the last fold, onto the list. */
+static void conns_take_new(struct casvip_service *svc)
+{
+	struct llist_node *first;
+	struct casvip_conn *c, *tmp;
+
+	first = llist_reverse_order(llist_del_all(&svc->conns_new));
+	llist_for_each_entry_safe(c, tmp, first, next_new)
+		list_add_tail(&c->list, &svc->conns);
+}
+
 /*
  * Fold the counters of @svc's connections into its traffic and its
  * servers', and forget the connections that are gone. What a connection
@@ -206,10 +218,17 @@ void casvip_conns_fold(struct casvip_service *svc)
 	struct casvip_conn *c, *tmp;
 
 	lockdep_assert_held(&svc->cn->lock);
-	spin_lock_bh(&svc->conns_lock);
+	conns_take_new(svc);
 	list_for_each_entry_safe(c, tmp, &svc->conns, list) {
-		struct nf_conn *ct = conn_find(net, c);
+		struct nf_conn *ct;
 		bool gone;
+
+		if (READ_ONCE(c->fresh)) {
+			WRITE_ONCE(c->fresh, false);
+			memset(&c->seen, 0, sizeof(c->seen));
+			c->born = jiffies;
+		}
+		ct = conn_find(net, c);
 
 		if (ct)
 			gone = !conn_fold(svc, c, ct) || nf_ct_is_dying(ct);
@@ -217,19 +236,16 @@ void casvip_conns_fold(struct casvip_service *svc)
 			gone = time_after(jiffies,
 					  c->born + CASVIP_CONN_PENDING);
 		if (gone) {
-			rhashtable_remove_fast(&svc->conns_hash, &c->node,
-					       conn_params);
+			if (c->hashed)
+				rhashtable_remove_fast(&svc->conns_hash,
+						       &c->node, conn_params);
 			list_del(&c->list);
 			call_rcu(&c->rcu, conn_free_rcu);
 		}
-		/* Records are only added meanwhile, at the tail. */
-		spin_unlock_bh(&svc->conns_lock);
 		if (ct)
 			nf_ct_put(ct);
 		cond_resched();
-		spin_lock_bh(&svc->conns_lock);
 	}
-	spin_unlock_bh(&svc->conns_lock);
 }
 
 /*
@@ -238,8 +254,15 @@ void casvip_conns_fold(struct casvip_service *svc)
  */
 void casvip_conns_release(struct casvip_service *svc)
 {
+	struct casvip_conn *c, *tmp;
+
 	lockdep_assert_held(&svc->cn->lock);
-	rhashtable_free_and_destroy(&svc->conns_hash, conn_free, NULL);
+	rhashtable_destroy(&svc->conns_hash);
+	conns_take_new(svc);
+	list_for_each_entry_safe(c, tmp, &svc->conns, list) {
+		kmem_cache_free(conn_cache, c);
+		cond_resched();
+	}
 }
 
 int __init casvip_conn_cache_init(void)
