@@ -589,6 +589,14 @@ static bool gc_live(struct casvip_service *svc, struct casvip_persist *e,
 	return true;
 }
 
+/* @e's first connection completed its handshake: a real client's. */
+static void persist_proven(struct casvip_service *svc, struct casvip_persist *e)
+{
+	probe_free(e->probe);
+	e->probe = NULL;
+	persist_move(svc, e, &svc->persist_live);
+}
+
 /* Unproven entries: proven, or gone with their connections. */
 static bool gc_new(struct casvip_service *svc, struct casvip_persist *e,
 		   void *arg)
@@ -598,9 +606,7 @@ static bool gc_new(struct casvip_service *svc, struct casvip_persist *e,
 
 	switch (probe_check(gc->net, e->probe, IPS_ASSURED_BIT)) {
 	case PROBE_PROVEN:
-		probe_free(e->probe);
-		e->probe = NULL;
-		persist_move(svc, e, &svc->persist_live);
+		persist_proven(svc, e);
 		return gc_live(svc, e, arg);
 	case PROBE_DEAD:
 		if (e->probe != CASVIP_PROBE_LOST) {
@@ -679,21 +685,31 @@ static bool evict_new(struct casvip_service *svc, struct casvip_persist *e,
 
 	if (atomic_read(&svc->npersist) <= gc->target)
 		return false;
+	/*
+	 * Proven since the GC last looked. Under a flood the list turns
+	 * over about as fast as the GC comes round: a real client that
+	 * just got in must not be taken for the flood.
+	 */
+	if (probe_check(gc->net, e->probe, IPS_ASSURED_BIT) == PROBE_PROVEN) {
+		persist_proven(svc, e);
+		return true;
+	}
 	persist_unlink(svc, e, true);
 	svc->evicted++;
 	return true;
 }
 
 /*
- * Evict entries until the table is 7/8 full: unproven ones, oldest first
- * (under a flood of spoofed sources, theirs), then idle ones, oldest first
- * (real clients that may come back). Never a proven client's live entry,
- * and never a walk over them. Needs casvip_net.lock.
+ * Evict entries until the table is under 7/8 full (a small one, one under
+ * its limit): unproven ones, oldest first (under a flood of spoofed
+ * sources, theirs), then idle ones, oldest first (real clients that may
+ * come back). Never a proven client's live entry, and never a walk over
+ * them. Needs casvip_net.lock.
  */
 static void persist_evict(struct casvip_service *svc)
 {
 	u32 max = casvip_persist_limit(svc);
-	struct gc_ctx gc = { .target = max - max / 8 };
+	struct gc_ctx gc = { .net = svc->cn->net, .target = max - 1 - max / 8 };
 
 	if (!max || atomic_read(&svc->npersist) < max)
 		return;

@@ -531,6 +531,7 @@ int casvip_service_new(struct casvip_net *cn,
 	svc->family = cfg->match.family;
 	svc->netmask = svc->family == NFPROTO_IPV4 ? 32 : 128;
 	svc->full_told = jiffies - 10 * HZ;
+	svc->evict_next = jiffies;
 	INIT_LIST_HEAD(&svc->servers);
 	hash_init(svc->by_addr);
 	service_apply(svc, cfg);

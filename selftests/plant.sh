@@ -76,6 +76,12 @@ bug no-default-persist-limit kmod/persist.c \
 bug evict-idle-before-unproven kmod/persist.c \
 	's/(\tpersist_walk\(svc, &svc->persist_new, evict_new, &gc\);\n)(\tpersist_walk\(svc, &svc->persist_idle, evict_idle, &gc\);\n)/$2$1/' \
 	test_persist.sh
+bug evict-proven-client kmod/persist.c \
+	's/if \(probe_check\(gc->net, e->probe, IPS_ASSURED_BIT\) == PROBE_PROVEN\) \{\n\t\tpersist_proven/if (0) {\n\t\tpersist_proven/' \
+	test_persist.sh
+bug small-table-never-evicts kmod/persist.c \
+	's/\.target = max - 1 - max \/ 8/.target = max - max \/ 8/' \
+	test_persist.sh
 bug service-del-keeps-conns kmod/service.c \
 	's/if \(flush && flush_conns\)/if (0)/' \
 	test_persist.sh

@@ -144,6 +144,25 @@ check "a new real client gets an entry: unproven ones make room" \
 	has_entry cap 10.0.1.16
 wait $holder
 
+# A client whose handshake completed, then a flood before the GC (once a
+# second) has looked: the eviction takes it for real, not for the flood.
+# At persist-max 4 it is the oldest unproven entry when the table fills.
+c flush
+c service add tiny vip $VIP ports 135 sched rr persist 600 persist-max 4
+c server add tiny 10.0.2.11
+cl /tests/vipclient -w 3 $VIP 135 10.0.1.1 >/dev/null &
+holder=$!
+assured() { lb conntrack -L -s 10.0.1.1 -p tcp 2>/dev/null | grep -q ASSURED; }
+wait_for 3 assured
+cl /tests/synflood $VIP 135 10.64.2.1 4 >/dev/null
+sleep 0.5
+check "a client proven since the GC's last look is not evicted" \
+	has_entry tiny 10.0.1.1
+check_eq "... a spoofed source was" 1 \
+	"$(c -j -s show tiny | jq '.[0].stats.evicted')"
+check_eq "a table of 4 makes room: one under its limit" 3 "$(entries tiny)"
+wait $holder
+
 # --- deleting a service ends its connections -----------------------------------
 conns_to() { lb conntrack -L -d "$1" 2>/dev/null | grep -c "dport=135 "; }
 c flush
