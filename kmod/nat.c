@@ -55,7 +55,7 @@ struct casvip_conn {
 	};
 	unsigned long born; /* jiffies, when bound */
 	bool hashed; /* in conns_hash: not if its insertion failed */
-	bool fresh; /* a new connection of the tuple: count from zero */
+	int state; /* enum conn_state, changed by cmpxchg */
 	struct casvip_traffic seen; /* the connection's counters, folded */
 	struct rcu_head rcu;
 };
@@ -66,6 +66,13 @@ static const struct rhashtable_params conn_params = {
 	.head_offset = offsetof(struct casvip_conn, node),
 	.automatic_shrinking = true,
 };
+
+/*
+ * A record's state: LIVE; FRESH once a new connection of its tuple came,
+ * which the fold counts from zero; GOING once the fold removes it, after
+ * which a new connection of its tuple makes a record of its own.
+ */
+enum conn_state { CONN_LIVE, CONN_FRESH, CONN_GOING };
 
 /* A connection is confirmed as its first packet leaves: within this. */
 #define CASVIP_CONN_PENDING (2 * HZ)
@@ -105,17 +112,21 @@ static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
 	c->born = jiffies;
 	old = rhashtable_lookup_get_insert_fast(&svc->conns_hash, &c->node,
 						conn_params);
-	/* The table could not grow in time: counted all the same. */
+	/*
+	 * Counted all the same, unhashed, if the table could not grow in
+	 * time, or if the record found is on its way out.
+	 */
 	if (IS_ERR(old))
 		old = NULL;
 	else
 		c->hashed = !old;
+	if (old && fresh &&
+	    cmpxchg(&old->state, CONN_LIVE, CONN_FRESH) == CONN_GOING)
+		old = NULL;
 	if (!old) {
 		llist_add(&c->next_new, &svc->conns_new);
 		return;
 	}
-	if (fresh)
-		WRITE_ONCE(old->fresh, true);
 	kmem_cache_free(conn_cache, c);
 }
 
@@ -223,8 +234,7 @@ void casvip_conns_fold(struct casvip_service *svc)
 		struct nf_conn *ct;
 		bool gone;
 
-		if (READ_ONCE(c->fresh)) {
-			WRITE_ONCE(c->fresh, false);
+		if (cmpxchg(&c->state, CONN_FRESH, CONN_LIVE) == CONN_FRESH) {
 			memset(&c->seen, 0, sizeof(c->seen));
 			c->born = jiffies;
 		}
@@ -235,6 +245,10 @@ void casvip_conns_fold(struct casvip_service *svc)
 		else
 			gone = time_after(jiffies,
 					  c->born + CASVIP_CONN_PENDING);
+		/* A new connection of the tuple found it meanwhile: stays. */
+		if (gone && c->hashed)
+			gone = cmpxchg(&c->state, CONN_LIVE, CONN_GOING) ==
+			       CONN_LIVE;
 		if (gone) {
 			if (c->hashed)
 				rhashtable_remove_fast(&svc->conns_hash,
