@@ -135,8 +135,8 @@ struct casvip_pkey {
 
 /*
  * What proves a new client real: its first connection, looked up in the
- * conntrack table by the GC until it is ASSURED (a client behind a spoofed
- * source never completes a handshake), or it is gone.
+ * conntrack table by the GC (and by an eviction) until it is ASSURED (a
+ * client behind a spoofed source never completes a handshake), or gone.
  */
 struct casvip_probe {
 	struct nf_conntrack_tuple tuple;

@@ -39,8 +39,11 @@
  * connection when it will (its table's limit and early drop see it as
  * they see any), and the fold looks it up again as nf_conncount does. A
  * tuple is one connection at a time: when a new one of the same tuple is
- * bound, the record counts it from zero.
+ * bound, the record counts it from zero (FRESH), or, if the fold is just
+ * removing it (GOING), the new connection's record takes its place.
  */
+enum conn_state { CONN_LIVE = 0, CONN_FRESH, CONN_GOING };
+
 struct casvip_conn_key {
 	struct nf_conntrack_tuple tuple;
 	struct nf_conntrack_zone zone;
@@ -54,7 +57,7 @@ struct casvip_conn {
 		struct list_head list; /* casvip_service.conns; cn->lock */
 	};
 	unsigned long born; /* jiffies, when bound */
-	bool hashed; /* in conns_hash: not if its insertion failed */
+	bool hashed; /* in conns_hash: not if no room could be made */
 	int state; /* enum conn_state, changed by cmpxchg */
 	struct casvip_traffic seen; /* the connection's counters, folded */
 	struct rcu_head rcu;
@@ -66,13 +69,6 @@ static const struct rhashtable_params conn_params = {
 	.head_offset = offsetof(struct casvip_conn, node),
 	.automatic_shrinking = true,
 };
-
-/*
- * A record's state: LIVE; FRESH once a new connection of its tuple came,
- * which the fold counts from zero; GOING once the fold removes it, after
- * which a new connection of its tuple makes a record of its own.
- */
-enum conn_state { CONN_LIVE, CONN_FRESH, CONN_GOING };
 
 /* A connection is confirmed as its first packet leaves: within this. */
 #define CASVIP_CONN_PENDING (2 * HZ)
@@ -110,19 +106,22 @@ static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
 	       sizeof(c->key.tuple));
 	memcpy(&c->key.zone, nf_ct_zone(ct), sizeof(c->key.zone));
 	c->born = jiffies;
+	c->state = CONN_LIVE;
 	old = rhashtable_lookup_get_insert_fast(&svc->conns_hash, &c->node,
 						conn_params);
-	/*
-	 * Counted all the same, unhashed, if the table could not grow in
-	 * time, or if the record found is on its way out.
-	 */
+	/* The table could not grow in time: counted all the same, unhashed. */
 	if (IS_ERR(old))
 		old = NULL;
-	else
-		c->hashed = !old;
+	else if (!old)
+		c->hashed = true;
+	/* The fold is removing it: in its place. */
 	if (old && fresh &&
-	    cmpxchg(&old->state, CONN_LIVE, CONN_FRESH) == CONN_GOING)
+	    cmpxchg(&old->state, CONN_LIVE, CONN_FRESH) == CONN_GOING) {
+		c->hashed = !rhashtable_replace_fast(&svc->conns_hash,
+						     &old->node, &c->node,
+						     conn_params);
 		old = NULL;
+	}
 	if (!old) {
 		llist_add(&c->next_new, &svc->conns_new);
 		return;

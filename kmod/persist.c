@@ -592,9 +592,9 @@ static bool gc_live(struct casvip_service *svc, struct casvip_persist *e,
 /* @e's first connection completed its handshake: a real client's. */
 static void persist_proven(struct casvip_service *svc, struct casvip_persist *e)
 {
+	persist_move(svc, e, &svc->persist_live);
 	probe_free(e->probe);
 	e->probe = NULL;
-	persist_move(svc, e, &svc->persist_live);
 }
 
 /* Unproven entries: proven, or gone with their connections. */
@@ -686,9 +686,10 @@ static bool evict_new(struct casvip_service *svc, struct casvip_persist *e,
 	if (atomic_read(&svc->npersist) <= gc->target)
 		return false;
 	/*
-	 * Proven since the GC last looked. Under a flood the list turns
-	 * over about as fast as the GC comes round: a real client that
-	 * just got in must not be taken for the flood.
+	 * Proven since the GC last looked (an entry on persist_new has its
+	 * probe). Under a flood the list turns over about as fast as the
+	 * GC comes round: a real client that just got in must not be taken
+	 * for the flood.
 	 */
 	if (probe_check(gc->net, e->probe, IPS_ASSURED_BIT) == PROBE_PROVEN) {
 		persist_proven(svc, e);
@@ -700,19 +701,19 @@ static bool evict_new(struct casvip_service *svc, struct casvip_persist *e,
 }
 
 /*
- * Evict entries until the table is under 7/8 full (a small one, one under
- * its limit): unproven ones, oldest first (under a flood of spoofed
- * sources, theirs), then idle ones, oldest first (real clients that may
- * come back). Never a proven client's live entry, and never a walk over
- * them. Needs casvip_net.lock.
+ * Evict entries down to max - 1 - max / 8 (at least one goes): unproven
+ * ones, oldest first (under a flood of spoofed sources, theirs), then idle
+ * ones, oldest first (real clients that may come back). Never a proven
+ * client's live entry, and never a walk over them. Needs casvip_net.lock.
  */
 static void persist_evict(struct casvip_service *svc)
 {
 	u32 max = casvip_persist_limit(svc);
-	struct gc_ctx gc = { .net = svc->cn->net, .target = max - 1 - max / 8 };
+	struct gc_ctx gc = { .net = svc->cn->net };
 
 	if (!max || atomic_read(&svc->npersist) < max)
 		return;
+	gc.target = max - 1 - max / 8;
 	if (time_after_eq(jiffies, svc->full_told + 10 * HZ)) {
 		svc->full_told = jiffies;
 		casvip_notify_service(svc->cn, CASVIP_CMD_PERSIST_FULL, svc);

@@ -19,6 +19,11 @@ printf '| %-56s | %8s | %-8s | %s |\n' figure value goal met
 printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..58})" ---------- ---------- -----
 row "new conn/s casvip / IPVS" "$(val ratio.newconn.casvip_ipvs)" ">=" 1.2
 row "new conn/s casvip / nft jhash DNAT" "$(val ratio.newconn.casvip_jhash)" ">=" 1.05
+# The same goal as work: what a new connection costs in CPU (perf).
+per() { awk -v a="$(val "profile.ipvs.$1")" -v b="$(val "profile.casvip.$1")" \
+	'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b }'; }
+row "CPU per new connection, IPVS / casvip (the whole VM)" "$(per cpu_us_per_conn)" ">=" 1.2
+row "... in the balancer's modules and conntrack, NAT" "$(per modules_us_per_conn)" ">=" 1.2
 for n in 1 4; do
 	row "throughput, $n stream(s), casvip / static nft DNAT" \
 		"$(val ratio.stream$n.casvip_static)" ">=" 0.98
