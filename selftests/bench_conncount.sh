@@ -12,8 +12,10 @@ topo_up
 $ip -n lab_lb route add blackhole 10.64.0.0/12
 c service add key vip 10.0.0.100 ports 135 sched rr persist 60
 for i in 1 2 3 4; do c server add key 10.0.2.1$i; done
-cl /tests/synflood -s 10.0.0.100 135 10.64.0.1 10000 4000 >/dev/null
+# Traced from the first: the key tracks at most 256 connections
+# (CASVIP_PERSIST_CONNS_MAX), and adds no more once it has them.
 trace_on nf_conncount_add_skb nf_conncount_gc_list
+cl /tests/synflood -s 10.0.0.100 135 10.64.0.1 10000 4000 >/dev/null
 cl /tests/synflood -s 10.0.0.100 135 10.64.0.1 200 100 >/dev/null
 sleep 2
 out="conncount.conns_in_conntrack $(lb conntrack -L -s 10.64.0.1 2>/dev/null | grep -c dport=135)

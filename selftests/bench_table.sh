@@ -28,12 +28,18 @@ for n in 1 4; do
 	row "throughput, $n stream(s), casvip / static nft DNAT" \
 		"$(val ratio.stream$n.casvip_static)" ">=" 0.98
 done
+row "forwarding (pktgen, UDP pkts/s), casvip / static nft DNAT" \
+	"$(val ratio.fwd.casvip_static)" ">=" 0.98
 for n in 1 4; do
 	row "throughput, $n stream(s), offload / casvip without" \
 		"$(val ratio.stream$n.offload_casvip)" ">=" 1.3
 	row "throughput, $n stream(s), offload / IPVS NAT" \
 		"$(val ratio.stream$n.offload_ipvs)" ">=" 1.3
 done
+row "forwarding (pktgen, UDP pkts/s), offload / casvip without" \
+	"$(val ratio.fwd.offload_casvip)" ">=" 1.3
+row "forwarding (pktgen, UDP pkts/s), offload / IPVS NAT" \
+	"$(val ratio.fwd.offload_ipvs)" ">=" 1.3
 for s in rr wrr lc wlc sh mh; do
 	few=$(val newconn.$s.2)
 	many=$(awk -v s="newconn.$s." 'index($1, s) == 1 && $1 != s "2" { print $2 }' "$f")

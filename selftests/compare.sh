@@ -4,8 +4,13 @@
 # casvip, casvip with offload on (the flowtable fast path), IPVS, an
 # nftables jhash DNAT and a static nftables DNAT (bench_modes.sh), in the
 # lab of topo.sh, in one VM boot. For each: new connections
-# per second (32 in flight, from 40 client addresses) and throughput over
-# 1 and 4 streams. The rounds interleave: each round measures every mode
+# per second (32 in flight, from 40 client addresses), throughput over
+# 1 and 4 streams, and the packets per second the balancer forwards
+# ("fwd"): pktgen in the clients' namespace sends one UDP flow, whose
+# first datagram had its answer, as fast as it can, and the servers drop
+# what comes at their interface's ingress. The streams' ends, clients'
+# and servers' TCP, cost more than the balancer does: fwd is the
+# balancer's own work, nearly alone. The rounds interleave: each round measures every mode
 # once, so that a slow minute of the host weighs on all alike. Each figure
 # is the median of RUNS rounds of SECONDS; "spread" is (max - min) /
 # median, in percent: the noise. Then casvip's ratios to the others, and
@@ -28,16 +33,68 @@ spread() {
 		if (m > 0) printf "%.0f\n", 100 * (v[NR] - v[1]) / m }'
 }
 
+# pktgen's flow: 10.0.1.37:40000 -> VIP:60002, 200-byte frames.
+pg() { cl sh -c "echo '$1' >/proc/net/pktgen/$2"; }
+fwd_setup() {
+	local mac i
+	modprobe pktgen || return
+	mac=$(lb cat /sys/class/net/l0/address)
+	pg rem_device_all kpktgend_0
+	pg "add_device c0" kpktgend_0
+	for i in "count 0" "clone_skb 0" "pkt_size 200" "delay 0" \
+		"dst $VIP" "src_min 10.0.1.37" "src_max 10.0.1.37" \
+		"udp_src_min 40000" "udp_src_max 40000" "udp_dst_min 60002" \
+		"udp_dst_max 60002" "dst_mac $mac"; do
+		pg "$i" c0
+	done
+	for i in 1 2 3; do
+		$ip netns exec lab_s$i nft -f - <<-EOF
+		table netdev sink {
+			chain in {
+				type filter hook ingress device eth0 priority 0
+				udp dport 60002 meta length > 150 drop
+			}
+		}
+		EOF
+	done
+}
+# Packets the servers received from pktgen's flow in a second.
+rx() {
+	local i
+	for i in 1 2 3; do
+		$ip -n lab_s$i -s -j link show eth0 |
+			jq '.[0].stats64.rx.packets'
+	done | awk '{ n += $1 } END { print n }'
+}
+fwd() {
+	local n0 n1 t0 t1 gen
+	cl test -e /proc/net/pktgen/c0 || return
+	# The first datagram's answer: conntrack sees the flow established.
+	cl socat -T 2 - UDP4:$VIP:60002,bind=10.0.1.37:40000 <<<x >/dev/null
+	cl sh -c 'echo start >/proc/net/pktgen/pgctrl' &
+	gen=$!
+	sleep 0.5
+	n0=$(rx) t0=${EPOCHREALTIME/./}
+	sleep $SECS
+	n1=$(rx) t1=${EPOCHREALTIME/./}
+	pg stop pgctrl
+	wait $gen
+	awk -v n=$((n1 - n0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.0f\n", n * 1e6 / t }'
+}
+
 # One round of MODE: "WHAT.MODE VALUE" for each figure.
 measure() {
 	local mode=$1 what
-	for what in newconn stream1 stream4; do
+	for what in newconn stream1 stream4 fwd; do
 		case $what in
 		newconn) cl /tests/vipload conn $SECS 32 $VIP 135 $(clients 1 40) ;;
 		stream1) cl /tests/vipload stream $SECS 1 $VIP 60001 10.0.1.39 ;;
 		stream4) cl /tests/vipload stream $SECS 4 $VIP 60001 10.0.1.39 ;;
-		esac | awk -v k="$what.$mode" \
-			'$1 == "conns_per_s" || $1 == "mbit_per_s" { print k, $2 }'
+		fwd) echo "pkts_per_s $(fwd)" ;;
+		esac | awk -v k="$what.$mode" '$2 != "" &&
+			($1 == "conns_per_s" || $1 == "mbit_per_s" || $1 == "pkts_per_s") { print k, $2 }'
+		[ $what.$mode = fwd.offload ] && [ ! -e /tmp/offloaded ] &&
+			lb conntrack -L -p udp 2>/dev/null | grep -c OFFLOAD >/tmp/offloaded
 		lb conntrack -F 2>/dev/null
 	done
 }
@@ -67,6 +124,8 @@ for i in 1 2 3; do
 	$ip netns exec lab_s$i /tests/fakecas -e srv$i 60009 >/dev/null 2>&1 &
 	echoers="$echoers $!"
 done
+fwd_setup
+rm -f /tmp/offloaded
 rounds=$(for ((r = 0; r < RUNS; r++)); do
 	for mode in $MODES; do
 		teardown
@@ -78,13 +137,14 @@ teardown)
 resets=$(for ((r = 0; r < RUNS; r++)); do reset_ms; done)
 kill $echoers
 wait $echoers 2>/dev/null
-for what in newconn stream1 stream4; do
+for what in newconn stream1 stream4 fwd; do
 	for mode in $MODES; do
 		k=$what.$mode
 		echo "$k $(awk -v k="$k" '$1 == k { print $2 }' <<<"$rounds" | median)"
 		echo "spread.$k $(awk -v k="$k" '$1 == k { print $2 }' <<<"$rounds" | spread)"
 	done
 done >/tmp/figures
+[ -e /tmp/offloaded ] && echo "fwd.offload.flows_offloaded $(cat /tmp/offloaded)" >>/tmp/figures
 echo "reset_ms $(median <<<"$resets")" >>/tmp/figures
 echo "spread.reset_ms $(spread <<<"$resets")" >>/tmp/figures
 cat /tmp/figures
@@ -92,12 +152,12 @@ ratio() { # NAME A B: A / B, as figures of /tmp/figures
 	awk -v n="$1" -v a="$2" -v b="$3" '$1 == a { x = $2 } $1 == b { y = $2 }
 		END { if (y > 0) printf "%s %.2f\n", n, x / y }' /tmp/figures
 }
-for what in newconn stream1 stream4; do
+for what in newconn stream1 stream4 fwd; do
 	for other in ipvs jhash static; do
 		ratio "ratio.$what.casvip_$other" "$what.casvip" "$what.$other"
 	done
 done
-for what in stream1 stream4; do
+for what in stream1 stream4 fwd; do
 	ratio "ratio.$what.offload_casvip" "$what.offload" "$what.casvip"
 	ratio "ratio.$what.offload_ipvs" "$what.offload" "$what.ipvs"
 done

@@ -78,7 +78,7 @@ ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_mh nft_hash nft_meta_
 nf_reject_ipv4 nf_reject_ipv6"
 # Those a test does without, skipping what needs them: not in every kernel
 # (the debug kernel has no flowtable: make check-debug runs no offload test).
-optional="sch_netem nf_flow_table nf_flow_table_inet nft_flow_offload"
+optional="sch_netem nf_flow_table nf_flow_table_inet nft_flow_offload pktgen"
 mdir=/lib/modules/$kver
 for m in $mods $optional; do
 	if [[ " $optional " == *" $m "* ]] &&
