@@ -10,10 +10,10 @@
 # first datagram had its answer, as fast as it can, and the servers drop
 # what comes at their interface's ingress. The streams' ends, clients'
 # and servers' TCP, cost more than the balancer does: fwd is the
-# balancer's own work, nearly alone. The rounds interleave: each round measures every mode
-# once, so that a slow minute of the host weighs on all alike. Each figure
-# is the median of RUNS rounds of SECONDS; "spread" is (max - min) /
-# median, in percent: the noise. Then casvip's ratios to the others, and
+# balancer's own work, nearly alone. The rounds interleave: each round
+# measures every mode once, so that a slow minute of the host weighs on
+# all alike. Each figure is the median of RUNS rounds of SECONDS;
+# "spread" is (max - min) / median, in percent: the noise. Then casvip's ratios to the others, and
 # offload's to casvip without it and to IPVS; and "reset_ms", the median
 # time from a server's delete to the reset of an offloaded session of it.
 # Prints "name value" lines.
@@ -58,7 +58,7 @@ fwd_setup() {
 		EOF
 	done
 }
-# Packets the servers received from pktgen's flow in a second.
+# Packets the servers' interfaces have received, in all.
 rx() {
 	local i
 	for i in 1 2 3; do
