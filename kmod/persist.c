@@ -220,6 +220,25 @@ bool casvip_persist_track(struct casvip_persist *e, struct net *net,
 	return true;
 }
 
+static void persist_move(struct casvip_service *svc, struct casvip_persist *e,
+			 struct list_head *to)
+{
+	spin_lock_bh(&svc->persist_lock);
+	list_move_tail(&e->list, to);
+	spin_unlock_bh(&svc->persist_lock);
+}
+
+/*
+ * @e's first connection completed its handshake (a real client's), or
+ * someone vouches for it: no longer unproven.
+ */
+static void persist_proven(struct casvip_service *svc, struct casvip_persist *e)
+{
+	persist_move(svc, e, &svc->persist_live);
+	probe_free(e->probe);
+	e->probe = NULL;
+}
+
 /* Bind @client to @srv whatever it was bound to. Needs casvip_net.lock. */
 int casvip_persist_pin(struct casvip_service *svc,
 		       const union nf_inet_addr *client,
@@ -232,13 +251,8 @@ int casvip_persist_pin(struct casvip_service *svc,
 	if (e) {
 		WRITE_ONCE(e->srv, srv);
 		/* The admin vouches for the client. */
-		if (e->probe) {
-			spin_lock_bh(&svc->persist_lock);
-			list_move_tail(&e->list, &svc->persist_live);
-			spin_unlock_bh(&svc->persist_lock);
-			probe_free(e->probe);
-			e->probe = NULL;
-		}
+		if (e->probe)
+			persist_proven(svc, e);
 	}
 	rcu_read_unlock();
 	return e ? 0 : -ENOMEM;
@@ -274,14 +288,6 @@ static bool persist_unlink(struct casvip_service *svc, struct casvip_persist *e,
 	return true;
 }
 
-static void persist_move(struct casvip_service *svc, struct casvip_persist *e,
-			 struct list_head *to)
-{
-	spin_lock_bh(&svc->persist_lock);
-	list_move_tail(&e->list, to);
-	spin_unlock_bh(&svc->persist_lock);
-}
-
 /*
  * Bind @client to @srv as a new connection to it would, proven: its
  * connection is in the conntrack table (another box of a pair made it).
@@ -296,13 +302,8 @@ bool casvip_persist_learn(struct casvip_service *svc,
 
 	if (!e)
 		return false;
-	if (e->probe) {
-		spin_lock_bh(&svc->persist_lock);
-		list_move_tail(&e->list, &svc->persist_live);
-		spin_unlock_bh(&svc->persist_lock);
-		probe_free(e->probe);
-		e->probe = NULL;
-	}
+	if (e->probe)
+		persist_proven(svc, e);
 	/* A connection that comes meanwhile clears it: then leave it. */
 	idle = READ_ONCE(e->idle);
 	if (idle && cmpxchg(&e->idle, idle, (u32)ktime_get_seconds() + 1) == idle)
@@ -587,14 +588,6 @@ static bool gc_live(struct casvip_service *svc, struct casvip_persist *e,
 		persist_go_idle(svc, e, gc->now);
 	gc_client(e);
 	return true;
-}
-
-/* @e's first connection completed its handshake: a real client's. */
-static void persist_proven(struct casvip_service *svc, struct casvip_persist *e)
-{
-	persist_move(svc, e, &svc->persist_live);
-	probe_free(e->probe);
-	e->probe = NULL;
 }
 
 /* Unproven entries: proven, or gone with their connections. */
