@@ -109,6 +109,9 @@ cl /tests/vipsession $((LOOP_SECONDS - 2)) $VIP 60001 $(clients 1 40) >/tmp/sess
 sessions=$!
 loops
 sleep $((6 + RANDOM % 3))
+# The sessions' retransmission timeouts as the master dies: under load.
+rtos=$(cl ss -tni "dport = :60001" | grep -o 'rto:[0-9.]*' | cut -d: -f2 | sort -n |
+	awk '{ r[NR] = $1 } END { if (NR) printf "%d/%d/%d ms", r[1], r[int((NR + 1) / 2)], r[NR] }')
 die=$(now_ms)
 kill -KILL -- -"${kad[1]}"
 kill -KILL "${ctd[1]}" "${lrn[1]}" "${hd[1]}"
@@ -143,11 +146,21 @@ took=$(outage "$die")
 took_back=$(outage "$back")
 broken=$(grep -c ' broken ' /tmp/sessions)
 gap=$(sort -k3 -n /tmp/sessions | tail -n 1 | awk '{ print $3 }')
-held=$(grep -c ' ok$' /tmp/sessions)
+held=$(awk '$4 == "ok"' /tmp/sessions | wc -l)
 split=$(split_clients 0 "$end" | grep -c .)
 echo "# failover: no new connection answered for $took ms;" \
 	"move back: $took_back ms"
 echo "# sessions: $held of 40 held, $broken broke, longest echo gap $gap ms"
+# The longest gaps, by the move they ended after and how long after it
+# (TCP's retransmissions back off: 0.2, 0.6, 1.4 s, ... after a loss).
+gaps_after() { # FROM TO
+	awk -v t0=$((t0 / 1000)) -v a="$1" -v b="$2" \
+		'$NF - t0 >= a && $NF - t0 < b { printf "%d %.1f\n", $3, ($NF - t0 - a) / 1000 }' \
+		/tmp/sessions | sort -rn | head -n 5 | awk '{ printf "%s ms at +%s s, ", $1, $2 }'
+}
+echo "# the sessions' TCP retransmission timeouts at lb1's death (min/median/max): $rtos"
+echo "# longest echo gaps ended after lb1's death: $(gaps_after "$die" "$back")"
+echo "# ... after the move back: $(gaps_after "$back" $((end + 1000)))"
 echo "# clients that reached two servers in $((end / 1000)) s: $split" \
 	"($(wc -w <<<"$on2") had moved off a failed server)"
 if [ -n "$SLOW" ]; then
@@ -171,6 +184,11 @@ check_eq "the moved clients are where they moved" "" \
 	"$(awk 'NR == FNR { was[$1] = $2; next } ($1 in was) && was[$1] != $2' \
 		<(echo "$moved") <(servers_between 0 "$end"))"
 grep ' broken ' /tmp/sessions | head -n 5 | sed 's/^/# broke: /'
+# The clients that reached two servers: each server they reached, from when.
+for c in $(split_clients 0 "$end"); do
+	echo "# $c reached: $(cat /tmp/loop.* | awk -v c="$c" '$2 == c && $4 ~ /^srv/' |
+		sort -n | awk '$4 != p { printf "%s at %d ms, ", $4, $1; p = $4 }')"
+done
 around() { # MS: answers and failures per 100 ms, from 500 ms before
 	cat /tmp/loop.* | awk -v t="$1" '$1 >= t - 500 && $1 < t + 1500 {
 		b = int(($1 - t + 500) / 100); if ($4 ~ /^srv/) ok[b]++; else ko[b]++ }

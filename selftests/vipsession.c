@@ -5,13 +5,14 @@
  * server's greeting sends one byte every INTERVAL ms (default 100) and
  * waits for its echo, for SECONDS. Then one line per session:
  *
- *	SRC SERVER GAP_MS STATUS
+ *	SRC SERVER GAP_MS STATUS GAP_END
  *
  * SERVER names the server that greeted it; GAP_MS is the longest time
  * between two echoes (or from the start to the first); STATUS is "ok", or
  * "broken" if the connection was reset or closed, or no echo came for
  * 2 s, followed by the milliseconds since the start when it did, and how
- * ("broken 2317 reset"). Exits 1 if any session broke.
+ * ("broken 2317 reset"); GAP_END is when the longest gap ended, in ms since
+ * the epoch (to set beside other clocks). Exits 1 if any session broke.
  *
  * usage: vipsession [-i MS] SECONDS VIP PORT SRC...
  */
@@ -36,16 +37,30 @@ struct session {
 	char server[64];
 	size_t greeted; /* bytes of the greeting so far */
 	bool greeting_done, broken, waiting;
-	long last_echo, gap, broken_at;
+	long last_echo, gap, gap_end, broken_at;
 	const char *how;
 };
 
-static long now_ms(void)
+static long clock_ms(clockid_t clock)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clock, &ts);
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long now_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+/* Take the gap that ends @now if it is the longest. */
+static void gap_ends(struct session *s, long now)
+{
+	if (now - s->last_echo <= s->gap)
+		return;
+	s->gap = now - s->last_echo;
+	s->gap_end = now;
 }
 
 static int open_session(const char *src, const struct sockaddr_in *vip)
@@ -92,8 +107,7 @@ static void on_read(struct session *s, long now)
 			}
 			continue;
 		}
-		if (now - s->last_echo > s->gap)
-			s->gap = now - s->last_echo;
+		gap_ends(s, now);
 		s->last_echo = now;
 		s->waiting = false;
 	}
@@ -104,7 +118,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in vip = { .sin_family = AF_INET };
 	static struct session ss[MAX_SESSIONS];
 	struct pollfd fds[MAX_SESSIONS];
-	long interval = 100, start, end, next;
+	long interval = 100, start, end, next, epoch;
 	int n = 0, bad = 0;
 
 	if (argc > 2 && !strcmp(argv[1], "-i")) {
@@ -120,6 +134,7 @@ int main(int argc, char **argv)
 	}
 	vip.sin_port = htons(atoi(argv[3]));
 	start = now_ms();
+	epoch = clock_ms(CLOCK_REALTIME) - start;
 	end = start + atol(argv[1]) * 1000;
 	for (int i = 4; i < argc; i++, n++) {
 		ss[n] = (struct session){ .src = argv[i], .last_echo = start };
@@ -159,18 +174,20 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < n; i++) {
 		struct session *s = &ss[i];
-		long now = now_ms(), since = now - s->last_echo;
+		long now = now_ms();
 
-		if (!s->broken && (!s->greeting_done || since > BROKEN_MS))
+		if (!s->broken && (!s->greeting_done ||
+				   now - s->last_echo > BROKEN_MS))
 			breaks(s, now, "silent");
-		if (since > s->gap && !s->broken)
-			s->gap = since;
+		if (!s->broken)
+			gap_ends(s, now);
 		printf("%s %s %ld ", s->src, *s->server ? s->server : "-",
 		       s->gap);
 		if (s->broken)
-			printf("broken %ld %s\n", s->broken_at - start, s->how);
+			printf("broken %ld %s", s->broken_at - start, s->how);
 		else
-			printf("ok\n");
+			printf("ok");
+		printf(" %ld\n", epoch + s->gap_end);
 		bad += s->broken;
 	}
 	return bad ? 1 : 0;
