@@ -4,19 +4,11 @@
  * C706 ch. 12, MS-RPCE).
  */
 #include <ctype.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dcerpc.h"
-
-#define HDR 16
-
-/* NDR transfer syntax 8a885d04-1ceb-11c9-9fe8-08002b104860 v2.0. */
-static const uint8_t ndr_uuid[16] = { 0x04, 0x5d, 0x88, 0x8a, 0xeb, 0x1c,
-				      0xc9, 0x11, 0x9f, 0xe8, 0x08, 0x00,
-				      0x2b, 0x10, 0x48, 0x60 };
 
 static const struct {
 	const char *word, *uuid;
@@ -171,7 +163,7 @@ size_t dce_bind(uint8_t *buf, const struct dce_iface *iface, uint32_t call_id)
 	p = put(p, iface->uuid, 16);
 	p = put16(p, iface->major);
 	p = put16(p, iface->minor);
-	p = put(p, ndr_uuid, 16);
+	p = put(p, dce_ndr_uuid, 16);
 	p = put32(p, 2);
 	return (size_t)(p - buf);
 }
@@ -188,7 +180,7 @@ static uint8_t *tower(uint8_t *p, const struct dce_iface *iface)
 	p = put16(p, iface->minor);
 	p = put16(p, 19);
 	*p++ = 0x0d;
-	p = put(p, ndr_uuid, 16);
+	p = put(p, dce_ndr_uuid, 16);
 	p = put16(p, 2);
 	p = put16(p, 2);
 	p = put16(p, 0);
@@ -227,47 +219,6 @@ size_t dce_ept_map(uint8_t *buf, const struct dce_iface *iface,
 	return (size_t)(p - buf);
 }
 
-/* A bounded reader of integers in the PDU's byte order. */
-struct rd {
-	const uint8_t *p;
-	size_t n, off;
-	bool le, bad;
-};
-
-/* Is there room for @size more bytes? Marks the reader bad if not. */
-static bool rd_room(struct rd *r, size_t size)
-{
-	if (r->bad || r->off > r->n || r->n - r->off < size)
-		r->bad = true;
-	return !r->bad;
-}
-
-static uint32_t rd_int(struct rd *r, size_t size)
-{
-	uint32_t v = 0;
-
-	if (!rd_room(r, size))
-		return 0;
-	for (size_t i = 0; i < size; i++)
-		v |= (uint32_t)r->p[r->off + (r->le ? i : size - 1 - i)]
-		     << (8 * i);
-	r->off += size;
-	return v;
-}
-
-static const uint8_t *rd_bytes(struct rd *r, size_t size)
-{
-	if (!rd_room(r, size))
-		return NULL;
-	r->off += size;
-	return r->p + r->off - size;
-}
-
-static void rd_align4(struct rd *r)
-{
-	rd_bytes(r, (4 - r->off % 4) % 4);
-}
-
 static int why_set(char *why, const char *msg)
 {
 	snprintf(why, DCE_ERRLEN, "%s", msg);
@@ -276,40 +227,52 @@ static int why_set(char *why, const char *msg)
 
 long dce_pdu_length(const uint8_t *buf, size_t n, char *why)
 {
-	uint16_t len;
+	struct dce_hdr h;
 
-	if (n >= 1 && buf[0] != 5)
-		return why_set(why, "the answer is not DCE/RPC (version is not 5)");
-	if (n >= 2 && buf[1] != 0)
-		return why_set(why, "the answer is not DCE/RPC version 5.0");
-	if (n < HDR)
+	switch (dce_hdr(buf, n, &h)) {
+	case DCE_OK:
+		break;
+	case DCE_MORE:
 		return 0;
-	if ((buf[4] & 0xf0) != 0x10 && (buf[4] & 0xf0) != 0)
+	case DCE_E_VERSION:
+		return why_set(why, "the answer is not DCE/RPC version 5.0");
+	case DCE_E_DREP:
 		return why_set(why, "the answer has an unknown data representation");
-	len = (buf[4] & 0xf0) ? (uint16_t)(buf[8] | buf[9] << 8) :
-				(uint16_t)(buf[9] | buf[8] << 8);
-	if (len < HDR)
+	default:
 		return why_set(why, "the answer's frag_length is shorter than a header");
-	if (len > DCE_MAX_PDU)
+	}
+	if (h.frag_len > DCE_MAX_PDU)
 		return why_set(why, "the answer's frag_length is too large");
-	return n >= len ? len : 0;
+	return n >= h.frag_len ? h.frag_len : 0;
 }
 
-/* The header of a whole PDU; -1 with the reason if it is not for us. */
-static int pdu_open(struct rd *r, const uint8_t *pdu, size_t n,
-		    uint32_t call_id, uint8_t *ptype, char *why)
+/* A u16 or u32 at @off of a PDU of @n bytes, in its byte order. */
+static uint32_t pdu_int(const uint8_t *pdu, size_t n, const struct dce_hdr *h,
+			size_t off, size_t size)
 {
-	*r = (struct rd){ .p = pdu, .n = n, .le = (pdu[4] & 0xf0) != 0 };
-	*ptype = pdu[2];
-	if ((pdu[3] & 0x03) != 0x03)
+	uint32_t v = 0;
+
+	for (size_t i = 0; i < size && off + size <= n; i++)
+		v |= (uint32_t)pdu[off + (h->le ? i : size - 1 - i)] << (8 * i);
+	return v;
+}
+
+/*
+ * The header of a whole PDU, the answer to @call_id; -1 with the reason
+ * if it is not.
+ */
+static int pdu_open(const uint8_t *pdu, size_t n, uint32_t call_id,
+		    struct dce_hdr *h, char *why)
+{
+	if (dce_hdr(pdu, n, h) != DCE_OK || n < h->frag_len)
+		return why_set(why, "the answer is truncated");
+	if ((h->pfc_flags & DCE_PFC_WHOLE) != DCE_PFC_WHOLE)
 		return why_set(why, "the answer is fragmented, which a check does not take");
-	r->off = 12;
-	if (rd_int(r, 4) != call_id)
+	if (h->call_id != call_id)
 		return why_set(why, "the answer is for another call (wrong call id)");
-	if (*ptype == DCE_FAULT) {
-		rd_bytes(r, 8);
+	if (h->ptype == DCE_FAULT) {
 		snprintf(why, DCE_ERRLEN, "the server answered with fault 0x%08x",
-			 rd_int(r, 4));
+			 pdu_int(pdu, h->frag_len, h, 24, 4));
 		return -1;
 	}
 	return 0;
@@ -318,106 +281,67 @@ static int pdu_open(struct rd *r, const uint8_t *pdu, size_t n,
 int dce_bind_result(const uint8_t *pdu, size_t n, uint32_t call_id,
 		    const struct dce_iface *iface, char *why)
 {
-	struct rd r;
-	uint8_t ptype;
-	uint16_t result, reason;
-	uint32_t nresults;
+	struct dce_result res[8];
+	struct dce_hdr h;
+	unsigned int count;
 
-	if (pdu_open(&r, pdu, n, call_id, &ptype, why))
+	if (pdu_open(pdu, n, call_id, &h, why))
 		return -1;
-	if (ptype == DCE_BIND_NAK) {
-		r.off = HDR;
+	if (h.ptype == DCE_BIND_NAK) {
 		snprintf(why, DCE_ERRLEN,
 			 "bind to %s refused (bind_nak, reason %u): protocol or resource trouble",
-			 iface->name, rd_int(&r, 2));
+			 iface->name, pdu_int(pdu, h.frag_len, &h, 16, 2));
 		return -1;
 	}
-	if (ptype != DCE_BIND_ACK)
+	switch (dce_results(pdu, n, &h, res, 8, &count)) {
+	case DCE_OK:
+		break;
+	case DCE_E_TYPE:
 		return why_set(why, "the answer to a bind is not a bind_ack");
-	r.off = HDR + 8;
-	rd_bytes(&r, rd_int(&r, 2)); /* secondary address */
-	rd_align4(&r);
-	nresults = rd_int(&r, 1);
-	rd_bytes(&r, 3);
-	result = (uint16_t)rd_int(&r, 2);
-	reason = (uint16_t)rd_int(&r, 2);
-	if (r.bad)
+	case DCE_E_COUNT:
+		return why_set(why, "the bind_ack has more results than were offered");
+	default:
 		return why_set(why, "the bind_ack is truncated");
-	if (!nresults)
+	}
+	if (!count)
 		return why_set(why, "the bind_ack has no result");
-	if (result == 0)
+	if (res[0].result == 0)
 		return 0;
-	if (result == 1 || (result == 2 && reason == 1)) {
+	if (res[0].result == 1 || (res[0].result == 2 && res[0].reason == 1)) {
 		snprintf(why, DCE_ERRLEN,
 			 "%s is not offered here (bind rejected: abstract syntax not supported)",
 			 iface->name);
 		return -1;
 	}
 	snprintf(why, DCE_ERRLEN, "bind to %s rejected (result %u, reason %u)",
-		 iface->name, result, reason);
-	return -1;
-}
-
-/* The TCP port of a tower: found by the floor's protocol id, 0x07. */
-static int tower_port(const uint8_t *t, size_t len, uint16_t *port)
-{
-	struct rd r = { .p = t, .n = len, .le = true };
-	uint16_t floors = (uint16_t)rd_int(&r, 2);
-
-	for (uint16_t i = 0; i < floors && !r.bad; i++) {
-		uint16_t lhs_len = (uint16_t)rd_int(&r, 2);
-		const uint8_t *lhs = rd_bytes(&r, lhs_len);
-		uint16_t rhs_len = (uint16_t)rd_int(&r, 2);
-		const uint8_t *rhs = rd_bytes(&r, rhs_len);
-
-		if (!r.bad && lhs_len >= 1 && lhs[0] == 0x07 && rhs_len == 2) {
-			*port = (uint16_t)(rhs[0] << 8 | rhs[1]);
-			return 0;
-		}
-	}
+		 iface->name, res[0].result, res[0].reason);
 	return -1;
 }
 
 int dce_ept_map_result(const uint8_t *pdu, size_t n, uint32_t call_id,
 		       uint16_t *port, char *why)
 {
-	uint32_t ntowers, actual, status, refs[16];
-	bool have_port = false;
-	struct rd r;
-	uint8_t ptype;
+	struct dce_tower towers[4];
+	unsigned int count;
+	struct dce_hdr h;
+	uint32_t status;
 
-	if (pdu_open(&r, pdu, n, call_id, &ptype, why))
+	if (pdu_open(pdu, n, call_id, &h, why))
 		return -1;
-	if (ptype != DCE_RESPONSE)
+	/* A check binds with NDR only. */
+	switch (dce_ept_map_towers(pdu, n, &h, false, towers, 4, &count,
+				   &status)) {
+	case DCE_OK:
+		break;
+	case DCE_E_TYPE:
 		return why_set(why, "the answer to ept_map is not a response");
-	r.off = HDR + 8;
-	rd_bytes(&r, 20); /* entry_handle */
-	ntowers = rd_int(&r, 4);
-	rd_int(&r, 4); /* max_count */
-	rd_int(&r, 4); /* offset */
-	actual = rd_int(&r, 4);
-	if (r.bad)
-		return why_set(why, "the ept_map response is truncated");
-	if (actual > 16 || actual > ntowers + 16)
+	case DCE_E_COUNT:
 		return why_set(why, "the ept_map response claims too many towers");
-	for (uint32_t i = 0; i < actual; i++)
-		refs[i] = rd_int(&r, 4);
-	for (uint32_t i = 0; i < actual && !r.bad; i++) {
-		uint32_t len;
-		const uint8_t *t;
-
-		if (!refs[i])
-			continue;
-		rd_int(&r, 4); /* max_count */
-		len = rd_int(&r, 4);
-		t = rd_bytes(&r, len);
-		rd_align4(&r);
-		if (t && !have_port && !tower_port(t, len, port))
-			have_port = true;
-	}
-	status = rd_int(&r, 4);
-	if (r.bad)
+	case DCE_E_NDR:
+		return why_set(why, "the ept_map response's counts do not add up");
+	default:
 		return why_set(why, "the ept_map response is truncated");
+	}
 	if (status == DCE_EPT_S_NOT_REGISTERED)
 		return 1;
 	if (status) {
@@ -425,7 +349,10 @@ int dce_ept_map_result(const uint8_t *pdu, size_t n, uint32_t call_id,
 			 status);
 		return -1;
 	}
-	if (!have_port)
-		return why_set(why, "the endpoint mapper answered without a TCP tower");
-	return 0;
+	for (unsigned int i = 0; i < count; i++)
+		if (towers[i].port) {
+			*port = towers[i].port;
+			return 0;
+		}
+	return why_set(why, "the endpoint mapper answered without a TCP tower");
 }

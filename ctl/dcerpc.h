@@ -11,14 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dce.h"
+
 #define DCE_ERRLEN 160
 /* The largest PDU a check accepts. */
 #define DCE_MAX_PDU 8192
-
-enum { DCE_REQUEST = 0, DCE_RESPONSE = 2, DCE_FAULT = 3, DCE_BIND = 11,
-       DCE_BIND_ACK = 12, DCE_BIND_NAK = 13 };
-
-#define DCE_EPT_S_NOT_REGISTERED 0x16c9a0d6u
 
 struct dce_iface {
 	char name[16]; /* EMSMDB, NSPI, ... or the UUID */

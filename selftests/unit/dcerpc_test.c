@@ -157,41 +157,112 @@ TEST(pdu_framing)
 	EXPECT_NE(NULL, strstr(why, "not DCE/RPC"));
 }
 
-/* An ept_map response with @ntowers towers; the TCP one is last. */
-static size_t map_response(uint8_t *p, int ntowers, uint32_t status)
+/* A writer of a PDU's integers in either byte order. */
+struct wr {
+	uint8_t *p;
+	size_t off;
+	int be, ndr64;
+};
+
+static void w_int(struct wr *w, uint64_t v, size_t size)
 {
-	size_t o = 24 + 20;
+	for (size_t i = 0; i < size; i++)
+		w->p[w->off + (w->be ? size - 1 - i : i)] = (uint8_t)(v >> 8 * i);
+	w->off += size;
+}
+
+static void w_align(struct wr *w, size_t a)
+{
+	while (w->off % a)
+		w->p[w->off++] = 0;
+}
+
+/* A size, count or pointer: 4 bytes in NDR, 8 in NDR64. */
+static void w_ndr(struct wr *w, uint64_t v)
+{
+	w_align(w, w->ndr64 ? 8 : 4);
+	w_int(w, v, w->ndr64 ? 8 : 4);
+}
+
+/* An ncacn_ip_tcp-like tower: @iface's floor, then TCP (or HTTP) @port. */
+static size_t tower(uint8_t *t, const struct dce_iface *iface, int http,
+		    uint16_t port)
+{
+	uint8_t *p = t;
+
+	*p++ = 2; /* floors, little-endian whatever the drep */
+	*p++ = 0;
+	*p++ = 19;
+	*p++ = 0;
+	*p++ = 0x0d;
+	memcpy(p, iface->uuid, 16);
+	p += 16;
+	*p++ = iface->major & 0xff;
+	*p++ = iface->major >> 8;
+	*p++ = 2;
+	*p++ = 0;
+	*p++ = iface->minor & 0xff;
+	*p++ = iface->minor >> 8;
+	*p++ = 1;
+	*p++ = 0;
+	*p++ = http ? 0x1f : 0x07;
+	*p++ = 2;
+	*p++ = 0;
+	*p++ = port >> 8; /* big-endian */
+	*p++ = port & 0xff;
+	return (size_t)(p - t);
+}
+
+/*
+ * An ept_map response for call 9 with @ntowers towers of EMSMDB, the TCP
+ * one last, on port 60001 + its index; NDR or NDR64, little- or
+ * big-endian.
+ */
+static size_t map_response_as(uint8_t *p, int ntowers, uint32_t status,
+			      int be, int ndr64)
+{
+	struct wr w = { .p = p, .be = be, .ndr64 = ndr64 };
+	struct dce_iface emsmdb;
+	char err[DCE_ERRLEN];
 	int i;
 
+	dce_iface_parse("emsmdb", &emsmdb, err);
 	memset(p, 0, DCE_MAX_PDU);
 	p[0] = 5;
 	p[2] = DCE_RESPONSE;
 	p[3] = 3;
-	p[4] = 0x10;
-	p[12] = 9;
-	p[o] = (uint8_t)ntowers;
-	p[o + 4] = 4;
-	p[o + 12] = (uint8_t)ntowers;
-	o += 16;
+	p[4] = be ? 0 : 0x10;
+	w.off = 12;
+	w_int(&w, 9, 4);
+	w.off = 24;
+	w.off += 20; /* entry_handle */
+	w_int(&w, (uint64_t)ntowers, 4);
+	w_ndr(&w, 4); /* max_count */
+	w_ndr(&w, 0); /* offset */
+	w_ndr(&w, (uint64_t)ntowers);
 	for (i = 0; i < ntowers; i++)
-		p[o + 4 * i] = (uint8_t)(i + 3);
-	o += 4 * ntowers;
+		w_ndr(&w, (uint64_t)i + 3);
 	for (i = 0; i < ntowers; i++) {
-		/* Two floors: an interface stand-in, then TCP or HTTP. */
-		uint8_t t[] = { 2, 0, 1, 0, 0x0d, 0, 0, 1, 0,
-				i == ntowers - 1 ? 0x07 : 0x1f, 2, 0,
-				0xea, 0x61 }; /* port 60001 */
+		uint8_t t[64];
+		size_t len = tower(t, &emsmdb, i != ntowers - 1,
+				   (uint16_t)(60001 + i));
 
-		p[o] = p[o + 4] = sizeof(t);
-		memcpy(p + o + 8, t, sizeof(t));
-		o += 8 + sizeof(t);
-		o = (o + 3) & ~(size_t)3;
+		w_ndr(&w, len);
+		w_int(&w, len, 4);
+		memcpy(p + w.off, t, len);
+		w.off += len;
 	}
-	memcpy(p + o, &status, 4);
-	o += 4;
-	p[8] = o & 0xff;
-	p[9] = o >> 8;
-	return o;
+	w_align(&w, 4);
+	w_int(&w, status, 4);
+	i = (int)w.off;
+	w.off = 8;
+	w_int(&w, (uint64_t)i, 2);
+	return (size_t)i;
+}
+
+static size_t map_response(uint8_t *p, int ntowers, uint32_t status)
+{
+	return map_response_as(p, ntowers, status, 0, 0);
 }
 
 TEST(ept_map_answers)
@@ -208,7 +279,7 @@ TEST(ept_map_answers)
 	port = 0;
 	n = map_response(p, 3, 0);
 	EXPECT_EQ(0, dce_ept_map_result(p, n, 9, &port, why));
-	EXPECT_EQ(60001, port);
+	EXPECT_EQ(60003, port);
 	n = map_response(p, 0, DCE_EPT_S_NOT_REGISTERED);
 	EXPECT_EQ(1, dce_ept_map_result(p, n, 9, &port, why));
 	n = map_response(p, 0, 0x1c010003);
@@ -224,9 +295,145 @@ TEST(ept_map_answers)
 	EXPECT_EQ(-1, dce_ept_map_result(p, n, 9, &port, why));
 	/* No TCP floor at all. */
 	n = map_response(p, 1, 0);
-	p[24 + 20 + 16 + 4 + 8 + 9] = 0x1f;
+	p[24 + 20 + 16 + 4 + 8 + 29] = 0x1f;
 	EXPECT_EQ(-1, dce_ept_map_result(p, n, 9, &port, why));
 	EXPECT_NE(NULL, strstr(why, "without a TCP tower"));
+}
+
+/* The shared decoder: what the module's helper reads of each answer. */
+static int towers_of(const uint8_t *p, size_t n, int ndr64,
+		     struct dce_tower *t, unsigned int *count)
+{
+	struct dce_hdr h;
+	uint32_t status;
+	int err = dce_hdr(p, n, &h);
+
+	return err ? err : dce_ept_map_towers(p, n, &h, ndr64, t, 4, count,
+					      &status);
+}
+
+TEST(towers_every_encoding)
+{
+	uint8_t p[DCE_MAX_PDU];
+	struct dce_tower t[4];
+	struct dce_iface emsmdb;
+	char err[DCE_ERRLEN];
+	unsigned int count;
+	size_t n;
+
+	dce_iface_parse("emsmdb", &emsmdb, err);
+	for (int be = 0; be <= 1; be++)
+		for (int ndr64 = 0; ndr64 <= 1; ndr64++) {
+			n = map_response_as(p, 2, 0, be, ndr64);
+			ASSERT_EQ(DCE_OK, towers_of(p, n, ndr64, t, &count));
+			ASSERT_EQ(2, count);
+			EXPECT_EQ(0, memcmp(t[1].uuid, emsmdb.uuid, 16));
+			EXPECT_EQ(0, t[1].major);
+			EXPECT_EQ(81, t[1].minor);
+			EXPECT_EQ(60002, t[1].port);
+			EXPECT_EQ(0, t[0].port); /* HTTP: no TCP port */
+			/* Read in the other syntax, it does not add up. */
+			EXPECT_NE(DCE_OK, towers_of(p, n, !ndr64, t, &count));
+			/* Every cut short of the whole is "more". */
+			for (size_t cut = 16; cut < n; cut++)
+				EXPECT_EQ(DCE_MORE,
+					  towers_of(p, cut, ndr64, t, &count));
+		}
+	/* A 64-bit count past 32 bits means nothing a PDU holds. */
+	n = map_response_as(p, 1, 0, 0, 1);
+	p[24 + 20 + 4 + 4] = 1; /* max_count's high half */
+	EXPECT_EQ(DCE_E_NDR, towers_of(p, n, 1, t, &count));
+	/* One fragment of a longer answer is declined. */
+	n = map_response(p, 1, 0);
+	p[3] = 0x01;
+	EXPECT_EQ(DCE_E_FRAGMENT, towers_of(p, n, 0, t, &count));
+	/* An authenticated answer: the verifier is not read as towers. */
+	n = map_response(p, 1, 0);
+	memset(p + n, 0xee, 8 + 16);
+	p[8] = (uint8_t)(n + 24);
+	p[10] = 16;
+	EXPECT_EQ(DCE_OK, towers_of(p, n + 24, 0, t, &count));
+	EXPECT_EQ(1, count);
+	EXPECT_EQ(60001, t[0].port);
+	p[10] = 200; /* a verifier longer than the PDU */
+	EXPECT_EQ(DCE_E_TRUNCATED, towers_of(p, n + 24, 0, t, &count));
+	/* A stub that ends before its status: the verifier is not it. */
+	p[8] = (uint8_t)(n - 4 + 24);
+	p[10] = 16;
+	EXPECT_EQ(DCE_E_TRUNCATED, towers_of(p, n - 4 + 24, 0, t, &count));
+	/* A tower whose floor runs past it is skipped, the rest read. */
+	n = map_response_as(p, 2, 0, 0, 0);
+	p[24 + 20 + 16 + 8 + 8 + 2] = 200; /* the first tower's lhs_len */
+	ASSERT_EQ(DCE_OK, towers_of(p, n, 0, t, &count));
+	EXPECT_EQ(1, count);
+	EXPECT_EQ(60002, t[0].port);
+	/* Not a response at all. */
+	p[2] = DCE_REQUEST;
+	EXPECT_EQ(DCE_E_TYPE, towers_of(p, n, 0, t, &count));
+}
+
+TEST(contexts_and_results)
+{
+	/* A bind offering context 0 with NDR and context 1 with NDR64. */
+	static const uint8_t ndr64[16] = { 0x33, 0x05, 0x71, 0x71, 0xba, 0xbe,
+					   0x37, 0x49, 0x83, 0x19, 0xb5, 0xdb,
+					   0xef, 0x9c, 0xcc, 0x36 };
+	uint8_t p[256] = { 5, 0, DCE_BIND, 3, 0x10 };
+	struct dce_result res[4];
+	unsigned int count;
+	struct dce_hdr h;
+	uint16_t ids[4];
+	size_t o = 28;
+
+	p[24] = 2; /* two contexts */
+	for (int c = 0; c < 2; c++) {
+		p[o] = (uint8_t)(c + 7); /* context ids 7 and 8 */
+		p[o + 2] = 1; /* one transfer syntax */
+		memcpy(p + o + 4, dce_epm.uuid, 16);
+		p[o + 20] = 3;
+		memcpy(p + o + 24, c ? ndr64 : dce_ndr_uuid, 16);
+		o += 44;
+	}
+	p[8] = (uint8_t)o;
+	ASSERT_EQ(DCE_OK, dce_hdr(p, o, &h));
+	ASSERT_EQ(DCE_OK, dce_contexts(p, o, &h, ids, 4, &count));
+	ASSERT_EQ(2, count);
+	EXPECT_EQ(7, ids[0]);
+	EXPECT_EQ(8, ids[1]);
+	EXPECT_EQ(DCE_E_COUNT, dce_contexts(p, o, &h, ids, 1, &count));
+	/* A PDU that ends inside its second context. */
+	p[8] = 60;
+	ASSERT_EQ(DCE_OK, dce_hdr(p, 60, &h));
+	EXPECT_EQ(DCE_E_TRUNCATED, dce_contexts(p, 60, &h, ids, 4, &count));
+	/* Its answer, big-endian: NDR rejected, NDR64 taken. */
+	memset(p, 0, sizeof(p));
+	p[0] = 5;
+	p[2] = DCE_BIND_ACK;
+	p[3] = 3;
+	p[9] = 84;
+	p[25] = 4; /* secondary address "135" */
+	memcpy(p + 26, "135", 4);
+	p[32] = 2;
+	p[37] = 2; /* provider rejection */
+	p[39] = 2; /* transfer syntaxes not supported */
+	memcpy(p + 64, ndr64, 16); /* the second result's syntax */
+	ASSERT_EQ(DCE_OK, dce_hdr(p, 84, &h));
+	ASSERT_EQ(DCE_OK, dce_results(p, 84, &h, res, 4, &count));
+	ASSERT_EQ(2, count);
+	EXPECT_EQ(2, res[0].result);
+	EXPECT_EQ(2, res[0].reason);
+	EXPECT_EQ(DCE_SYNTAX_OTHER, res[0].syntax);
+	EXPECT_EQ(0, res[1].result);
+	EXPECT_EQ(DCE_SYNTAX_NDR64, res[1].syntax);
+	/* A request names its context. */
+	uint8_t req[32] = { 5, 0, DCE_REQUEST, 3, 0x10, 0, 0, 0, 32 };
+	uint16_t ctx;
+
+	req[20] = 8;
+	ASSERT_EQ(DCE_OK, dce_hdr(req, 32, &h));
+	ASSERT_EQ(DCE_OK, dce_context_of(req, 32, &h, &ctx));
+	EXPECT_EQ(8, ctx);
+	EXPECT_EQ(DCE_E_TYPE, dce_results(req, 32, &h, res, 4, &count));
 }
 
 TEST_HARNESS_MAIN
