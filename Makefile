@@ -94,7 +94,7 @@ trixie: ctl
 # kernel paths.
 DEBUG_TESTS ?= test_churn.sh test_datapath.sh test_faults.sh test_memory.sh \
 	test_nlfuzz.sh test_pair.sh test_persist.sh test_sched.sh netlink_test \
-	test_metrics.sh test_monitor.sh
+	test_metrics.sh test_monitor.sh test_follow.sh
 
 check-debug:
 	scripts/deps.sh debug

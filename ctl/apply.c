@@ -180,6 +180,10 @@ static unsigned int service_diff(const struct cv_service *want,
 	    (want->snat == CASVIP_SNAT_ADDR &&
 	     !cv_addr_eq(&want->snat_addr, &have->snat_addr)))
 		d |= CV_SNAT;
+	if (want->nfollow != have->nfollow ||
+	    memcmp(want->follow, have->follow,
+		   want->nfollow * sizeof(want->follow[0])))
+		d |= CV_FOLLOW;
 	return d;
 }
 
@@ -506,7 +510,8 @@ static int add_service(struct plan *p, const struct cv_service *w)
 {
 	const unsigned int all = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED |
 				 CV_PERSIST | CV_NETMASK | CV_SNAT |
-				 CV_PERSIST_MAX | CV_ALLDOWN | CV_CHECKS;
+				 CV_PERSIST_MAX | CV_ALLDOWN | CV_CHECKS |
+				 CV_FOLLOW;
 	struct cv_server *srvs = calloc(w->nsrv + 1, sizeof(*srvs));
 	int ret;
 

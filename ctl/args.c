@@ -11,7 +11,7 @@
 
 static const char *const service_words[] = {
 	"vip",	   "proto", "ports", "port", "sched", "persist", "persist-max",
-	"netmask", "snat",  "alldown",
+	"netmask", "snat",  "alldown", "follow",
 };
 
 /* The admin states, as set takes them and as show prints them. */
@@ -165,6 +165,8 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 		} else if (!strcmp(k, "alldown")) {
 			ret = cv_parse_alldown(v, &svc->alldown, err);
 			svc->given |= CV_ALLDOWN;
+		} else if (!strcmp(k, "follow")) {
+			ret = cv_parse_follow(v, svc, err);
 		} else {
 			snprintf(err, CV_ERRLEN, "unknown keyword \"%s\"", k);
 			return -1;

@@ -63,7 +63,7 @@ int cv_report(struct cv_nl *nl, int ret, const char *what, const char *name)
 static const char *const stat_names[] = {
 	"conns",	 "active",   "pkts_in", "pkts_out",	 "bytes_in",
 	"bytes_out",	 "drop_noserver", "drop_nat", "ended", "watched",
-	"unreplied", "evicted",
+	"unreplied", "evicted", "followed", "declined",
 };
 
 static void stats_values(const struct cv_stats *st, uint64_t *v)
@@ -80,6 +80,8 @@ static void stats_values(const struct cv_stats *st, uint64_t *v)
 	v[9] = st->watched;
 	v[10] = st->unreplied;
 	v[11] = st->evicted;
+	v[12] = st->followed;
+	v[13] = st->declined;
 }
 
 #define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
@@ -179,6 +181,7 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 			 bool servers)
 {
 	char a[INET6_ADDRSTRLEN], ports[CV_PORTS_STRLEN];
+	char follow[CV_FOLLOW_STRLEN];
 
 	cv_format_ports(svc, ports, sizeof(ports));
 	jw_begin(w, NULL, '{');
@@ -194,6 +197,8 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 	jw_str(w, "snat", svc->snat == CASVIP_SNAT_ADDR ?
 				  cv_format_addr(&svc->snat_addr, a, sizeof(a)) :
 				  cv_snat_name(svc->snat));
+	cv_format_follow(svc, follow, sizeof(follow));
+	jw_str(w, "follow", follow);
 	jw_u64(w, "num_servers", svc->nservers);
 	jw_u64(w, "num_eligible", svc->neligible);
 	jw_str(w, "alldown", cv_alldown_name(svc->alldown));
@@ -290,6 +295,14 @@ static void text_service(const struct cv_service *svc, bool servers)
 		       svc->persist_limit, svc->persist_max ? "" : " (auto)",
 		       svc->stats.evicted);
 	printf("\n");
+	if (svc->nfollow) {
+		char follow[CV_FOLLOW_STRLEN];
+
+		cv_format_follow(svc, follow, sizeof(follow));
+		printf("  follow %s: %" PRIu64 " ports followed, %" PRIu64
+		       " answers declined\n",
+		       follow, svc->stats.followed, svc->stats.declined);
+	}
 	for (size_t i = 0; i < svc->nchecks; i++) {
 		printf("  ");
 		cv_format_check(stdout, &svc->checks[i]);
@@ -673,6 +686,7 @@ static void usage(FILE *f)
 	      "                        [sched rr|wrr|lc|wlc|sh|mh] [persist SECONDS]\n"
 	      "                        [netmask PREFIXLEN] [snat off|masquerade|ADDR]\n"
 	      "                        [persist-max ENTRIES|auto] [alldown open|closed]\n"
+	      "                        [follow exchange|none|IFACE,...]\n"
 	      "  casvipctl service set NAME [the same keywords]\n"
 	      "  casvipctl service del NAME [keep-conns]\n"
 	      "  casvipctl service show [NAME]\n"

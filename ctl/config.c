@@ -98,7 +98,8 @@ void cv_service_defaults(struct cv_service *svc)
 	if (!(svc->given & CV_ALLDOWN))
 		svc->alldown = CASVIP_ALLDOWN_OPEN;
 	svc->given |= CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
-		      CV_NETMASK | CV_SNAT | CV_PERSIST_MAX | CV_ALLDOWN;
+		      CV_NETMASK | CV_SNAT | CV_PERSIST_MAX | CV_ALLDOWN |
+		      CV_FOLLOW;
 }
 
 void cv_server_defaults(struct cv_server *srv)
@@ -658,6 +659,12 @@ void cv_format_service(FILE *f, const struct cv_service *svc,
 	if ((given & CV_ALLDOWN) &&
 	    (svc->alldown != CASVIP_ALLDOWN_OPEN || !(given & CV_VIP)))
 		fprintf(f, " alldown %s", cv_alldown_name(svc->alldown));
+	if ((given & CV_FOLLOW) && (svc->nfollow || !(given & CV_VIP))) {
+		char follow[CV_FOLLOW_STRLEN];
+
+		cv_format_follow(svc, follow, sizeof(follow));
+		fprintf(f, " follow %s", follow);
+	}
 }
 
 void cv_format_server(FILE *f, const struct cv_server *srv,

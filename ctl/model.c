@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dcerpc.h"
 #include "model.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -221,6 +222,90 @@ int cv_parse_offload(const char *s, bool *on, char *err)
 		return fail(err, "offload is on or off, not \"%s\"", s);
 	*on = !strcmp(s, "on");
 	return 0;
+}
+
+/* What "follow exchange" follows: Exchange's RPC interfaces on TCP. */
+static const char *const exchange_ifaces[] = { "emsmdb", "asyncemsmdb",
+					       "nspi", "rfr" };
+
+static int follow_add(struct cv_service *svc, const char *word, char *err)
+{
+	struct casvip_iface *f;
+	struct dce_iface d;
+
+	if (dce_iface_parse(word, &d, err))
+		return fail(err,
+			    "follow: \"%s\" is not exchange, none, or a list of emsmdb, asyncemsmdb, nspi, rfr or UUID:MAJOR.MINOR",
+			    word);
+	if (!memcmp(d.uuid, dce_epm.uuid, 16))
+		return fail(err,
+			    "follow: %s is the endpoint mapper itself, not an interface it maps",
+			    word);
+	for (unsigned int i = 0; i < svc->nfollow; i++)
+		if (!memcmp(svc->follow[i].uuid, d.uuid, 16) &&
+		    svc->follow[i].major == d.major)
+			return fail(err, "follow names %s twice", word);
+	if (svc->nfollow == CASVIP_MAX_FOLLOW)
+		return fail(err, "follow names more than %s interfaces", "8");
+	f = &svc->follow[svc->nfollow++];
+	memcpy(f->uuid, d.uuid, 16);
+	f->major = d.major;
+	f->minor = d.minor;
+	return 0;
+}
+
+int cv_parse_follow(const char *s, struct cv_service *svc, char *err)
+{
+	char list[CV_FOLLOW_STRLEN], *word, *save;
+
+	svc->nfollow = 0;
+	svc->given |= CV_FOLLOW;
+	if (!strcmp(s, "none"))
+		return 0;
+	if (!strcmp(s, "exchange")) {
+		for (size_t i = 0; i < ARRAY_SIZE(exchange_ifaces); i++)
+			follow_add(svc, exchange_ifaces[i], err);
+		return 0;
+	}
+	if (strlen(s) >= sizeof(list))
+		return fail(err, "follow: the list is too long%s", "");
+	if (!*s || *s == ',' || s[strlen(s) - 1] == ',' || strstr(s, ",,"))
+		return fail(err, "follow \"%.100s\" has an empty interface name",
+			    s);
+	strcpy(list, s);
+	for (word = strtok_r(list, ",", &save); word;
+	     word = strtok_r(NULL, ",", &save))
+		if (follow_add(svc, word, err))
+			return -1;
+	return 0;
+}
+
+void cv_format_follow(const struct cv_service *svc, char *buf, size_t len)
+{
+	struct cv_service exchange = { .nfollow = 0 };
+	char err[CV_ERRLEN];
+	size_t off = 0;
+
+	snprintf(buf, len, "none");
+	cv_parse_follow("exchange", &exchange, err);
+	if (svc->nfollow == exchange.nfollow &&
+	    !memcmp(svc->follow, exchange.follow,
+		    svc->nfollow * sizeof(svc->follow[0]))) {
+		snprintf(buf, len, "exchange");
+		return;
+	}
+	for (unsigned int i = 0; i < svc->nfollow && off < len; i++) {
+		struct dce_iface d = { .major = svc->follow[i].major,
+				       .minor = svc->follow[i].minor };
+
+		memcpy(d.uuid, svc->follow[i].uuid, 16);
+		if (i)
+			off += snprintf(buf + off, len - off, ",");
+		if (off >= len)
+			break;
+		dce_iface_format(&d, buf + off, len - off);
+		off += strlen(buf + off);
+	}
 }
 
 int cv_parse_alldown(const char *s, uint8_t *alldown, char *err)

@@ -27,6 +27,7 @@ struct cv_addr {
 struct cv_stats {
 	uint64_t conns, active, pkts_in, pkts_out, bytes_in, bytes_out;
 	uint64_t drop_noserver, drop_nat, ended, watched, unreplied, evicted;
+	uint64_t followed, declined;
 };
 
 /* Counters per second, between two reads. */
@@ -59,6 +60,7 @@ enum {
 	CV_ALLDOWN = 1 << 13,
 	CV_CHECKS = 1 << 14,
 	CV_BACKUP = 1 << 15,
+	CV_FOLLOW = 1 << 16,
 };
 
 struct cv_server {
@@ -96,6 +98,9 @@ struct cv_service {
 	bool failing_open; /* as the kernel says */
 	bool on_backup; /* as the kernel says: the backups take new clients */
 	struct cv_addr snat_addr;
+	/* The interfaces whose ports the endpoint mappers give. */
+	unsigned int nfollow;
+	struct casvip_iface follow[CASVIP_MAX_FOLLOW];
 	unsigned int given;
 	uint32_t nservers; /* as the kernel counts them */
 	uint32_t npersist;
@@ -140,10 +145,15 @@ int cv_parse_sched(const char *s, uint8_t *sched, char *err);
 int cv_parse_snat(const char *s, struct cv_service *svc, char *err);
 int cv_parse_alldown(const char *s, uint8_t *alldown, char *err);
 int cv_parse_offload(const char *s, bool *on, char *err);
+/* "none", "exchange" or a comma-separated list of interfaces. */
+int cv_parse_follow(const char *s, struct cv_service *svc, char *err);
 
 /* Printers into a caller's buffer. */
 #define CV_PORTS_STRLEN (CASVIP_MAX_RANGES * 12)
 void cv_format_ports(const struct cv_service *svc, char *buf, size_t len);
+/* The followed interfaces as cv_parse_follow() takes them; "none". */
+#define CV_FOLLOW_STRLEN (CASVIP_MAX_FOLLOW * 48)
+void cv_format_follow(const struct cv_service *svc, char *buf, size_t len);
 /*
  * What a service does with new clients: "failing-open" (every server
  * down, health ignored), "down" (refused), "on-backup", or "ok".

@@ -323,6 +323,10 @@ void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc)
 	if (svc->given & CV_CHECKS)
 		mnl_attr_put(nlh, CASVIP_A_SERVICE_USERDATA, svc->udata_len,
 			     svc->udata);
+	if (svc->given & CV_FOLLOW)
+		mnl_attr_put(nlh, CASVIP_A_SERVICE_FOLLOW,
+			     svc->nfollow * sizeof(svc->follow[0]),
+			     svc->follow);
 	if (svc->given & CV_SNAT) {
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_SNAT, svc->snat);
 		if (svc->snat == CASVIP_SNAT_ADDR)
@@ -543,6 +547,8 @@ static void get_stats(const struct nlattr *nest, struct cv_stats *st)
 	st->watched = u64_of(tb[CASVIP_A_STATS_WATCHED]);
 	st->unreplied = u64_of(tb[CASVIP_A_STATS_UNREPLIED]);
 	st->evicted = u64_of(tb[CASVIP_A_STATS_EVICTED]);
+	st->followed = u64_of(tb[CASVIP_A_STATS_FOLLOWED]);
+	st->declined = u64_of(tb[CASVIP_A_STATS_DECLINED]);
 }
 
 static uint16_t u16_of(const struct nlattr *attr)
@@ -607,6 +613,13 @@ void cv_parse_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 	svc->snat = u8_of(tb[CASVIP_A_SERVICE_SNAT]);
 	if (tb[CASVIP_A_SERVICE_SNAT_ADDR])
 		get_addr(tb[CASVIP_A_SERVICE_SNAT_ADDR], &svc->snat_addr);
+	a = tb[CASVIP_A_SERVICE_FOLLOW];
+	if (a && mnl_attr_get_payload_len(a) <= sizeof(svc->follow)) {
+		svc->nfollow = mnl_attr_get_payload_len(a) /
+			       sizeof(svc->follow[0]);
+		memcpy(svc->follow, mnl_attr_get_payload(a),
+		       svc->nfollow * sizeof(svc->follow[0]));
+	}
 	svc->nservers = u32_of(tb[CASVIP_A_SERVICE_NUM_SERVERS]);
 	svc->npersist = u32_of(tb[CASVIP_A_SERVICE_NUM_PERSIST]);
 	svc->persist_max = u32_of(tb[CASVIP_A_SERVICE_PERSIST_MAX]);
@@ -627,7 +640,8 @@ void cv_parse_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 	get_stats(tb[CASVIP_A_SERVICE_STATS], &svc->stats);
 	get_port_stats(tb[CASVIP_A_SERVICE_PORT_STATS], svc);
 	svc->given = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
-		     CV_NETMASK | CV_SNAT | CV_PERSIST_MAX | CV_ALLDOWN;
+		     CV_NETMASK | CV_SNAT | CV_PERSIST_MAX | CV_ALLDOWN |
+		     CV_FOLLOW;
 }
 
 static int service_cb(const struct nlmsghdr *nlh, void *data)

@@ -26,16 +26,22 @@ static void service_usage(FILE *f)
 	      "                              [sched rr|wrr|lc|wlc|sh|mh] [persist SECONDS]\n"
 	      "                              [netmask PREFIXLEN] [snat off|masquerade|ADDR]\n"
 	      "                              [persist-max ENTRIES|auto] [alldown open|closed]\n"
+	      "                              [follow exchange|none|IFACE,...]\n"
 	      "       casvipctl service set NAME [the keywords of add]\n"
 	      "       casvipctl service del NAME [keep-conns]\n"
 	      "       casvipctl service show [NAME]\n"
 	      "\n"
 	      "Defaults: proto tcp, sched mh, persist 3600, netmask the whole address,\n"
 	      "snat off, persist-max auto (net.netfilter.nf_conntrack_max), alldown\n"
-	      "open (every server down: new clients go to the enabled ones anyway).\n"
-	      "Deleting a service ends its connections, unless keep-conns. Example,\n"
-	      "an Exchange CAS array:\n"
-	      "  casvipctl service add outlook vip 10.0.0.100 ports 135,60001-60002\n",
+	      "open (every server down: new clients go to the enabled ones anyway),\n"
+	      "follow none. With follow, a client that asks the endpoint mapper\n"
+	      "(port 135) where one of the interfaces listens reaches that port on\n"
+	      "the VIP, on the server whose mapper answered: exchange is emsmdb,\n"
+	      "asyncemsmdb, nspi and rfr; an IFACE is one of those or UUID:MAJOR.MINOR.\n"
+	      "Deleting a service ends its connections, unless keep-conns. Examples,\n"
+	      "an Exchange CAS array with static RPC ports, and one without:\n"
+	      "  casvipctl service add outlook vip 10.0.0.100 ports 135,60001-60002\n"
+	      "  casvipctl service add outlook vip 10.0.0.100 ports 135 follow exchange\n",
 	      f);
 }
 

@@ -225,6 +225,8 @@ struct casvip_vnode {
 	bool keep_conns; /* ... and its connections stay */
 	bool seen; /* kept: a connection of it was seen; cn->lock */
 	union nf_inet_addr snat_addr;
+	unsigned int nfollow; /* interfaces whose ports its mappers give */
+	struct casvip_iface follow[CASVIP_MAX_FOLLOW];
 	struct casvip_port_stats *ports;
 	struct list_head kept; /* casvip_net.kept; cn->lock */
 	struct rcu_head rcu;
@@ -272,6 +274,8 @@ struct casvip_service {
 	struct casvip_counts counts; /* cn->lock */
 	struct casvip_traffic traffic; /* cn->lock */
 	struct casvip_stats zero; /* @stats at the last zeroing; cn->lock */
+	atomic64_t followed; /* ports its mappers' answers opened */
+	atomic64_t declined; /* data on its port 135 that could not be read */
 	struct list_head dumps; /* persistence dumps in progress; cn->lock */
 	struct casvip_stats_pcpu __percpu *stats;
 	struct rhashtable conns_hash; /* casvip_conn by tuple */
@@ -409,6 +413,9 @@ struct casvip_service_cfg {
 	u8 snat_family;
 	union nf_inet_addr snat_addr;
 	bool keep_conns; /* on deletion, leave its connections alone */
+	bool has_follow;
+	unsigned int nfollow;
+	struct casvip_iface follow[CASVIP_MAX_FOLLOW];
 };
 
 /* One server of a request; a request may carry many. */
@@ -538,6 +545,12 @@ void casvip_stats_get(struct casvip_stats_pcpu __percpu *pcpu,
 		      const struct casvip_stats *zero, struct casvip_stats *out);
 int casvip_service_zero_prepare(struct casvip_service *svc);
 void casvip_service_zero(struct casvip_service *svc);
+
+/* epm.c */
+int casvip_epm_init(void);
+void casvip_epm_exit(void);
+void casvip_epm_attach(struct nf_conn *ct);
+bool casvip_epm_child(const struct nf_conn *ct);
 
 /* netlink.c */
 int casvip_genl_init(void);

@@ -215,8 +215,8 @@ int dce_results(const u8 *pdu, size_t n, const struct dce_hdr *h,
 	return rd_err(&r);
 }
 
-int dce_context_of(const u8 *pdu, size_t n, const struct dce_hdr *h,
-		   u16 *ctx)
+int dce_call(const u8 *pdu, size_t n, const struct dce_hdr *h, u16 *ctx,
+	     u16 *opnum)
 {
 	struct rd r;
 	int err;
@@ -227,6 +227,8 @@ int dce_context_of(const u8 *pdu, size_t n, const struct dce_hdr *h,
 	if (err)
 		return err;
 	*ctx = (u16)rd_int(&r, 2);
+	/* A response has its cancel count there. */
+	*opnum = h->ptype == DCE_REQUEST ? (u16)rd_int(&r, 2) : 0;
 	return rd_err(&r);
 }
 

@@ -101,9 +101,12 @@ int dce_contexts(const u8 *pdu, size_t n, const struct dce_hdr *h, u16 *ids,
 int dce_results(const u8 *pdu, size_t n, const struct dce_hdr *h,
 		struct dce_result *res, unsigned int max, unsigned int *count);
 
-/* The presentation context a request or response is on. */
-int dce_context_of(const u8 *pdu, size_t n, const struct dce_hdr *h,
-		   u16 *ctx);
+/*
+ * The presentation context a request or response is on, and a request's
+ * operation (0 for a response).
+ */
+int dce_call(const u8 *pdu, size_t n, const struct dce_hdr *h, u16 *ctx,
+	     u16 *opnum);
 
 /*
  * An ept_map response in NDR or NDR64 (@ndr64): the towers that name an

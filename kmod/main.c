@@ -78,9 +78,12 @@ static int __init casvip_init(void)
 	ret = nf_nat_masquerade_inet_register_notifiers();
 	if (ret)
 		goto err_conn;
-	ret = register_pernet_subsys(&casvip_net_ops);
+	ret = casvip_epm_init();
 	if (ret)
 		goto err_masq;
+	ret = register_pernet_subsys(&casvip_net_ops);
+	if (ret)
+		goto err_epm;
 	ret = casvip_genl_init();
 	if (ret)
 		goto err_pernet;
@@ -92,6 +95,8 @@ static int __init casvip_init(void)
 
 err_pernet:
 	unregister_pernet_subsys(&casvip_net_ops);
+err_epm:
+	casvip_epm_exit();
 err_masq:
 	nf_nat_masquerade_inet_unregister_notifiers();
 err_conn:
@@ -107,6 +112,7 @@ static void __exit casvip_exit(void)
 	debugfs_remove(casvip_debugfs);
 	casvip_genl_exit();
 	unregister_pernet_subsys(&casvip_net_ops);
+	casvip_epm_exit();
 	nf_nat_masquerade_inet_unregister_notifiers();
 	/* Wait for the call_rcu() frees queued by the teardown. */
 	rcu_barrier();

@@ -310,8 +310,8 @@ struct casvip_vnode *casvip_vnode_match(struct casvip_net *cn, u8 family,
 	return NULL;
 }
 
-static struct casvip_vnode *ct_vnode(struct casvip_net *cn,
-				     const struct nf_conn *ct)
+static struct casvip_vnode *tuple_vnode(struct casvip_net *cn,
+					const struct nf_conn *ct)
 {
 	const struct nf_conntrack_tuple *t =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
@@ -322,12 +322,25 @@ static struct casvip_vnode *ct_vnode(struct casvip_net *cn,
 				  &t->dst.u3, ntohs(t->dst.u.all));
 }
 
+/*
+ * The vnode of the service @ct is a connection of: for a port an endpoint
+ * mapper's answer opened, that of the connection to 135 the answer came
+ * on; else the one that claims its port. RCU.
+ */
+static struct casvip_vnode *ct_vnode(struct casvip_net *cn,
+				     const struct nf_conn *ct)
+{
+	return tuple_vnode(cn, casvip_epm_child(ct) ? ct->master : ct);
+}
+
 static unsigned int reject(const struct casvip_vnode *v, int range, u16 port,
 			   struct sk_buff *skb,
 			   const struct nf_hook_state *state)
 {
 	casvip_stats_drop(v->svc->stats, false);
-	casvip_stats_port(v, range, port, true);
+	/* A port a mapper's answer opened is none of the list's. */
+	if (range >= 0)
+		casvip_stats_port(v, range, port, true);
 	if (v->match.proto == IPPROTO_TCP) {
 		if (state->pf == NFPROTO_IPV4)
 			nf_send_reset(state->net, state->sk, skb, state->hook);
@@ -352,6 +365,68 @@ static struct casvip_server *adopt(const struct casvip_persist *e,
 	return casvip_server_usable(cur) ? cur : srv;
 }
 
+/*
+ * The server for @ct, a connection an endpoint mapper's answer opened:
+ * the one whose mapper answered, if it can take it. Its client's entry
+ * counts it as the client's, unless the client is another server's.
+ */
+static struct casvip_server *follow_master(struct casvip_service *svc,
+					   struct nf_conn *ct,
+					   const union nf_inet_addr *client,
+					   struct sk_buff *skb,
+					   const struct nf_hook_state *state)
+{
+	const struct nf_conn *master = ct->master;
+	struct casvip_persist *e = NULL;
+	struct casvip_server *srv, *cur;
+
+	srv = casvip_server_find(svc,
+				 &master->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
+	if (!srv || !casvip_server_usable(srv))
+		return NULL;
+	if (READ_ONCE(svc->timeout)) {
+		cur = casvip_persist_lookup(svc, client, &e);
+		if (cur && cur != srv)
+			return srv;
+	}
+	if (!e)
+		e = casvip_persist_bind(svc, client, srv, ct);
+	if (e)
+		casvip_persist_track(e, state->net, skb, state->pf);
+	return srv;
+}
+
+/* The server for a new connection of @client: its own, or a new one. */
+static struct casvip_server *choose(struct casvip_service *svc,
+				    struct nf_conn *ct,
+				    const union nf_inet_addr *client,
+				    struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct casvip_persist *e = NULL;
+	struct casvip_server *srv = NULL;
+
+	if (READ_ONCE(svc->timeout)) {
+		srv = casvip_persist_lookup(svc, client, &e);
+		if (srv && !casvip_server_usable(srv))
+			srv = NULL;
+	}
+	if (!srv) {
+		srv = casvip_schedule(svc, client);
+		if (!srv)
+			return NULL;
+		e = casvip_persist_bind(svc, client, srv, ct);
+	}
+	/* The entry went (expired) as the connection came: make it again. */
+	if (e && !casvip_persist_track(e, state->net, skb, state->pf)) {
+		e = casvip_persist_bind(svc, client, srv, ct);
+		if (e)
+			casvip_persist_track(e, state->net, skb, state->pf);
+	}
+	/* Another CPU may have bound this client first. */
+	return e ? adopt(e, srv) : srv;
+}
+
 static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 			 struct sk_buff *skb,
 			 const struct nf_hook_state *state)
@@ -360,35 +435,19 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	struct nf_nat_range2 range = { .flags = NF_NAT_RANGE_MAP_IPS };
 	struct casvip_service *svc = v->svc;
-	struct casvip_persist *e = NULL;
 	u16 port = ntohs(t->dst.u.all);
 	int entry = casvip_port_index(&v->match, port);
-	struct casvip_server *srv = NULL;
 	union nf_inet_addr client;
+	struct casvip_server *srv;
 	unsigned int verdict;
 
 	casvip_persist_mask(svc, &t->src.u3, &client);
-	if (READ_ONCE(svc->timeout)) {
-		srv = casvip_persist_lookup(svc, &client, &e);
-		if (srv && !casvip_server_usable(srv))
-			srv = NULL;
-	}
-	if (!srv) {
-		srv = casvip_schedule(svc, &client);
-		if (!srv)
-			return reject(v, entry, port, skb, state);
-		e = casvip_persist_bind(svc, &client, srv, ct);
-	}
-	/* The entry went (expired) as the connection came: make it again. */
-	if (e && !casvip_persist_track(e, state->net, skb, state->pf)) {
-		e = casvip_persist_bind(svc, &client, srv, ct);
-		if (e)
-			casvip_persist_track(e, state->net, skb, state->pf);
-	}
-	/* Another CPU may have bound this client first. */
-	if (e)
-		srv = adopt(e, srv);
-
+	if (casvip_epm_child(ct))
+		srv = follow_master(svc, ct, &client, skb, state);
+	else
+		srv = choose(svc, ct, &client, skb, state);
+	if (!srv)
+		return reject(v, entry, port, skb, state);
 	range.min_addr = srv->addr;
 	range.max_addr = srv->addr;
 	verdict = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
@@ -401,8 +460,12 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 	atomic_inc(&srv->active);
 	casvip_stats_conn(svc->stats);
 	casvip_stats_conn(srv->stats);
-	casvip_stats_port(v, entry, port, false);
+	if (entry >= 0)
+		casvip_stats_port(v, entry, port, false);
 	casvip_watch(srv, ct);
+	/* Read its endpoint mapper's answers. */
+	if (v->nfollow && port == 135 && v->match.proto == IPPROTO_TCP)
+		casvip_epm_attach(ct);
 	return verdict;
 }
 
@@ -436,7 +499,8 @@ static unsigned int casvip_nat_fn(void *priv, struct sk_buff *skb,
 	struct nf_conn *ct;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	if (!ct || ctinfo != IP_CT_NEW)
+	/* New, or expected (the NAT core sends ICMP errors elsewhere). */
+	if (!ct || (ctinfo != IP_CT_NEW && ctinfo != IP_CT_RELATED))
 		return NF_ACCEPT;
 	v = ct_vnode(cn, ct);
 	if (!v)
@@ -516,10 +580,12 @@ void casvip_hooks_unregister(struct casvip_net *cn)
 	cn->hooked = false;
 }
 
+/* Is @ct @m's? A port a mapper's answer opened is its master's service's. */
 static bool ct_matches(const struct nf_conn *ct, const struct casvip_match *m)
 {
+	const struct nf_conn *claimed = casvip_epm_child(ct) ? ct->master : ct;
 	const struct nf_conntrack_tuple *o =
-		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+		&claimed->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 
 	return nf_ct_l3num(ct) == m->family && o->dst.protonum == m->proto &&
 	       nf_inet_addr_cmp(&o->dst.u3, &m->vip) &&

@@ -98,6 +98,18 @@ static int validate_ports(const struct nlattr *attr,
 	return 0;
 }
 
+static int validate_follow(const struct nlattr *attr,
+			   struct netlink_ext_ack *extack)
+{
+	if (nla_len(attr) % sizeof(struct casvip_iface) ||
+	    nla_len(attr) > CASVIP_MAX_FOLLOW * sizeof(struct casvip_iface)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "follow must hold 0 to 8 interfaces of 20 bytes");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static struct netlink_range_validation timeout_range = {
 	.max = CASVIP_PERSIST_TIMEOUT_MAX,
 };
@@ -127,6 +139,8 @@ static const struct nla_policy service_policy[CASVIP_A_SERVICE_MAX + 1] = {
 	[CASVIP_A_SERVICE_ALLDOWN] = NLA_POLICY_MAX(NLA_U8, CASVIP_ALLDOWN_MAX),
 	[CASVIP_A_SERVICE_USERDATA] = { .type = NLA_BINARY,
 					.len = CASVIP_USERDATA_MAX },
+	[CASVIP_A_SERVICE_FOLLOW] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
+							   validate_follow),
 };
 
 static const struct nla_policy service_del_policy[CASVIP_A_SERVICE_MAX + 1] = {
@@ -344,6 +358,13 @@ static int parse_service(struct genl_info *info, struct nlattr **tb,
 		cfg->has_snat = true;
 		cfg->snat = nla_get_u8(tb[CASVIP_A_SERVICE_SNAT]);
 	}
+	if (tb[CASVIP_A_SERVICE_FOLLOW]) {
+		cfg->has_follow = true;
+		cfg->nfollow = nla_len(tb[CASVIP_A_SERVICE_FOLLOW]) /
+			       sizeof(struct casvip_iface);
+		nla_memcpy(cfg->follow, tb[CASVIP_A_SERVICE_FOLLOW],
+			   sizeof(cfg->follow));
+	}
 	if (tb[CASVIP_A_SERVICE_SNAT_ADDR]) {
 		cfg->has_snat_addr = true;
 		cfg->snat_family = addr_get(tb[CASVIP_A_SERVICE_SNAT_ADDR],
@@ -489,12 +510,13 @@ static int put_u64(struct sk_buff *skb, int type, u64 value)
 	return nla_put_u64_64bit(skb, type, value, CASVIP_A_STATS_PAD);
 }
 
-/* @evicted: a service's. */
+/* @svc: a service's, with the counters only a service has. */
 static int stats_put(struct sk_buff *skb, int type,
 		     struct casvip_stats_pcpu __percpu *pcpu,
 		     const struct casvip_traffic *traffic,
 		     const struct casvip_stats *zero, u64 active,
-		     const struct casvip_counts *counts, const u64 *evicted)
+		     const struct casvip_counts *counts,
+		     const struct casvip_service *svc)
 {
 	struct casvip_stats st;
 	struct nlattr *nest;
@@ -510,7 +532,11 @@ static int stats_put(struct sk_buff *skb, int type,
 	    put_u64(skb, CASVIP_A_STATS_BYTES_IN, st.bytes_in) ||
 	    put_u64(skb, CASVIP_A_STATS_BYTES_OUT, st.bytes_out) ||
 	    put_u64(skb, CASVIP_A_STATS_DROP_NOSERVER, st.drop_noserver) ||
-	    (evicted && put_u64(skb, CASVIP_A_STATS_EVICTED, *evicted)) ||
+	    (svc && (put_u64(skb, CASVIP_A_STATS_EVICTED, svc->evicted) ||
+		     put_u64(skb, CASVIP_A_STATS_FOLLOWED,
+			     atomic64_read(&svc->followed)) ||
+		     put_u64(skb, CASVIP_A_STATS_DECLINED,
+			     atomic64_read(&svc->declined)))) ||
 	    put_u64(skb, CASVIP_A_STATS_DROP_NAT, st.drop_nat) ||
 	    put_u64(skb, CASVIP_A_STATS_ENDED, counts->ended) ||
 	    put_u64(skb, CASVIP_A_STATS_WATCHED, counts->watched) ||
@@ -596,6 +622,9 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    (v->snat == CASVIP_SNAT_ADDR &&
 	     addr_put(skb, CASVIP_A_SERVICE_SNAT_ADDR, m->family,
 		      &v->snat_addr)) ||
+	    (v->nfollow &&
+	     nla_put(skb, CASVIP_A_SERVICE_FOLLOW,
+		     v->nfollow * sizeof(v->follow[0]), v->follow)) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_SERVERS, svc->nservers) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_PERSIST,
 			atomic_read(&svc->npersist)) ||
@@ -611,8 +640,7 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 		     svc->udata)) ||
 	    stats_put(skb, CASVIP_A_SERVICE_STATS, svc->stats, &svc->traffic,
 		      &svc->zero,
-		      casvip_service_active(svc), &svc->counts,
-		      &svc->evicted) ||
+		      casvip_service_active(svc), &svc->counts, svc) ||
 	    ports_put(skb, v))
 		goto cancel;
 	nla_nest_end(skb, nest);

@@ -117,6 +117,12 @@ static int service_check(struct casvip_net *cn, struct casvip_service *self,
 		NL_SET_ERR_MSG(extack, "SNAT to an address needs the address");
 		return -EINVAL;
 	}
+	if ((cfg->has_follow ? cfg->nfollow : old ? old->nfollow : 0) &&
+	    (m->proto != IPPROTO_TCP || !casvip_match_port(m, 135))) {
+		NL_SET_ERR_MSG(extack,
+			       "following the endpoint mapper needs TCP and port 135");
+		return -EINVAL;
+	}
 	if (cfg->has_match && match_conflicts(cn, m, self)) {
 		NL_SET_ERR_MSG(extack,
 			       "a port is already claimed by another service on this VIP and protocol");
@@ -235,6 +241,10 @@ static struct casvip_vnode *vnode_new(struct casvip_service *svc,
 		v->snat = cfg->snat;
 	if (cfg->has_snat_addr)
 		v->snat_addr = cfg->snat_addr;
+	if (cfg->has_follow) {
+		v->nfollow = cfg->nfollow;
+		memcpy(v->follow, cfg->follow, sizeof(v->follow));
+	}
 	if (old && same_ports(&old->match, &v->match)) {
 		refcount_inc(&v->ports->ref);
 	} else {
@@ -612,7 +622,8 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 	data = udata_dup(svc, cfg);
 	if (IS_ERR(data))
 		return PTR_ERR(data);
-	if (cfg->has_match || cfg->has_snat || cfg->has_snat_addr) {
+	if (cfg->has_match || cfg->has_snat || cfg->has_snat_addr ||
+	    cfg->has_follow) {
 		memcg = casvip_charge_begin(svc);
 		v = vnode_new(svc, old, cfg);
 		casvip_charge_end(memcg);
@@ -1075,6 +1086,8 @@ void casvip_service_zero(struct casvip_service *svc)
 	stats_read(svc->stats, &svc->traffic, &svc->zero);
 	memset(&svc->counts, 0, sizeof(svc->counts));
 	svc->evicted = 0;
+	atomic64_set(&svc->followed, 0);
+	atomic64_set(&svc->declined, 0);
 	list_for_each_entry(srv, &svc->servers, list) {
 		stats_read(srv->stats, &srv->traffic, &srv->zero);
 		memset(&srv->counts, 0, sizeof(srv->counts));

@@ -8,12 +8,16 @@
  *	IFACE is emsmdb, nspi, rfr or a UUID; the mapper reports PORT.
  *	IFACE=PORT/REAL listens on REAL but the mapper reports PORT: the
  *	static port set in the registry, but the service never restarted.
+ *	IFACE=random listens on a port of Windows' dynamic range
+ *	(49152-65535) drawn at each start, as a service without a static
+ *	port does; "IFACE PORT" on standard output says which.
  *
  * Faults (-f): slow (answers after 3 s), mute (never answers), garbage,
  * reset, nak (bind_nak),
  * fault (a fault PDU), reject (bind rejected), bigendian (big-endian
  * answers), split (answers one byte per segment), callid (wrong call id),
- * notregistered (the mapper knows nothing). SIGUSR1 stops the services
+ * notregistered (the mapper knows nothing), hostile (the mapper's answers
+ * are mangled: bytes flipped, cut short, run on, doubled). SIGUSR1 stops the services
  * (their listeners close and the mapper forgets them), SIGUSR2 starts
  * them again.
  */
@@ -23,11 +27,13 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dcerpc.h"
@@ -38,6 +44,7 @@
 static struct {
 	struct dce_iface iface;
 	uint16_t port, real;
+	bool drawn; /* IFACE=random */
 } ifaces[MAX_IFACES];
 static int nifaces;
 static const char *fault = "";
@@ -151,7 +158,7 @@ static size_t map_answer(const uint8_t *in, size_t n, uint8_t *o)
 
 	header(o, DCE_RESPONSE, (uint16_t)len, call_id);
 	put32(o + 16, (uint32_t)len - 24, be);
-	memset(o + 24, 0, len - 24);
+	memset(o + 20, 0, len - 20); /* context 0, the stub */
 	put32(o + 44, found, be); /* num_towers */
 	put32(o + 48, 4, be); /* max_count */
 	put32(o + 56, found, be); /* actual_count */
@@ -170,6 +177,31 @@ static size_t map_answer(const uint8_t *in, size_t n, uint8_t *o)
 		put32(o + len - 4, DCE_EPT_S_NOT_REGISTERED, be);
 	}
 	return len;
+}
+
+/* A valid answer, mangled as a hostile server would. */
+static size_t mangle(uint8_t *o, size_t len)
+{
+	size_t n = len;
+	int flips = 1 + random() % 8;
+
+	switch (random() % 4) {
+	case 0: /* cut short */
+		n = 1 + (size_t)random() % len;
+		break;
+	case 1: /* run on with junk */
+		n = len + (size_t)random() % 64;
+		for (size_t i = len; i < n; i++)
+			o[i] = (uint8_t)random();
+		break;
+	case 2: /* the answer twice, in one segment */
+		memcpy(o + len, o, len);
+		n = 2 * len;
+		break;
+	}
+	while (flips--)
+		o[(size_t)random() % n] = (uint8_t)random();
+	return n;
 }
 
 static void send_answer(int fd, const uint8_t *o, size_t len)
@@ -220,6 +252,8 @@ static int serve(struct conn *c)
 			olen = bind_answer(c->buf, out, c->listener);
 		} else if (c->buf[2] == DCE_REQUEST && c->listener < 0) {
 			olen = map_answer(c->buf, (size_t)len, out);
+			if (!strcmp(fault, "hostile"))
+				olen = mangle(out, olen);
 		}
 		if (olen)
 			send_answer(c->fd, out, olen);
@@ -236,6 +270,7 @@ int main(int argc, char **argv)
 	int nlisten, nfds, c;
 	char err[DCE_ERRLEN];
 
+	srandom((unsigned int)getpid() ^ (unsigned int)time(NULL));
 	while ((c = getopt(argc, argv, "f:")) != -1)
 		if (c == 'f')
 			fault = optarg;
@@ -243,11 +278,18 @@ int main(int argc, char **argv)
 		char name[64];
 		unsigned int port, real;
 		int n = sscanf(argv[i], "%63[^=]=%u/%u", name, &port, &real);
+		char *eq = strchr(argv[i], '=');
 
+		/* A port of the dynamic range, each start its own. */
+		if (n == 1 && eq && !strcmp(eq, "=random")) {
+			port = 49152 + (unsigned int)random() % 16384;
+			n = 2;
+		}
 		if (n < 2 || dce_iface_parse(name, &ifaces[nifaces].iface, err)) {
 			fprintf(stderr, "fakerpc: bad argument %s\n", argv[i]);
 			return 2;
 		}
+		ifaces[nifaces].drawn = eq && !strcmp(eq, "=random");
 		ifaces[nifaces].port = (uint16_t)port;
 		ifaces[nifaces].real = (uint16_t)(n == 3 ? real : port);
 		nifaces++;
@@ -258,10 +300,16 @@ int main(int argc, char **argv)
 	fds[0] = (struct pollfd){ .fd = listen_on(135), .events = POLLIN };
 	conns[0].listener = -1;
 	for (int i = 0; i < nifaces; i++) {
+		char name[48];
+
 		fds[i + 1] = (struct pollfd){ .fd = listen_on(ifaces[i].real),
 					      .events = POLLIN };
 		conns[i + 1].listener = i;
+		dce_iface_format(&ifaces[i].iface, name, sizeof(name));
+		if (ifaces[i].drawn)
+			printf("%s %u\n", name, ifaces[i].port);
 	}
+	fflush(stdout);
 	nlisten = nfds = nifaces + 1;
 	for (;;) {
 		if (changed) {

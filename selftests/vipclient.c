@@ -29,71 +29,16 @@
 #include <time.h>
 #include <unistd.h>
 
-static int to_sockaddr(const char *s, int port, struct sockaddr_storage *ss,
-		       socklen_t *len)
-{
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, s, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(port);
-		*len = sizeof(*a4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, s, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(port);
-		*len = sizeof(*a6);
-		return 0;
-	}
-	fprintf(stderr, "vipclient: bad address %s\n", s);
-	exit(2);
-}
-
-static const char *reason(int err)
-{
-	static char buf[64];
-
-	if (err == ECONNREFUSED || err == ECONNRESET)
-		return "refused";
-	if (err == ETIMEDOUT)
-		return "timeout";
-	snprintf(buf, sizeof(buf), "error:%s", strerror(err));
-	return buf;
-}
-
-/* Wait for @events on @fd; 0, or the error. */
-static int wait_for(int fd, short events, int ms)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	socklen_t len = sizeof(int);
-	int err = 0;
-
-	if (poll(&p, 1, ms) <= 0)
-		return ETIMEDOUT;
-	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-	return err;
-}
+#include "client.h"
 
 /* One connection: its socket (kept open), the answer in @out. */
 static int one(const char *src, const char *vip, int port, int udp, int ms,
 	       char *out, size_t outlen)
 {
-	struct sockaddr_storage s, d;
-	socklen_t slen, dlen;
 	int fd, err, n;
 
-	to_sockaddr(src, 0, &s, &slen);
-	to_sockaddr(vip, port, &d, &dlen);
-	fd = socket(d.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) |
-					 SOCK_NONBLOCK, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&s, slen)) {
-		snprintf(out, outlen, "%s", reason(errno));
-		return fd;
-	}
-	if (connect(fd, (struct sockaddr *)&d, dlen) && errno != EINPROGRESS) {
+	fd = connect_from(src, vip, port, udp ? SOCK_DGRAM : SOCK_STREAM);
+	if (fd < 0) {
 		snprintf(out, outlen, "%s", reason(errno));
 		return fd;
 	}
@@ -170,8 +115,8 @@ int main(int argc, char **argv)
 					printf("%ld ", t - start);
 				printf("%s %d %s\n", argv[i], ports[j], ans);
 				fflush(stdout);
-				if (!hold && fds[nfds - 1] >= 0)
-					close(fds[--nfds]);
+				if (!hold && fds[--nfds] >= 0)
+					close(fds[nfds]);
 			}
 		}
 	} while (now_ms() - start < loop);

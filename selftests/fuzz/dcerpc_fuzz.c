@@ -20,7 +20,7 @@ static void helper_decode(const uint8_t *pdu, size_t n, uint8_t how)
 	unsigned int count;
 	struct dce_hdr h;
 	uint32_t status;
-	uint16_t ids[8];
+	uint16_t ids[8], opnum;
 
 	if (dce_hdr(pdu, n, &h) != DCE_OK)
 		return;
@@ -32,7 +32,7 @@ static void helper_decode(const uint8_t *pdu, size_t n, uint8_t how)
 		dce_results(pdu, n, &h, res, 8, &count);
 		break;
 	default:
-		if (dce_context_of(pdu, n, &h, ids) == DCE_OK)
+		if (dce_call(pdu, n, &h, ids, &opnum) == DCE_OK)
 			dce_ept_map_towers(pdu, n, &h, how % 4 == 3, t, 4,
 					   &count, &status);
 	}

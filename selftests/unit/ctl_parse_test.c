@@ -233,4 +233,65 @@ TEST(server_admin_words)
 	EXPECT_STREQ("\"reason\" is for server set, not server add", err);
 }
 
+static int follow(const char *s, struct cv_service *svc, char *err)
+{
+	memset(svc, 0, sizeof(*svc));
+	return cv_parse_follow(s, svc, err);
+}
+
+TEST(follow_interfaces)
+{
+	struct cv_service svc;
+	char err[CV_ERRLEN], buf[CV_FOLLOW_STRLEN];
+
+	ASSERT_EQ(0, follow("exchange", &svc, err));
+	EXPECT_EQ(4, svc.nfollow);
+	EXPECT_TRUE(svc.given & CV_FOLLOW);
+	cv_format_follow(&svc, buf, sizeof(buf));
+	EXPECT_STREQ("exchange", buf);
+	ASSERT_EQ(0, follow("emsmdb,nspi", &svc, err));
+	ASSERT_EQ(2, svc.nfollow);
+	/* EMSMDB a4f1db00-..., 0.81, in wire order */
+	EXPECT_EQ(0x00, svc.follow[0].uuid[0]);
+	EXPECT_EQ(0xa4, svc.follow[0].uuid[3]);
+	EXPECT_EQ(81, svc.follow[0].minor);
+	EXPECT_EQ(56, svc.follow[1].major);
+	cv_format_follow(&svc, buf, sizeof(buf));
+	EXPECT_STREQ("emsmdb,nspi", buf);
+	ASSERT_EQ(0, follow("12345678-1234-abcd-ef00-0123456789ab:1.0,rfr",
+			    &svc, err));
+	cv_format_follow(&svc, buf, sizeof(buf));
+	EXPECT_STREQ("12345678-1234-abcd-ef00-0123456789ab:1.0,rfr", buf);
+	ASSERT_EQ(0, follow("none", &svc, err));
+	EXPECT_EQ(0, svc.nfollow);
+	EXPECT_TRUE(svc.given & CV_FOLLOW);
+	cv_format_follow(&svc, buf, sizeof(buf));
+	EXPECT_STREQ("none", buf);
+}
+
+TEST(follow_mistakes)
+{
+	struct cv_service svc;
+	char err[CV_ERRLEN];
+
+	EXPECT_EQ(-1, follow("outlook", &svc, err));
+	EXPECT_NE(NULL, strstr(err, "\"outlook\" is not exchange, none"));
+	EXPECT_EQ(-1, follow("emsmdb,,nspi", &svc, err));
+	EXPECT_NE(NULL, strstr(err, "empty interface name"));
+	EXPECT_EQ(-1, follow("emsmdb,", &svc, err));
+	EXPECT_NE(NULL, strstr(err, "empty interface name"));
+	EXPECT_EQ(-1, follow("nspi,nspi", &svc, err));
+	EXPECT_NE(NULL, strstr(err, "names nspi twice"));
+	EXPECT_EQ(-1, follow("epm", &svc, err));
+	EXPECT_NE(NULL, strstr(err, "endpoint mapper itself"));
+	EXPECT_EQ(-1, follow("emsmdb,nspi,rfr,asyncemsmdb,"
+			     "00000001-0000-0000-0000-000000000000:1.0,"
+			     "00000002-0000-0000-0000-000000000000:1.0,"
+			     "00000003-0000-0000-0000-000000000000:1.0,"
+			     "00000004-0000-0000-0000-000000000000:1.0,"
+			     "00000005-0000-0000-0000-000000000000:1.0",
+			     &svc, err));
+	EXPECT_NE(NULL, strstr(err, "more than 8"));
+}
+
 TEST_HARNESS_MAIN

@@ -425,14 +425,20 @@ TEST(contexts_and_results)
 	EXPECT_EQ(DCE_SYNTAX_OTHER, res[0].syntax);
 	EXPECT_EQ(0, res[1].result);
 	EXPECT_EQ(DCE_SYNTAX_NDR64, res[1].syntax);
-	/* A request names its context. */
+	/* A request names its context and operation. */
 	uint8_t req[32] = { 5, 0, DCE_REQUEST, 3, 0x10, 0, 0, 0, 32 };
-	uint16_t ctx;
+	uint16_t ctx, opnum;
 
 	req[20] = 8;
+	req[22] = 3;
 	ASSERT_EQ(DCE_OK, dce_hdr(req, 32, &h));
-	ASSERT_EQ(DCE_OK, dce_context_of(req, 32, &h, &ctx));
+	ASSERT_EQ(DCE_OK, dce_call(req, 32, &h, &ctx, &opnum));
 	EXPECT_EQ(8, ctx);
+	EXPECT_EQ(3, opnum);
+	req[2] = DCE_RESPONSE;
+	ASSERT_EQ(DCE_OK, dce_hdr(req, 32, &h));
+	ASSERT_EQ(DCE_OK, dce_call(req, 32, &h, &ctx, &opnum));
+	EXPECT_EQ(0, opnum);
 	EXPECT_EQ(DCE_E_TYPE, dce_results(req, 32, &h, res, 4, &count));
 }
 

@@ -50,6 +50,20 @@
  *                               the VIP; required when SNAT is ADDR
  *       CASVIP_A_SERVICE_ALLDOWN: NLA_U8, enum casvip_alldown (default
  *                               OPEN): see CASVIP_CMD_SERVER_SET
+ *       CASVIP_A_SERVICE_FOLLOW: NLA_BINARY, an array of 0..CASVIP_MAX_FOLLOW
+ *                               struct casvip_iface: the DCE/RPC interfaces
+ *                               whose ports the service takes from its
+ *                               servers' endpoint mappers (empty: none,
+ *                               the default). Needs TCP and port 135 among
+ *                               the ports. A client that asks the mapper
+ *                               through VIP:135 and is told port P for one
+ *                               of them reaches, at VIP:P, the server whose
+ *                               mapper told it: the answer opens VIP:P to
+ *                               that client (a conntrack expectation of the
+ *                               "casvip-epm" helper) for as long as its
+ *                               connection to 135 lives (closed: conntrack's
+ *                               TIME_WAIT, 2 minutes), at most 5 minutes.
+ *                               Its connections there are the service's.
  *       CASVIP_A_SERVICE_USERDATA: NLA_BINARY, at most CASVIP_USERDATA_MAX
  *                               bytes the kernel keeps with the service and
  *                               dumps as given, never reads (as nftables'
@@ -87,7 +101,8 @@
  *    Either replies with messages of this form:
  *    CASVIP_A_SERVICE: NLA_NESTED
  *       CASVIP_A_SERVICE_NAME, _VIP, _PROTO, _PORTS, _SCHED,
- *       _PERSIST_TIMEOUT, _PERSIST_NETMASK, _SNAT, and _SNAT_ADDR if set
+ *       _PERSIST_TIMEOUT, _PERSIST_NETMASK, _SNAT, and _SNAT_ADDR and
+ *       _FOLLOW if set
  *       CASVIP_A_SERVICE_NUM_SERVERS: NLA_U32
  *       CASVIP_A_SERVICE_NUM_PERSIST: NLA_U32, persistence entries
  *       CASVIP_A_SERVICE_PERSIST_MAX: NLA_U32, as set (0: the default)
@@ -287,6 +302,13 @@
  *                                to the clients shows here
  *    CASVIP_A_STATS_EVICTED      persistence entries evicted at the limit
  *                                (service only)
+ *    CASVIP_A_STATS_FOLLOWED     ports its endpoint mappers' answers opened
+ *                                to a client (CASVIP_A_SERVICE_FOLLOW;
+ *                                service only)
+ *    CASVIP_A_STATS_DECLINED     data on its port 135 the helper could not
+ *                                read (split over segments, fragmented,
+ *                                not DCE/RPC): no port followed from it
+ *                                (service only)
  *    A service's figures are those of its servers added up, and of the
  *    servers it had: a deleted server's count stays in its service's.
  *
@@ -367,6 +389,15 @@
 struct casvip_port_range {
 	__u16 first;
 	__u16 last;
+};
+
+#define CASVIP_MAX_FOLLOW 8 /* interfaces a service follows */
+
+/* A DCE/RPC interface: its UUID in wire (GUID) order, its version. */
+struct casvip_iface {
+	__u8 uuid[16];
+	__u16 major;
+	__u16 minor;
 };
 
 enum casvip_sched {
@@ -477,6 +508,7 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_USERDATA,
 	CASVIP_A_SERVICE_ON_BACKUP,
 	CASVIP_A_SERVICE_PORT_STATS,
+	CASVIP_A_SERVICE_FOLLOW,
 	__CASVIP_A_SERVICE_MAX
 };
 
@@ -527,6 +559,8 @@ enum casvip_stats_attr {
 	CASVIP_A_STATS_ENDED,
 	CASVIP_A_STATS_WATCHED,
 	CASVIP_A_STATS_UNREPLIED,
+	CASVIP_A_STATS_FOLLOWED,
+	CASVIP_A_STATS_DECLINED,
 	__CASVIP_A_STATS_MAX
 };
 

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * casvip: following the RPC endpoint mapper (CASVIP_A_SERVICE_FOLLOW).
+ *
+ * A client asks the endpoint mapper on VIP:135 where an interface
+ * listens, and connects to the port it is told, on the VIP. The
+ * "casvip-epm" conntrack helper rides on the connections a following
+ * service NATs to port 135 and reads their DCE/RPC PDUs (dce.c) both
+ * ways: which transfer syntax each presentation context speaks (a bind
+ * or alter_context, and its answer), which call is an ept_map, and the
+ * towers of that call's response. For each tower of an interface the
+ * service follows, it expects the client at VIP:port (the nf_conntrack_ftp
+ * pattern); the NAT hook sends the connection that comes there to the
+ * server whose mapper answered (casvip_epm_child()).
+ *
+ * An expectation lives as long as the connection to 135 that made it
+ * (conntrack keeps a closed one two minutes, in TIME_WAIT: the ASA's
+ * two-minute pinholes), and never more than EPM_TIMEOUT: a client that
+ * still asks the mapper for the same interface gets it again.
+ *
+ * Packets are read in sequence, whole PDUs at a time; a PDU split over
+ * segments, a segment out of step, or bytes that are no PDU end the
+ * reading of that connection, counted as declined (CASVIP_A_STATS_DECLINED).
+ */
+#include <linux/spinlock.h>
+#include <linux/tcp.h>
+#include <net/tcp.h>
+#include <net/netfilter/nf_conntrack.h>
+#include <net/netfilter/nf_conntrack_expect.h>
+#include <net/netfilter/nf_conntrack_helper.h>
+
+#include "casvip.h"
+#include "dce.h"
+
+#define EPM_PORT 135
+#define EPM_OPNUM_MAP 3
+/* Seconds an expectation lives at most: conntrackd's resync horizon. */
+#define EPM_TIMEOUT 300
+/* Expectations of one connection to 135, at most: the oldest go. */
+#define EPM_MAX_EXPECTED 16
+/* The presentation contexts of a bind that are kept track of. */
+#define EPM_CTXS 6
+/* Towers of one answer that can be followed. */
+#define EPM_TOWERS 8
+/* The longest segment read: a larger one is declined. */
+#define EPM_BUF 4096
+
+enum {
+	EPM_SYNC_ORIG = BIT(0),		/* next_seq[ORIGINAL] is known */
+	EPM_SYNC_REPLY = BIT(1),	/* next_seq[REPLY] is known */
+	EPM_MAP_ASKED = BIT(2),		/* map_call is an ept_map */
+	EPM_LOST = BIT(3),		/* out of step: read no more */
+};
+
+/* What the helper knows of one connection: nf_conn_help's data. */
+struct epm_state {
+	u32 next_seq[IP_CT_DIR_MAX];	/* where each way's next PDU starts */
+	u32 map_call;			/* the ept_map call awaiting its answer */
+	u16 ctx[EPM_CTXS];		/* the contexts the last bind offered */
+	u8 nctx;
+	u8 accepted;			/* bit i: ctx[i] was accepted */
+	u8 ndr64;			/* bit i: ... with NDR64 */
+	u8 flags;
+};
+
+/* One buffer for every connection's segment, as nf_conntrack_ftp's. */
+static DEFINE_SPINLOCK(epm_lock);
+static u8 *epm_buf;
+
+static const struct nf_conntrack_expect_policy epm_policy = {
+	.max_expected = EPM_MAX_EXPECTED,
+	.timeout = EPM_TIMEOUT,
+};
+
+static struct nf_conntrack_helper epm_helpers[2];
+
+/* The following service @ct (a connection to its port 135) is of. RCU. */
+static struct casvip_vnode *epm_vnode(const struct nf_conn *ct)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct casvip_vnode *v;
+
+	v = casvip_vnode_match(casvip_pernet(nf_ct_net(ct)), nf_ct_l3num(ct),
+			       IPPROTO_TCP, &t->dst.u3, EPM_PORT);
+	return v && v->nfollow ? v : NULL;
+}
+
+static bool epm_follows(const struct casvip_vnode *v,
+			const struct dce_tower *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nfollow; i++)
+		if (!memcmp(v->follow[i].uuid, t->uuid, 16) &&
+		    v->follow[i].major == t->major)
+			return true;
+	return false;
+}
+
+/* Expect @ct's client at its VIP:@port. */
+static bool epm_expect(struct nf_conn *ct, u16 port)
+{
+	const struct nf_conntrack_tuple *t =
+		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct nf_conntrack_expect *exp;
+	__be16 dport = htons(port);
+	int ret;
+
+	exp = nf_ct_expect_alloc(ct);
+	if (!exp)
+		return false;
+	nf_ct_expect_init(exp, NF_CT_EXPECT_CLASS_DEFAULT, nf_ct_l3num(ct),
+			  &t->src.u3, &t->dst.u3, IPPROTO_TCP, NULL, &dport);
+	/* Every connection of the client to the port, not the first only. */
+	exp->flags = NF_CT_EXPECT_PERMANENT;
+	ret = nf_ct_expect_related(exp, 0);
+	nf_ct_expect_put(exp);
+	return !ret;
+}
+
+/* The index of context @id among those the bind offered, or -1. */
+static int epm_ctx(const struct epm_state *st, u16 id)
+{
+	int i;
+
+	for (i = 0; i < st->nctx; i++)
+		if (st->ctx[i] == id)
+			return i;
+	return -1;
+}
+
+/* A client's PDU: the contexts it offers, the ept_map it asks. */
+static int epm_from_client(struct epm_state *st, const u8 *pdu,
+			   const struct dce_hdr *h)
+{
+	unsigned int n;
+	u16 ctx, opnum;
+	int err;
+
+	switch (h->ptype) {
+	case DCE_BIND:
+	case DCE_ALTER:
+		st->nctx = 0;
+		st->accepted = 0;
+		st->ndr64 = 0;
+		err = dce_contexts(pdu, h->frag_len, h, st->ctx, EPM_CTXS, &n);
+		if (!err)
+			st->nctx = n;
+		return err;
+	case DCE_REQUEST:
+		err = dce_call(pdu, h->frag_len, h, &ctx, &opnum);
+		if (err)
+			return err;
+		if (opnum == EPM_OPNUM_MAP) {
+			st->map_call = h->call_id;
+			st->flags |= EPM_MAP_ASKED;
+		}
+		return DCE_OK;
+	default:
+		return DCE_OK;
+	}
+}
+
+/* An ept_map's answer: expect the client at each port it names. */
+static int epm_answer(struct nf_conn *ct, struct epm_state *st,
+		      const struct casvip_vnode *v, const u8 *pdu,
+		      const struct dce_hdr *h)
+{
+	struct dce_tower towers[EPM_TOWERS];
+	unsigned int i, n;
+	u16 ctx, opnum;
+	u32 status;
+	int err, k;
+
+	st->flags &= ~EPM_MAP_ASKED;
+	err = dce_call(pdu, h->frag_len, h, &ctx, &opnum);
+	if (err)
+		return err;
+	/* The syntax of its context, as the bind's answer accepted it. */
+	k = epm_ctx(st, ctx);
+	if (k < 0 || !(st->accepted & BIT(k)))
+		return DCE_E_NDR;
+	err = dce_ept_map_towers(pdu, h->frag_len, h, st->ndr64 & BIT(k),
+				 towers, EPM_TOWERS, &n, &status);
+	if (err || status)
+		return err;
+	for (i = 0; i < n; i++)
+		if (towers[i].port && epm_follows(v, &towers[i]) &&
+		    epm_expect(ct, towers[i].port))
+			atomic64_inc(&v->svc->followed);
+	return DCE_OK;
+}
+
+/* A server's PDU: which contexts it accepted, the answers it gives. */
+static int epm_from_server(struct nf_conn *ct, struct epm_state *st,
+			   const struct casvip_vnode *v, const u8 *pdu,
+			   const struct dce_hdr *h)
+{
+	struct dce_result res[EPM_CTXS];
+	unsigned int i, n;
+	int err;
+
+	switch (h->ptype) {
+	case DCE_BIND_ACK:
+	case DCE_ALTER_RESP:
+		err = dce_results(pdu, h->frag_len, h, res, EPM_CTXS, &n);
+		if (err)
+			return err;
+		for (i = 0; i < n && i < st->nctx; i++) {
+			if (res[i].result)
+				continue;
+			st->accepted |= BIT(i);
+			if (res[i].syntax == DCE_SYNTAX_NDR64)
+				st->ndr64 |= BIT(i);
+		}
+		return DCE_OK;
+	case DCE_RESPONSE:
+		if (!(st->flags & EPM_MAP_ASKED) || h->call_id != st->map_call)
+			return DCE_OK;
+		return epm_answer(ct, st, v, pdu, h);
+	default:
+		return DCE_OK;
+	}
+}
+
+/* The whole PDUs of a segment: false if it holds anything else. */
+static bool epm_read(struct nf_conn *ct, struct epm_state *st,
+		     const struct casvip_vnode *v, enum ip_conntrack_dir dir,
+		     const u8 *buf, unsigned int len)
+{
+	unsigned int off;
+	struct dce_hdr h;
+	int err;
+
+	for (off = 0; off < len; off += h.frag_len) {
+		err = dce_hdr(buf + off, len - off, &h);
+		/* The rest of it is in the next segment: declined. */
+		if (!err && h.frag_len > len - off)
+			err = DCE_MORE;
+		if (!err)
+			err = dir == IP_CT_DIR_ORIGINAL ?
+			      epm_from_client(st, buf + off, &h) :
+			      epm_from_server(ct, st, v, buf + off, &h);
+		if (err)
+			return false;
+	}
+	return true;
+}
+
+static int epm_help(struct sk_buff *skb, unsigned int protoff,
+		    struct nf_conn *ct, enum ip_conntrack_info ctinfo)
+{
+	enum ip_conntrack_dir dir = CTINFO2DIR(ctinfo);
+	struct epm_state *st = nfct_help_data(ct);
+	u8 sync = dir == IP_CT_DIR_ORIGINAL ? EPM_SYNC_ORIG : EPM_SYNC_REPLY;
+	const struct casvip_vnode *v;
+	unsigned int dataoff, len;
+	const struct tcphdr *th;
+	struct tcphdr _th;
+	const u8 *data;
+	u32 seq;
+
+	if (ctinfo != IP_CT_ESTABLISHED && ctinfo != IP_CT_ESTABLISHED_REPLY)
+		return NF_ACCEPT;
+	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
+	if (!th)
+		return NF_ACCEPT;
+	dataoff = protoff + th->doff * 4;
+	if (dataoff >= skb->len)
+		return NF_ACCEPT;
+	len = skb->len - dataoff;
+	seq = ntohl(th->seq);
+	v = epm_vnode(ct);
+	if (!v)
+		return NF_ACCEPT;
+
+	spin_lock_bh(&epm_lock);
+	if (st->flags & EPM_LOST)
+		goto out;
+	/* The first data each way starts a PDU. */
+	if (!(st->flags & sync)) {
+		st->next_seq[dir] = seq;
+		st->flags |= sync;
+	}
+	/* Sent again, and read already. */
+	if (seq != st->next_seq[dir] && !after(seq + len, st->next_seq[dir]))
+		goto out;
+	data = NULL;
+	if (seq == st->next_seq[dir] && len <= EPM_BUF)
+		data = skb_header_pointer(skb, dataoff, len, epm_buf);
+	st->next_seq[dir] = seq + len;
+	if (!data || !epm_read(ct, st, v, dir, data, len)) {
+		st->flags |= EPM_LOST;
+		atomic64_inc(&v->svc->declined);
+	}
+out:
+	spin_unlock_bh(&epm_lock);
+	return NF_ACCEPT;
+}
+
+/*
+ * Read @ct, a new connection a following service NATs to port 135 of a
+ * server. Unconfirmed: its extensions can still grow.
+ */
+void casvip_epm_attach(struct nf_conn *ct)
+{
+	struct nf_conntrack_helper *helper;
+	struct nf_conn_help *help;
+
+	if (nf_ct_is_confirmed(ct) || test_bit(IPS_HELPER_BIT, &ct->status))
+		return;
+	helper = &epm_helpers[nf_ct_l3num(ct) == NFPROTO_IPV6];
+	help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
+	if (!help)
+		return;
+	rcu_assign_pointer(help->helper, helper);
+	set_bit(IPS_HELPER_BIT, &ct->status);
+}
+
+/*
+ * Is @ct a connection an answer of the endpoint mapper opened? Its master
+ * is ours while it has our helper (only compared, never followed).
+ */
+bool casvip_epm_child(const struct nf_conn *ct)
+{
+	const struct nf_conntrack_helper *helper;
+	const struct nf_conn_help *help;
+
+	if (!ct->master || !test_bit(IPS_EXPECTED_BIT, &ct->status))
+		return false;
+	help = nfct_help(ct->master);
+	if (!help)
+		return false;
+	helper = rcu_access_pointer(help->helper);
+	return helper == &epm_helpers[0] || helper == &epm_helpers[1];
+}
+
+int __init casvip_epm_init(void)
+{
+	int ret;
+
+	BUILD_BUG_ON(sizeof(struct epm_state) >
+		     sizeof_field(struct nf_conn_help, data));
+	epm_buf = kmalloc(EPM_BUF, GFP_KERNEL);
+	if (!epm_buf)
+		return -ENOMEM;
+	nf_ct_helper_init(&epm_helpers[0], AF_INET, IPPROTO_TCP, "casvip-epm",
+			  EPM_PORT, EPM_PORT, 0, &epm_policy, 0, epm_help,
+			  NULL, THIS_MODULE);
+	nf_ct_helper_init(&epm_helpers[1], AF_INET6, IPPROTO_TCP,
+			  "casvip-epm", EPM_PORT, EPM_PORT, 0, &epm_policy, 0,
+			  epm_help, NULL, THIS_MODULE);
+	ret = nf_conntrack_helpers_register(epm_helpers,
+					    ARRAY_SIZE(epm_helpers));
+	if (ret)
+		kfree(epm_buf);
+	return ret;
+}
+
+void casvip_epm_exit(void)
+{
+	nf_conntrack_helpers_unregister(epm_helpers, ARRAY_SIZE(epm_helpers));
+	kfree(epm_buf);
+}

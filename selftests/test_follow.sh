@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Following the endpoint mapper (service ... ports 135 follow exchange):
+# the lab of topo.sh, each CAS a fakerpc whose mapper hands out ports of
+# its own, drawn at each start (as Exchange without static ports). A
+# client asks ept_map through VIP:135, as an RPC runtime does, and binds
+# at VIP:PORT: it must reach the server whose mapper answered, which the
+# bind proves (no other server listens there). Then: ports nobody asked
+# for are refused, a restarted server's new port is followed, IPv6 works
+# the same, and the helper reads a hostile mapper's answers, and one split
+# over segments, without harm.
+FAKECAS_PORTS=60003
+. /tests/lib.sh
+. /tests/topo.sh
+
+VIP=10.0.0.100
+fakerpc() { # N ARGS: (re)start the fake CAS on server N; its ports in /tmp/ports.N
+	local n=$1 pid=${rpc[$1]:-}
+	shift
+	[ -n "$pid" ] && kill "$pid" && wait "$pid" 2>/dev/null
+	rm -f /tmp/ports.$n
+	$ip netns exec lab_s$n /tests/fakerpc "$@" >/tmp/ports.$n &
+	rpc[$n]=$!
+	wait_for 5 test -s /tmp/ports.$n
+}
+# "PORT N" for every port a server's mapper hands out.
+port_owners() {
+	local n
+	for n in 1 2 3; do
+		awk -v n=$n '{ print $2, n }' /tmp/ports.$n
+	done
+}
+# Draw again until no two servers hand out the same port.
+distinct_ports() {
+	local n
+	for n in 1 2 3; do
+		fakerpc $n emsmdb=random nspi=random
+	done
+	while [ "$(port_owners | awk '{ print $1 }' | sort | uniq -d)" ]; do
+		fakerpc 3 emsmdb=random nspi=random
+	done
+}
+followed() { c -j -s show "$1" | jq '.[0].stats.followed'; }
+declined() { c -j -s show "$1" | jq '.[0].stats.declined'; }
+
+modprobe casvip
+topo_up
+declare -a rpc
+distinct_ports
+c service add outlook vip $VIP ports 135 sched rr persist 300 follow exchange
+for i in 1 2 3; do c server add outlook 10.0.2.1$i; done
+c service add outlook6 vip fd00::100 ports 135 sched rr follow emsmdb
+for i in 1 2 3; do c server add outlook6 fd00:2::1$i; done
+check_eq "show names what a service follows" \
+	"  follow exchange: 0 ports followed, 0 answers declined" \
+	"$(c show outlook | grep '^  follow')"
+check_eq "save keeps it" \
+	"service outlook vip 10.0.0.100 proto tcp ports 135 sched rr persist 300 netmask 32 snat off follow exchange" \
+	"$(c save | grep '^service outlook ')"
+
+# --- 40 clients x 2 interfaces over 3 servers --------------------------------
+cl /tests/eptclient $VIP emsmdb,nspi $(clients 1 40) >/tmp/ept
+echo "# $(awk '{ print $4 }' /tmp/ept | sort | uniq -c | tr '\n' ' ')"
+check_eq "every client binds at the port its mapper gave, through the VIP (80 of 80)" \
+	80 "$(awk '$4 == "ok"' /tmp/ept | wc -l)"
+# Each client's server: the owner of the ports it was given.
+owners=$(awk 'NR == FNR { own[$1] = $2; next } { print $1, own[$3] }' \
+	<(port_owners) /tmp/ept | sort -u)
+check_eq "each client's two ports are one server's" \
+	"" "$(awk '{ print $1 }' <<<"$owners" | uniq -d)"
+check_eq "the clients are spread over the 3 servers" \
+	3 "$(awk '{ print $2 }' <<<"$owners" | sort -u | grep -c .)"
+check_eq "the service counted 80 ports followed" 80 "$(followed outlook)"
+check_eq "... and declined nothing" 0 "$(declined outlook)"
+check "the followed connections are the service's: counted" \
+	test "$(c -j -s show outlook | jq '.[0].stats.conns')" -ge 160
+# The same client again: the same server, at the same port.
+again=$(cl /tests/eptclient $VIP emsmdb 10.0.1.1)
+check_eq "a client asking again is told the same port, and binds" \
+	"$(grep '^10.0.1.1 emsmdb ' /tmp/ept)" "$again"
+
+# --- what is not followed is refused -----------------------------------------
+check_eq "a port no mapper handed out is refused at the VIP" \
+	"10.0.1.1 emsmdb 50000 refused" \
+	"$(cl /tests/eptclient -p 50000 $VIP emsmdb 10.0.1.1)"
+# Client 40's answers go with its connections to 135.
+p40=$(awk '$1 == "10.0.1.40" && $2 == "emsmdb" { print $3 }' /tmp/ept)
+lb conntrack -D -s 10.0.1.40 >/dev/null 2>&1
+check_eq "once its connections to 135 are gone, a client is refused at the port" \
+	"10.0.1.40 emsmdb $p40 refused" \
+	"$(cl /tests/eptclient -p "$p40" $VIP emsmdb 10.0.1.40)"
+check_eq "... until it asks again" "10.0.1.40 emsmdb $p40 ok" \
+	"$(cl /tests/eptclient $VIP emsmdb 10.0.1.40)"
+
+# --- health, draining, deletion: as for static ports -------------------------
+on2=$(awk '$2 == 2 { print $1 }' <<<"$owners" | head -n 3)
+c server set outlook 10.0.2.12 drain
+check_eq "a draining server keeps its clients, at the ports its mapper gave" \
+	"$(grep -F "$(echo "$on2" | sed 's/$/ emsmdb /')" /tmp/ept | sort)" \
+	"$(cl /tests/eptclient $VIP emsmdb $on2 | sort)"
+c server set outlook 10.0.2.12 enable health down
+moved=$(cl /tests/eptclient $VIP emsmdb $on2)
+check_eq "a server down: its clients ask again and follow another's mapper" \
+	"" "$(awk 'NR == FNR { own[$1] = $2; next } $4 != "ok" || own[$3] == 2' \
+		<(port_owners) - <<<"$moved")"
+c server set outlook 10.0.2.12 health up
+# A client held at a followed port, its server deleted: it is reset.
+c1=$(awk '$2 == 3 { print $1; exit }' <<<"$owners")
+p1=$(awk -v c="$c1" '$1 == c && $2 == "emsmdb" { print $3 }' /tmp/ept)
+cl /tests/eptclient $VIP emsmdb "$c1" >/dev/null
+cl /tests/vipclient -w 3 $VIP "$p1" "$c1" >/dev/null &
+held=$!
+sleep 0.5
+conns_to3() { lb conntrack -L -p tcp --dport "$p1" 2>/dev/null | grep -c "src=10.0.2.13 "; }
+had=$(conns_to3)
+c server del outlook 10.0.2.13
+check "a deleted server's followed connections end with it ($had before)" \
+	test "$had" -gt 0 -a "$(conns_to3)" = 0
+wait $held
+c server add outlook 10.0.2.13
+
+# --- a server restarted with new ports ---------------------------------------
+on1=$(awk '$2 == 1 { print $1; exit }' <<<"$owners")
+old=$(awk -v c="$on1" '$1 == c && $2 == "emsmdb" { print $3 }' /tmp/ept)
+until
+	fakerpc 1 emsmdb=random nspi=random
+	new=$(awk '$1 == "emsmdb" { print $2 }' /tmp/ports.1)
+	[ "$new" != "$old" ]
+do :; done
+check_eq "a restarted server's new port is followed" \
+	"$on1 emsmdb $new ok" "$(cl /tests/eptclient $VIP emsmdb "$on1")"
+check_eq "... and its old one answers no more" \
+	"$on1 emsmdb $old refused" \
+	"$(cl /tests/eptclient -p "$old" $VIP emsmdb "$on1")"
+
+# --- IPv6 --------------------------------------------------------------------
+cl /tests/eptclient fd00::100 emsmdb $(clients -6 1 12) >/tmp/ept6
+check_eq "IPv6: every client binds at its port through the VIP (12 of 12)" \
+	12 "$(awk '$4 == "ok"' /tmp/ept6 | wc -l)"
+check_eq "IPv6: 12 ports followed" 12 "$(followed outlook6)"
+
+# --- a hostile mapper; an answer split over segments --------------------------
+c service add hostile vip 10.0.0.101 ports 135 follow exchange
+c server add hostile 10.0.2.14
+$ip netns exec lab_s4 /tests/fakerpc -f hostile emsmdb=random >/dev/null &
+rpc[4]=$!
+sleep 0.3
+for i in 1 2; do
+	cl /tests/eptclient -t 200 10.0.0.101 emsmdb,nspi $(clients 1 40)
+done >/tmp/hostile
+echo "# hostile: $(cut -d ' ' -f 4 /tmp/hostile | sort | uniq -c | tr '\n' ' ')"
+echo "# hostile: $(followed hostile) followed, $(declined hostile) declined"
+check "a hostile mapper's mangled answers are declined, and counted" \
+	test "$(declined hostile)" -gt 0
+check "... the module read them without harm, and still follows" \
+	test "$(awk '$4 == "ok"' /tmp/hostile | wc -l)" -gt 0
+kill ${rpc[4]}
+wait ${rpc[4]} 2>/dev/null
+rm -f /tmp/ports.4
+$ip netns exec lab_s4 /tests/fakerpc -f split emsmdb=random >/tmp/ports.4 &
+rpc[4]=$!
+wait_for 5 test -s /tmp/ports.4
+was=$(declined hostile)
+split=$(cl /tests/eptclient 10.0.0.101 emsmdb 10.0.1.1)
+check_eq "an answer split over segments is declined: the port is not opened" \
+	"10.0.1.1 emsmdb $(awk '{ print $2 }' /tmp/ports.4) refused" "$split"
+check_eq "... and counted" $((was + 1)) "$(declined hostile)"
+
+c service set outlook follow none
+lb conntrack -D -s 10.0.1.2 >/dev/null 2>&1
+check_eq "following off: the port the mapper gives is refused again" \
+	refused "$(cl /tests/eptclient $VIP emsmdb 10.0.1.2 | awk '{ print $4 }')"
+c flush
+kill ${rpc[@]} 2>/dev/null
+wait ${rpc[@]} 2>/dev/null
+topo_down
+check "the module unloads" rmmod casvip
+ktap_done
