@@ -18,6 +18,24 @@
 /* Exchange 2010 CAS widens the dynamic RPC port pool to this. */
 #define RPC_DYNAMIC_FIRST 6005
 #define RPC_DYNAMIC_LAST 59530
+/* Windows' own dynamic range, since Windows Server 2008. */
+#define WINDOWS_DYNAMIC_FIRST 49152
+#define WINDOWS_DYNAMIC_LAST 65535
+
+/*
+ * Does @r hold a whole dynamic range (Exchange 2010's or Windows'), in a
+ * service with 135 too: the simple way without static ports, every port
+ * an endpoint mapper may hand out forwarded, not a static port that a
+ * dynamic one can collide with?
+ */
+static bool whole_dynamic_range(const struct cv_service *s,
+				const struct casvip_port_range *r)
+{
+	return s->nranges > 1 && s->ranges[0].first == 135 &&
+	       ((r->first <= RPC_DYNAMIC_FIRST && r->last >= RPC_DYNAMIC_LAST) ||
+		(r->first <= WINDOWS_DYNAMIC_FIRST &&
+		 r->last == WINDOWS_DYNAMIC_LAST));
+}
 
 struct cv_note {
 	int line;
@@ -613,7 +631,8 @@ void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 			const struct casvip_port_range *p = &s->ranges[r];
 
 			if (p->last < RPC_DYNAMIC_FIRST ||
-			    p->first > RPC_DYNAMIC_LAST)
+			    p->first > RPC_DYNAMIC_LAST ||
+			    whole_dynamic_range(s, p))
 				continue;
 			diag(d, s->line, false,
 			     "port %u of service \"%s\" lies in the dynamic RPC range of Exchange CAS (%d-%d): a dynamic port of another service can collide with it",

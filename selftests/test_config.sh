@@ -216,6 +216,16 @@ check_eq "lint: the dynamic range is 6005-59530, both ends included" \
 /tmp/range.conf:5: warning: port 6005 of service \"across\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
 /tmp/range.conf:5: warning: port 59520 of service \"across\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
 /tmp/range.conf: 0 errors, 4 warnings" "$($c lint /tmp/range.conf)"
+# The simple way without static ports: 135 and a whole dynamic range, in
+# one service, is no mistake; the range without 135 is.
+cat >/tmp/whole.conf <<'CONF'
+service exchange2010 vip 10.0.0.100 ports 135,6005-59530
+service windows vip 10.0.0.101 ports 135,49152-65535
+service nomapper vip 10.0.0.100 proto udp ports 6005-59530
+CONF
+check_eq "lint: 135 with a whole dynamic range is the simple way, no warning" \
+	"/tmp/whole.conf:3: warning: port 6005 of service \"nomapper\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
+/tmp/whole.conf: 0 errors, 1 warnings" "$($c lint /tmp/whole.conf)"
 # Ambiguous input is a mistake, not a choice of the last word.
 cat >/tmp/amb.conf <<'CONF'
 service a vip 10.0.0.101 vip 10.0.0.100 ports 135
