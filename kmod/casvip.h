@@ -546,11 +546,13 @@ void casvip_stats_get(struct casvip_stats_pcpu __percpu *pcpu,
 int casvip_service_zero_prepare(struct casvip_service *svc);
 void casvip_service_zero(struct casvip_service *svc);
 
-/* epm.c */
+/* epm.c: the endpoint mapper's port, whose answers a service follows. */
+#define CASVIP_EPM_PORT 135
 int casvip_epm_init(void);
 void casvip_epm_exit(void);
 void casvip_epm_attach(struct nf_conn *ct);
 bool casvip_epm_child(const struct nf_conn *ct);
+void casvip_epm_forget(struct net *net, const struct casvip_match *m);
 
 /* netlink.c */
 int casvip_genl_init(void);

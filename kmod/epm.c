@@ -16,11 +16,15 @@
  * An expectation lives as long as the connection to 135 that made it
  * (conntrack keeps a closed one two minutes, in TIME_WAIT: the ASA's
  * two-minute pinholes), and never more than EPM_TIMEOUT: a client that
- * still asks the mapper for the same interface gets it again.
+ * still asks the mapper for the same interface gets it again. A newer
+ * answer for the same client and port replaces an older one's. A port
+ * below 1024, or one another service of the VIP claims, is never opened.
  *
  * Packets are read in sequence, whole PDUs at a time; a PDU split over
  * segments, a segment out of step, or bytes that are no PDU end the
- * reading of that connection, counted as declined (CASVIP_A_STATS_DECLINED).
+ * reading of that connection. Those, and ports that could not be opened
+ * (conntrack's expectation table full), count as declined
+ * (CASVIP_A_STATS_DECLINED).
  */
 #include <linux/spinlock.h>
 #include <linux/tcp.h>
@@ -32,13 +36,14 @@
 #include "casvip.h"
 #include "dce.h"
 
-#define EPM_PORT 135
 #define EPM_OPNUM_MAP 3
+/* Ports a mapper may open: none of the well-known ones. */
+#define EPM_PORT_MIN 1024
 /* Seconds an expectation lives at most: conntrackd's resync horizon. */
 #define EPM_TIMEOUT 300
 /* Expectations of one connection to 135, at most: the oldest go. */
 #define EPM_MAX_EXPECTED 16
-/* The presentation contexts of a bind that are kept track of. */
+/* The presentation contexts of an association kept track of. */
 #define EPM_CTXS 6
 /* Towers of one answer that can be followed. */
 #define EPM_TOWERS 8
@@ -56,8 +61,9 @@ enum {
 struct epm_state {
 	u32 next_seq[IP_CT_DIR_MAX];	/* where each way's next PDU starts */
 	u32 map_call;			/* the ept_map call awaiting its answer */
-	u16 ctx[EPM_CTXS];		/* the contexts the last bind offered */
+	u16 ctx[EPM_CTXS];		/* the contexts offered so far */
 	u8 nctx;
+	u8 offered;			/* the first of those awaiting an answer */
 	u8 accepted;			/* bit i: ctx[i] was accepted */
 	u8 ndr64;			/* bit i: ... with NDR64 */
 	u8 flags;
@@ -70,19 +76,34 @@ static u8 *epm_buf;
 static const struct nf_conntrack_expect_policy epm_policy = {
 	.max_expected = EPM_MAX_EXPECTED,
 	.timeout = EPM_TIMEOUT,
+	.name = "casvip-epm",
 };
 
-static struct nf_conntrack_helper epm_helpers[2];
+static struct nf_conntrack_helper epm_helpers[2] __read_mostly;
+/* Cleared before the helpers go: nothing attaches them after. */
+static bool epm_enabled __read_mostly;
 
-/* The following service @ct (a connection to its port 135) is of. RCU. */
+static bool epm_ours(const struct nf_conntrack_helper *helper)
+{
+	return helper == &epm_helpers[0] || helper == &epm_helpers[1];
+}
+
+/*
+ * The following service @ct, a connection a service NATed to port 135,
+ * is of; not one the helper was given some other way (nft's ct helper).
+ * RCU.
+ */
 static struct casvip_vnode *epm_vnode(const struct nf_conn *ct)
 {
 	const struct nf_conntrack_tuple *t =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	struct casvip_vnode *v;
 
+	if (t->dst.u.tcp.port != htons(CASVIP_EPM_PORT) ||
+	    !test_bit(IPS_DST_NAT_BIT, &ct->status))
+		return NULL;
 	v = casvip_vnode_match(casvip_pernet(nf_ct_net(ct)), nf_ct_l3num(ct),
-			       IPPROTO_TCP, &t->dst.u3, EPM_PORT);
+			       IPPROTO_TCP, &t->dst.u3, CASVIP_EPM_PORT);
 	return v && v->nfollow ? v : NULL;
 }
 
@@ -98,12 +119,30 @@ static bool epm_follows(const struct casvip_vnode *v,
 	return false;
 }
 
-/* Expect @ct's client at its VIP:@port. */
+/*
+ * May @v open @port of its VIP? Not below 1024, nor a port another of
+ * its VIP's services claims. RCU.
+ */
+static bool epm_may_open(const struct casvip_vnode *v, u16 port)
+{
+	struct casvip_vnode *other;
+
+	if (port < EPM_PORT_MIN)
+		return false;
+	other = casvip_vnode_match(v->svc->cn, v->match.family, IPPROTO_TCP,
+				   &v->match.vip, port);
+	return !other || other == v;
+}
+
+/*
+ * Expect @ct's client at its VIP:@port. An expectation of an earlier
+ * answer, on another connection to 135, gives way. RCU.
+ */
 static bool epm_expect(struct nf_conn *ct, u16 port)
 {
 	const struct nf_conntrack_tuple *t =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
-	struct nf_conntrack_expect *exp;
+	struct nf_conntrack_expect *exp, *old;
 	__be16 dport = htons(port);
 	int ret;
 
@@ -113,8 +152,18 @@ static bool epm_expect(struct nf_conn *ct, u16 port)
 	nf_ct_expect_init(exp, NF_CT_EXPECT_CLASS_DEFAULT, nf_ct_l3num(ct),
 			  &t->src.u3, &t->dst.u3, IPPROTO_TCP, NULL, &dport);
 	/* Every connection of the client to the port, not the first only. */
-	exp->flags = NF_CT_EXPECT_PERMANENT;
+	exp->flags |= NF_CT_EXPECT_PERMANENT;
 	ret = nf_ct_expect_related(exp, 0);
+	if (ret == -EBUSY) {
+		old = nf_ct_expect_find_get(nf_ct_net(ct), nf_ct_zone(ct),
+					    &exp->tuple);
+		if (old) {
+			if (epm_ours(rcu_access_pointer(old->helper)))
+				nf_ct_unexpect_related(old);
+			nf_ct_expect_put(old);
+			ret = nf_ct_expect_related(exp, 0);
+		}
+	}
 	nf_ct_expect_put(exp);
 	return !ret;
 }
@@ -130,7 +179,10 @@ static int epm_ctx(const struct epm_state *st, u16 id)
 	return -1;
 }
 
-/* A client's PDU: the contexts it offers, the ept_map it asks. */
+/*
+ * A client's PDU: the contexts it offers (a bind starts the association
+ * anew, an alter_context adds to it), the ept_map it asks.
+ */
 static int epm_from_client(struct epm_state *st, const u8 *pdu,
 			   const struct dce_hdr *h)
 {
@@ -141,13 +193,18 @@ static int epm_from_client(struct epm_state *st, const u8 *pdu,
 	switch (h->ptype) {
 	case DCE_BIND:
 	case DCE_ALTER:
-		st->nctx = 0;
-		st->accepted = 0;
-		st->ndr64 = 0;
-		err = dce_contexts(pdu, h->frag_len, h, st->ctx, EPM_CTXS, &n);
-		if (!err)
-			st->nctx = n;
-		return err;
+		if (h->ptype == DCE_BIND) {
+			st->nctx = 0;
+			st->accepted = 0;
+			st->ndr64 = 0;
+		}
+		err = dce_contexts(pdu, h->frag_len, h, st->ctx + st->nctx,
+				   EPM_CTXS - st->nctx, &n);
+		if (err)
+			return err;
+		st->offered = st->nctx;
+		st->nctx += n;
+		return DCE_OK;
 	case DCE_REQUEST:
 		err = dce_call(pdu, h->frag_len, h, &ctx, &opnum);
 		if (err)
@@ -183,12 +240,20 @@ static int epm_answer(struct nf_conn *ct, struct epm_state *st,
 		return DCE_E_NDR;
 	err = dce_ept_map_towers(pdu, h->frag_len, h, st->ndr64 & BIT(k),
 				 towers, EPM_TOWERS, &n, &status);
-	if (err || status)
+	if (err)
 		return err;
-	for (i = 0; i < n; i++)
-		if (towers[i].port && epm_follows(v, &towers[i]) &&
-		    epm_expect(ct, towers[i].port))
+	/* Not registered, or any failure: nothing to follow. */
+	if (status)
+		return DCE_OK;
+	for (i = 0; i < n; i++) {
+		if (!towers[i].port || !epm_follows(v, &towers[i]) ||
+		    !epm_may_open(v, towers[i].port))
+			continue;
+		if (epm_expect(ct, towers[i].port))
 			atomic64_inc(&v->svc->followed);
+		else
+			atomic64_inc(&v->svc->declined);
+	}
 	return DCE_OK;
 }
 
@@ -207,12 +272,13 @@ static int epm_from_server(struct nf_conn *ct, struct epm_state *st,
 		err = dce_results(pdu, h->frag_len, h, res, EPM_CTXS, &n);
 		if (err)
 			return err;
-		for (i = 0; i < n && i < st->nctx; i++) {
+		/* In the order of the contexts the bind or alter offered. */
+		for (i = 0; i < n && st->offered + i < st->nctx; i++) {
 			if (res[i].result)
 				continue;
-			st->accepted |= BIT(i);
+			st->accepted |= BIT(st->offered + i);
 			if (res[i].syntax == DCE_SYNTAX_NDR64)
-				st->ndr64 |= BIT(i);
+				st->ndr64 |= BIT(st->offered + i);
 		}
 		return DCE_OK;
 	case DCE_RESPONSE:
@@ -261,28 +327,32 @@ static int epm_help(struct sk_buff *skb, unsigned int protoff,
 	const u8 *data;
 	u32 seq;
 
-	if (ctinfo != IP_CT_ESTABLISHED && ctinfo != IP_CT_ESTABLISHED_REPLY)
+	if (READ_ONCE(st->flags) & EPM_LOST)
 		return NF_ACCEPT;
 	th = skb_header_pointer(skb, protoff, sizeof(_th), &_th);
 	if (!th)
 		return NF_ACCEPT;
-	dataoff = protoff + th->doff * 4;
-	if (dataoff >= skb->len)
-		return NF_ACCEPT;
-	len = skb->len - dataoff;
 	seq = ntohl(th->seq);
+	dataoff = protoff + th->doff * 4;
+	len = dataoff < skb->len ? skb->len - dataoff : 0;
 	v = epm_vnode(ct);
 	if (!v)
 		return NF_ACCEPT;
 
 	spin_lock_bh(&epm_lock);
-	if (st->flags & EPM_LOST)
-		goto out;
-	/* The first data each way starts a PDU. */
-	if (!(st->flags & sync)) {
-		st->next_seq[dir] = seq;
+	/* Each way's first PDU starts after its SYN (data on it is none). */
+	if (th->syn) {
+		st->next_seq[dir] = seq + 1;
 		st->flags |= sync;
+		if (len)
+			goto lost;
+		goto out;
 	}
+	if (!len)
+		goto out;
+	/* Where its PDUs start is not known. */
+	if (!(st->flags & sync))
+		goto lost;
 	/* Sent again, and read already. */
 	if (seq != st->next_seq[dir] && !after(seq + len, st->next_seq[dir]))
 		goto out;
@@ -290,10 +360,11 @@ static int epm_help(struct sk_buff *skb, unsigned int protoff,
 	if (seq == st->next_seq[dir] && len <= EPM_BUF)
 		data = skb_header_pointer(skb, dataoff, len, epm_buf);
 	st->next_seq[dir] = seq + len;
-	if (!data || !epm_read(ct, st, v, dir, data, len)) {
-		st->flags |= EPM_LOST;
-		atomic64_inc(&v->svc->declined);
-	}
+	if (data && epm_read(ct, st, v, dir, data, len))
+		goto out;
+lost:
+	WRITE_ONCE(st->flags, st->flags | EPM_LOST);
+	atomic64_inc(&v->svc->declined);
 out:
 	spin_unlock_bh(&epm_lock);
 	return NF_ACCEPT;
@@ -308,7 +379,8 @@ void casvip_epm_attach(struct nf_conn *ct)
 	struct nf_conntrack_helper *helper;
 	struct nf_conn_help *help;
 
-	if (nf_ct_is_confirmed(ct) || test_bit(IPS_HELPER_BIT, &ct->status))
+	if (!READ_ONCE(epm_enabled) || nf_ct_is_confirmed(ct) ||
+	    test_bit(IPS_HELPER_BIT, &ct->status))
 		return;
 	helper = &epm_helpers[nf_ct_l3num(ct) == NFPROTO_IPV6];
 	help = nf_ct_helper_ext_add(ct, GFP_ATOMIC);
@@ -333,7 +405,28 @@ bool casvip_epm_child(const struct nf_conn *ct)
 	if (!help)
 		return false;
 	helper = rcu_access_pointer(help->helper);
-	return helper == &epm_helpers[0] || helper == &epm_helpers[1];
+	return epm_ours(helper);
+}
+
+static bool epm_of(struct nf_conntrack_expect *exp, void *data)
+{
+	const struct casvip_match *m = data;
+	const struct nf_conntrack_tuple *t =
+		&exp->master->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+
+	return epm_ours(rcu_access_pointer(exp->helper)) &&
+	       nf_ct_l3num(exp->master) == m->family &&
+	       nf_inet_addr_cmp(&t->dst.u3, &m->vip) &&
+	       t->dst.u.tcp.port == htons(CASVIP_EPM_PORT);
+}
+
+/*
+ * Close the ports the answers on @m's port 135 opened: what the service
+ * follows changed.
+ */
+void casvip_epm_forget(struct net *net, const struct casvip_match *m)
+{
+	nf_ct_expect_iterate_net(net, epm_of, (void *)m, 0, 0);
 }
 
 int __init casvip_epm_init(void)
@@ -346,20 +439,31 @@ int __init casvip_epm_init(void)
 	if (!epm_buf)
 		return -ENOMEM;
 	nf_ct_helper_init(&epm_helpers[0], AF_INET, IPPROTO_TCP, "casvip-epm",
-			  EPM_PORT, EPM_PORT, 0, &epm_policy, 0, epm_help,
-			  NULL, THIS_MODULE);
-	nf_ct_helper_init(&epm_helpers[1], AF_INET6, IPPROTO_TCP,
-			  "casvip-epm", EPM_PORT, EPM_PORT, 0, &epm_policy, 0,
+			  CASVIP_EPM_PORT, CASVIP_EPM_PORT, 0, &epm_policy, 0,
 			  epm_help, NULL, THIS_MODULE);
+	nf_ct_helper_init(&epm_helpers[1], AF_INET6, IPPROTO_TCP,
+			  "casvip-epm", CASVIP_EPM_PORT, CASVIP_EPM_PORT, 0,
+			  &epm_policy, 0, epm_help, NULL, THIS_MODULE);
 	ret = nf_conntrack_helpers_register(epm_helpers,
 					    ARRAY_SIZE(epm_helpers));
-	if (ret)
+	if (ret) {
 		kfree(epm_buf);
-	return ret;
+		return ret;
+	}
+	WRITE_ONCE(epm_enabled, true);
+	return 0;
 }
 
+/*
+ * Before the namespaces' state goes: no connection reads it through the
+ * helper after this. The NAT hooks attach it no more, and those that
+ * were attaching it are done after a grace period; unregistering takes
+ * it off every connection, and ends its expectations.
+ */
 void casvip_epm_exit(void)
 {
+	WRITE_ONCE(epm_enabled, false);
+	synchronize_rcu();
 	nf_conntrack_helpers_unregister(epm_helpers, ARRAY_SIZE(epm_helpers));
 	kfree(epm_buf);
 }

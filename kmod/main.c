@@ -78,25 +78,25 @@ static int __init casvip_init(void)
 	ret = nf_nat_masquerade_inet_register_notifiers();
 	if (ret)
 		goto err_conn;
-	ret = casvip_epm_init();
-	if (ret)
-		goto err_masq;
 	ret = register_pernet_subsys(&casvip_net_ops);
 	if (ret)
-		goto err_epm;
-	ret = casvip_genl_init();
+		goto err_masq;
+	ret = casvip_epm_init();
 	if (ret)
 		goto err_pernet;
+	ret = casvip_genl_init();
+	if (ret)
+		goto err_epm;
 	casvip_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_atomic_t("objects", 0400, casvip_debugfs,
 				&casvip_objects);
 	pr_info("loaded\n");
 	return 0;
 
-err_pernet:
-	unregister_pernet_subsys(&casvip_net_ops);
 err_epm:
 	casvip_epm_exit();
+err_pernet:
+	unregister_pernet_subsys(&casvip_net_ops);
 err_masq:
 	nf_nat_masquerade_inet_unregister_notifiers();
 err_conn:
@@ -111,8 +111,9 @@ static void __exit casvip_exit(void)
 {
 	debugfs_remove(casvip_debugfs);
 	casvip_genl_exit();
-	unregister_pernet_subsys(&casvip_net_ops);
+	/* No connection reads a namespace's state through the helper now. */
 	casvip_epm_exit();
+	unregister_pernet_subsys(&casvip_net_ops);
 	nf_nat_masquerade_inet_unregister_notifiers();
 	/* Wait for the call_rcu() frees queued by the teardown. */
 	rcu_barrier();

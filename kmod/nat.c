@@ -323,14 +323,25 @@ static struct casvip_vnode *tuple_vnode(struct casvip_net *cn,
 }
 
 /*
- * The vnode of the service @ct is a connection of: for a port an endpoint
- * mapper's answer opened, that of the connection to 135 the answer came
- * on; else the one that claims its port. RCU.
+ * For a port an endpoint mapper's answer opened: the vnode of the service
+ * that answer came through, if it still follows. RCU.
  */
+static struct casvip_vnode *followed_vnode(struct casvip_net *cn,
+					   const struct nf_conn *ct)
+{
+	struct casvip_vnode *v;
+
+	if (!casvip_epm_child(ct))
+		return NULL;
+	v = tuple_vnode(cn, ct->master);
+	return v && v->nfollow ? v : NULL;
+}
+
+/* The vnode of the service @ct is a connection of. RCU. */
 static struct casvip_vnode *ct_vnode(struct casvip_net *cn,
 				     const struct nf_conn *ct)
 {
-	return tuple_vnode(cn, casvip_epm_child(ct) ? ct->master : ct);
+	return followed_vnode(cn, ct) ?: tuple_vnode(cn, ct);
 }
 
 static unsigned int reject(const struct casvip_vnode *v, int range, u16 port,
@@ -367,8 +378,9 @@ static struct casvip_server *adopt(const struct casvip_persist *e,
 
 /*
  * The server for @ct, a connection an endpoint mapper's answer opened:
- * the one whose mapper answered, if it can take it. Its client's entry
- * counts it as the client's, unless the client is another server's.
+ * the one whose mapper answered, if it can take it (NULL if not). Its
+ * client's entry counts it as the client's, unless the client is another
+ * server's.
  */
 static struct casvip_server *follow_master(struct casvip_service *svc,
 					   struct nf_conn *ct,
@@ -427,8 +439,9 @@ static struct casvip_server *choose(struct casvip_service *svc,
 	return e ? adopt(e, srv) : srv;
 }
 
+/* @follow: @ct's port was opened by a mapper's answer through @v. */
 static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
-			 struct sk_buff *skb,
+			 bool follow, struct sk_buff *skb,
 			 const struct nf_hook_state *state)
 {
 	const struct nf_conntrack_tuple *t =
@@ -442,9 +455,9 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 	unsigned int verdict;
 
 	casvip_persist_mask(svc, &t->src.u3, &client);
-	if (casvip_epm_child(ct))
-		srv = follow_master(svc, ct, &client, skb, state);
-	else
+	srv = follow ? follow_master(svc, ct, &client, skb, state) : NULL;
+	/* Not followed, or its mapper's server gone: a port of the service's. */
+	if (!srv && entry >= 0)
 		srv = choose(svc, ct, &client, skb, state);
 	if (!srv)
 		return reject(v, entry, port, skb, state);
@@ -464,7 +477,8 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 		casvip_stats_port(v, entry, port, false);
 	casvip_watch(srv, ct);
 	/* Read its endpoint mapper's answers. */
-	if (v->nfollow && port == 135 && v->match.proto == IPPROTO_TCP)
+	if (v->nfollow && port == CASVIP_EPM_PORT &&
+	    v->match.proto == IPPROTO_TCP)
 		casvip_epm_attach(ct);
 	return verdict;
 }
@@ -494,19 +508,23 @@ static unsigned int casvip_nat_fn(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	struct casvip_net *cn = casvip_pernet(state->net);
+	struct casvip_vnode *v, *fv;
 	enum ip_conntrack_info ctinfo;
-	struct casvip_vnode *v;
 	struct nf_conn *ct;
 
 	ct = nf_ct_get(skb, &ctinfo);
-	/* New, or expected (the NAT core sends ICMP errors elsewhere). */
-	if (!ct || (ctinfo != IP_CT_NEW && ctinfo != IP_CT_RELATED))
+	if (!ct)
 		return NF_ACCEPT;
-	v = ct_vnode(cn, ct);
+	/* New, or expected by our helper: not another's expectation. */
+	if (ctinfo != IP_CT_NEW &&
+	    (ctinfo != IP_CT_RELATED || !casvip_epm_child(ct)))
+		return NF_ACCEPT;
+	fv = followed_vnode(cn, ct);
+	v = fv ?: tuple_vnode(cn, ct);
 	if (!v)
 		return NF_ACCEPT;
 	if (state->hook != NF_INET_POST_ROUTING)
-		return dnat(v, ct, skb, state);
+		return dnat(v, ct, !!fv, skb, state);
 	if (test_bit(IPS_DST_NAT_BIT, &ct->status))
 		return snat(v, ct, skb, state);
 	return NF_ACCEPT;

@@ -104,7 +104,7 @@ static int validate_follow(const struct nlattr *attr,
 	if (nla_len(attr) % sizeof(struct casvip_iface) ||
 	    nla_len(attr) > CASVIP_MAX_FOLLOW * sizeof(struct casvip_iface)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "follow must hold 0 to 8 interfaces of 20 bytes");
+				    "follow must hold 0 to CASVIP_MAX_FOLLOW struct casvip_iface");
 		return -EINVAL;
 	}
 	return 0;

@@ -118,7 +118,8 @@ static int service_check(struct casvip_net *cn, struct casvip_service *self,
 		return -EINVAL;
 	}
 	if ((cfg->has_follow ? cfg->nfollow : old ? old->nfollow : 0) &&
-	    (m->proto != IPPROTO_TCP || !casvip_match_port(m, 135))) {
+	    (m->proto != IPPROTO_TCP ||
+	     !casvip_match_port(m, CASVIP_EPM_PORT))) {
 		NL_SET_ERR_MSG(extack,
 			       "following the endpoint mapper needs TCP and port 135");
 		return -EINVAL;
@@ -663,6 +664,11 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 	/* After a grace period no packet uses the old settings. */
 	if (rekey || moved)
 		synchronize_net();
+	/* The ports its mappers' answers opened, by what it followed. */
+	if (cfg->has_follow && old->nfollow &&
+	    (cfg->nfollow != old->nfollow ||
+	     memcmp(cfg->follow, old->follow, sizeof(old->follow))))
+		casvip_epm_forget(cn->net, &old->match);
 	/* Entries keyed the old way are of no use once none is made. */
 	if (rekey)
 		casvip_persist_flush(svc, NULL);

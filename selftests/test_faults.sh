@@ -83,14 +83,19 @@ echo "# conntrack dropped $drops packets for want of memory"
 check "allocations did fail" test $drops -gt 0
 check "clients got through while allocations failed" \
 	test "$(awk '/conns_per_s/ { print $2 }' /tmp/load)" -gt 0
-# All 40; the ones that were not, if any.
+# All 40; the ones that were not, if any. The flood's aftermath (its
+# half-open connections in conntrack and at the servers, their unproven
+# entries for the GC to look up) slows a debug kernel for some seconds:
+# every client must be served within them, no entry left stuck.
 served() {
 	local out
 	out=$(cl /tests/vipclient 10.0.0.100 135 $(clients 1 40))
-	grep -v ' srv[123] ' <<<"$out"
+	grep -v ' srv[123] ' <<<"$out" | sed 's/^/# not yet: /' >>/tmp/unserved
 	[ "$(grep -c ' srv[123] ' <<<"$out")" = 40 ]
 }
-check "afterwards every client is served" served
+: >/tmp/unserved
+check "afterwards every client is served" wait_for 20 served
+head -n 10 /tmp/unserved
 c flush
 back() { test "objects=$(objects) persist=$(slab casvip_persist) probes=$(slab casvip_probe) conns=$(slab casvip_conn)" = "$base"; }
 check "a flush gives every object back" wait_for 10 back

@@ -75,6 +75,18 @@ check_eq "the service counted 80 ports followed" 80 "$(followed outlook)"
 check_eq "... and declined nothing" 0 "$(declined outlook)"
 check "the followed connections are the service's: counted" \
 	test "$(c -j -s show outlook | jq '.[0].stats.conns')" -ge 160
+# An independent client, impacket's, asks and binds as Outlook's runtime.
+if [ -x /usr/bin/python3 ]; then
+	cl /usr/bin/python3 /tests/eptmap.py $VIP emsmdb,nspi $(clients 1 10) >/tmp/impacket
+	grep -v ' ok$' /tmp/impacket | head -n 3 | sed 's/^/# impacket: /'
+	check_eq "impacket: ept_map through VIP:135, a bind at the port it gave (20 of 20)" \
+		20 "$(awk '$4 == "ok"' /tmp/impacket | wc -l)"
+	check_eq "... told the ports eptclient was: the same servers" \
+		"$(head -n 20 /tmp/ept | cut -d ' ' -f 1-3)" "$(cut -d ' ' -f 1-3 /tmp/impacket)"
+else
+	ktap_skip "impacket: ept_map through VIP:135, a bind at the port it gave" \
+		"no python3 in this image"
+fi
 # The same client again: the same server, at the same port.
 again=$(cl /tests/eptclient $VIP emsmdb 10.0.1.1)
 check_eq "a client asking again is told the same port, and binds" \
@@ -166,6 +178,30 @@ split=$(cl /tests/eptclient 10.0.0.101 emsmdb 10.0.1.1)
 check_eq "an answer split over segments is declined: the port is not opened" \
 	"10.0.1.1 emsmdb $(awk '{ print $2 }' /tmp/ports.4) refused" "$split"
 check_eq "... and counted" $((was + 1)) "$(declined hostile)"
+
+# --- what a mapper may not open -----------------------------------------------
+# A well-known port, and a port another service of the VIP claims (its
+# server, 10.0.2.13, has nothing there: a bind there fails).
+c service add other vip 10.0.0.101 ports 60005 sched rr
+c server add other 10.0.2.13
+fakerpc 4 emsmdb=22 nspi=60005
+check_eq "a mapper cannot open a port below 1024, nor another service's" \
+	"10.0.1.3 emsmdb 22 refused
+10.0.1.3 nspi 60005 refused" "$(cl /tests/eptclient 10.0.0.101 emsmdb,nspi 10.0.1.3)"
+c service del other
+
+# --- a newer answer for the same port, from another server -------------------
+# Two servers hand out the same port; a client moves from one to the other
+# and asks again: its new answer's port leads to its new server.
+fakerpc 1 emsmdb=55555
+fakerpc 2 emsmdb=55555
+c persist add outlook client 10.0.1.4 server 10.0.2.11
+first=$(cl /tests/eptclient $VIP emsmdb 10.0.1.4)
+c server set outlook 10.0.2.11 health down keep-conns
+check_eq "a newer answer for a client's port replaces the older one's" \
+	"10.0.1.4 emsmdb 55555 ok, then 10.0.1.4 emsmdb 55555 ok on 10.0.2.12" \
+	"$first, then $(cl /tests/eptclient $VIP emsmdb 10.0.1.4) on $(c -j persist show outlook client 10.0.1.4 | jq -r '.[0].server')"
+c server set outlook 10.0.2.11 health up
 
 c service set outlook follow none
 lb conntrack -D -s 10.0.1.2 >/dev/null 2>&1

@@ -31,7 +31,7 @@ add_bin() {
 	local src=$1 dst=${2:-$1}
 	mkdir -p "$root$(dirname "$dst")"
 	cp -L "$src" "$root$dst"
-	ldd "$src" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+	{ ldd "$src" 2>/dev/null || true; } | { grep -o '/[^ ]*' || true; } | while read -r lib; do
 		mkdir -p "$root$(dirname "$lib")"
 		[ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
 	done
@@ -61,6 +61,25 @@ done
 for t in $(find "$top/selftests/build" -maxdepth 1 -type f -perm -u+x); do
 	add_bin "$t" "/tests/$(basename "$t")"
 done
+# impacket (Debian's python3-impacket), the independent RPC client of
+# test_follow.sh: Debian's python3 and the files the client runs on.
+cp "$top/selftests/eptmap.py" "$root/tests/"
+if /usr/bin/python3 "$top/selftests/eptmap.py" --files >"$root/pyfiles" 2>/dev/null; then
+	add_bin /usr/bin/python3.11
+	ln -s python3.11 "$root/usr/bin/python3"
+	while read -r f; do
+		case $f in
+		*.so) add_bin "$f" ;;
+		*.py)
+			mkdir -p "$root$(dirname "$f")/__pycache__"
+			cp -L "$f" "$root$f"
+			pyc=$(dirname "$f")/__pycache__/$(basename "${f%.py}").cpython-311.pyc
+			[ ! -e "$pyc" ] || cp "$pyc" "$root$pyc"
+			;;
+		esac
+	done <"$root/pyfiles"
+fi
+rm -f "$root/pyfiles"
 # What make install staged, for test_install.sh.
 [ -d "$top/build/stage" ] && cp -a "$top/build/stage" "$root/stage"
 cp "$top/selftests/vm/init" "$root/init"

@@ -62,7 +62,10 @@
  *                               that client (a conntrack expectation of the
  *                               "casvip-epm" helper) for as long as its
  *                               connection to 135 lives (closed: conntrack's
- *                               TIME_WAIT, 2 minutes), at most 5 minutes.
+ *                               TIME_WAIT, 2 minutes), at most 5 minutes;
+ *                               never a port below 1024 or one another
+ *                               service of the VIP claims. An interface
+ *                               matches by UUID and major version.
  *                               Its connections there are the service's.
  *       CASVIP_A_SERVICE_USERDATA: NLA_BINARY, at most CASVIP_USERDATA_MAX
  *                               bytes the kernel keeps with the service and
@@ -307,8 +310,9 @@
  *                                service only)
  *    CASVIP_A_STATS_DECLINED     data on its port 135 the helper could not
  *                                read (split over segments, fragmented,
- *                                not DCE/RPC): no port followed from it
- *                                (service only)
+ *                                not DCE/RPC), and ports it could not open
+ *                                (conntrack's expectation table full): no
+ *                                port followed from them (service only)
  *    A service's figures are those of its servers added up, and of the
  *    servers it had: a deleted server's count stays in its service's.
  *
@@ -393,7 +397,10 @@ struct casvip_port_range {
 
 #define CASVIP_MAX_FOLLOW 8 /* interfaces a service follows */
 
-/* A DCE/RPC interface: its UUID in wire (GUID) order, its version. */
+/*
+ * A DCE/RPC interface: its UUID in wire (GUID) order, its version in host
+ * byte order.
+ */
 struct casvip_iface {
 	__u8 uuid[16];
 	__u16 major;
