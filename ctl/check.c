@@ -105,11 +105,14 @@ int check_parse(const char *type, const char *arg, struct check *c,
 		     p = strtok_r(NULL, ",", &save)) {
 			char *eq = strchr(p, '=');
 
-			if (c->nifaces == CHECK_MAX_IFACES || !eq ||
-			    (*eq = '\0', cv_parse_u32(eq + 1, 65535, &port, err)) ||
-			    !port) {
+			/* No port: wherever the mapper says (follow). */
+			port = 0;
+			if (c->nifaces == CHECK_MAX_IFACES ||
+			    (eq && ((*eq = '\0', cv_parse_u32(eq + 1, 65535,
+								&port, err)) ||
+				    !port))) {
 				snprintf(err, CV_ERRLEN,
-					 "check epm: \"%s\" is not IFACE=PORT[,IFACE=PORT] (at most 4)",
+					 "check epm: \"%s\" is not IFACE[=PORT][,IFACE[=PORT]] (at most 4)",
 					 arg);
 				return -1;
 			}
@@ -129,7 +132,7 @@ int check_parse(const char *type, const char *arg, struct check *c,
 		if (c->nifaces)
 			return 0;
 	}
-	snprintf(err, CV_ERRLEN, "check \"%s %s\" is not tcp PORT, rpc IFACE@PORT, epm IFACE=PORT, http or https PORT/PATH",
+	snprintf(err, CV_ERRLEN, "check \"%s %s\" is not tcp PORT, rpc IFACE@PORT, epm IFACE[=PORT], http or https PORT/PATH",
 		 type, arg);
 	return -1;
 }
@@ -276,8 +279,11 @@ void check_format(const struct check *c, char *buf, size_t len)
 	off = (size_t)snprintf(buf, len, "epm");
 	for (unsigned int i = 0; i < c->nifaces && off < len; i++) {
 		dce_iface_format(&c->iface[i], name, sizeof(name));
-		off += (size_t)snprintf(buf + off, len - off, "%s%s=%u",
-					i ? "," : " ", name, c->want[i]);
+		off += (size_t)snprintf(buf + off, len - off, "%s%s",
+					i ? "," : " ", name);
+		if (c->want[i] && off < len)
+			off += (size_t)snprintf(buf + off, len - off, "=%u",
+						c->want[i]);
 	}
 }
 
@@ -568,6 +574,31 @@ static void send_step(struct check_run *run)
 		fail_errno(run, errno);
 }
 
+/*
+ * Every interface answered as wanted: where each followed one is
+ * ("EMSMDB at 49161, NSPI at 52011, followed"), or that the static ports
+ * are in effect.
+ */
+static void epm_found(struct check_run *run)
+{
+	const struct check *c = run->check;
+	char msg[DCE_ERRLEN + 64];
+	size_t off = 0;
+
+	for (unsigned int i = 0; i < c->nifaces && off < sizeof(msg); i++)
+		if (!c->want[i])
+			off += (size_t)snprintf(msg + off, sizeof(msg) - off,
+						"%s at %u, ", c->iface[i].name,
+						run->found[i]);
+	if (!off) {
+		finish(run, true, "%s", "every interface is at its port");
+		return;
+	}
+	if (off < sizeof(msg))
+		snprintf(msg + off, sizeof(msg) - off, "followed");
+	finish(run, true, "%s", msg);
+}
+
 /* A whole answer to step @run->step is in the buffer: judge it. */
 static void judge(struct check_run *run, size_t len)
 {
@@ -603,7 +634,8 @@ static void judge(struct check_run *run, size_t len)
 			finish(run, false, "%s", msg);
 			return;
 		}
-		if (port != c->want[run->step - 2]) {
+		run->found[run->step - 2] = port;
+		if (c->want[run->step - 2] && port != c->want[run->step - 2]) {
 			snprintf(msg, sizeof(msg),
 				 "%s registered at %u, service forwards %u — static port not in effect?",
 				 iface->name, port, c->want[run->step - 2]);
@@ -611,8 +643,7 @@ static void judge(struct check_run *run, size_t len)
 			return;
 		}
 		if (run->step - 1 == (int)c->nifaces) {
-			finish(run, true, "%s",
-				      "every interface is at its port");
+			epm_found(run);
 			return;
 		}
 	}

@@ -32,7 +32,8 @@ struct check {
 	uint16_t port; /* where to connect */
 	unsigned int nifaces;
 	struct dce_iface iface[CHECK_MAX_IFACES];
-	uint16_t want[CHECK_MAX_IFACES]; /* epm: the port each must map to */
+	/* epm: the port each must map to; 0: wherever its mapper says */
+	uint16_t want[CHECK_MAX_IFACES];
 	/* http, https */
 	char path[CHECK_PATH_MAX];
 	char host[CHECK_HOST_MAX]; /* Host:, SNI, the name verified; or "" */
@@ -61,8 +62,9 @@ struct cv_hcheck {
 int cv_hcheck_parse(int argc, char **argv, struct cv_hcheck *h, char *err);
 
 /*
- * Parse "tcp 135", "rpc emsmdb@60001", "epm emsmdb=60001,nspi=60002",
- * "https 443/owa/healthcheck.htm".
+ * Parse "tcp 135", "rpc emsmdb@60001", "epm emsmdb=60001,nspi=60002"
+ * ("epm emsmdb,nspi": wherever the mapper says, for a service that
+ * follows it), "https 443/owa/healthcheck.htm".
  */
 int check_parse(const char *type, const char *arg, struct check *c,
 		char *err);
@@ -85,6 +87,7 @@ struct check_run {
 	void *ssl; /* https: the TLS session (an SSL *) */
 	char peer[48]; /* the address, for http's Host: */
 	uint32_t call_id;
+	uint16_t found[CHECK_MAX_IFACES]; /* epm: where each interface is */
 	uint8_t buf[DCE_MAX_PDU];
 	size_t n;
 	bool done, ok;

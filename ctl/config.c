@@ -462,14 +462,22 @@ int cv_check_lint(const struct cv_service *s, const struct cv_hcheck *h,
 			 text, s->name, c->port, ports);
 		return -1;
 	}
-	for (unsigned int i = 0; c->type == CHECK_EPM && i < c->nifaces; i++)
-		if (!forwards(s, c->want[i])) {
+	for (unsigned int i = 0; c->type == CHECK_EPM && i < c->nifaces; i++) {
+		if (!c->want[i] && !s->nfollow) {
+			snprintf(err, len,
+				 "check %s of service \"%s\" takes %s at whatever port the mapper says, which only a service that follows the endpoint mapper forwards; give %s=PORT, or add \"follow\" to the service",
+				 text, s->name, c->iface[i].name,
+				 c->iface[i].name);
+			return -1;
+		}
+		if (c->want[i] && !forwards(s, c->want[i])) {
 			snprintf(err, len,
 				 "check %s of service \"%s\" wants %s at port %u, which the service does not forward (ports %s); add \"unforwarded\" to the check if that is meant",
 				 text, s->name, c->iface[i].name, c->want[i],
 				 ports);
 			return -1;
 		}
+	}
 	return 0;
 }
 

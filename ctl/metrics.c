@@ -173,6 +173,8 @@ enum {
 	S_OPEN,
 	S_BACKUP,
 	S_DOWN,
+	S_FOLLOWED,
+	S_DECLINED,
 	NSERVICE
 };
 
@@ -200,6 +202,10 @@ static const struct family service_own[NSERVICE] = {
 		       "1 while the backup servers take the new clients."),
 	[S_DOWN] = F("casvip_service_down", "gauge",
 		     "1 while no server takes new clients: they are refused."),
+	[S_FOLLOWED] = F("casvip_service_followed_ports_total", "counter",
+			 "Ports the endpoint mappers' answers opened to a client (follow)."),
+	[S_DECLINED] = F("casvip_service_declined_answers_total", "counter",
+			 "Endpoint mapper traffic that could not be read, or ports not opened (follow)."),
 };
 
 static double service_value(const struct cv_service *s, int i)
@@ -223,6 +229,10 @@ static double service_value(const struct cv_service *s, int i)
 		return s->on_backup;
 	case S_DOWN:
 		return !strcmp(cv_service_state(s), "down");
+	case S_FOLLOWED:
+		return (double)s->stats.followed;
+	case S_DECLINED:
+		return (double)s->stats.declined;
 	}
 	return 1;
 }

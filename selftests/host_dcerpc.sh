@@ -55,6 +55,13 @@ fake emsmdb=60001
 check_result "interface missing from the mapper" 1 \
 	"NSPI is not registered with the endpoint mapper" $EPM
 
+# Without static ports (follow): where each interface is.
+fake emsmdb=49161 nspi=52011
+check_result "epm without ports: where each interface is, followed" 0 \
+	"EMSMDB at 49161, NSPI at 52011, followed" epm emsmdb,nspi
+check_result "... and a missing one is still missing" 1 \
+	"RFR is not registered with the endpoint mapper" epm emsmdb,rfr
+
 fake emsmdb=60001 nspi=60002
 kill -USR1 $fake
 sleep 0.3

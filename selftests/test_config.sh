@@ -225,7 +225,18 @@ service nomapper vip 10.0.0.100 proto udp ports 6005-59530
 CONF
 check_eq "lint: 135 with a whole dynamic range is the simple way, no warning" \
 	"/tmp/whole.conf:3: warning: port 6005 of service \"nomapper\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
-/tmp/whole.conf: 0 errors, 1 warnings" "$($c lint /tmp/whole.conf)"
+/tmp/whole.conf: 0 errors, 1 warning" "$($c lint /tmp/whole.conf)"
+# An epm check without ports takes each interface wherever its mapper
+# says: right for a service that follows the mapper, a mistake otherwise.
+cat >/tmp/follow.conf <<'CONF'
+service static vip 10.0.0.100 ports 135,60001-60002
+	check epm emsmdb,nspi=60002
+service dynamic vip 10.0.0.101 ports 135 follow exchange
+	check epm emsmdb,nspi
+CONF
+check_eq "lint: an epm check without ports needs a service that follows" \
+	"/tmp/follow.conf:2: error: check epm emsmdb,nspi=60002 of service \"static\" takes EMSMDB at whatever port the mapper says, which only a service that follows the endpoint mapper forwards; give EMSMDB=PORT, or add \"follow\" to the service
+/tmp/follow.conf: 1 error, 0 warnings" "$($c lint /tmp/follow.conf)"
 # Ambiguous input is a mistake, not a choice of the last word.
 cat >/tmp/amb.conf <<'CONF'
 service a vip 10.0.0.101 vip 10.0.0.100 ports 135

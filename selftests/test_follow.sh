@@ -73,6 +73,8 @@ check_eq "the clients are spread over the 3 servers" \
 	3 "$(awk '{ print $2 }' <<<"$owners" | sort -u | grep -c .)"
 check_eq "the service counted 80 ports followed" 80 "$(followed outlook)"
 check_eq "... and declined nothing" 0 "$(declined outlook)"
+check_eq "metrics say so too" 'casvip_service_followed_ports_total{service="outlook"} 80' \
+	"$(c metrics | grep '^casvip_service_followed_ports_total{service="outlook"}')"
 check "the followed connections are the service's: counted" \
 	test "$(c -j -s show outlook | jq '.[0].stats.conns')" -ge 160
 # An independent client, impacket's, asks and binds as Outlook's runtime.
@@ -87,6 +89,9 @@ else
 	ktap_skip "impacket: ept_map through VIP:135, a bind at the port it gave" \
 		"no python3 in this image"
 fi
+check_eq "check epm says where each interface is, followed" \
+	"EMSMDB at $(awk '$1 == "emsmdb" { print $2 }' /tmp/ports.2), NSPI at $(awk '$1 == "nspi" { print $2 }' /tmp/ports.2), followed" \
+	"$(c check-server 10.0.2.12 epm emsmdb,nspi | sed 's/.*: //')"
 # The same client again: the same server, at the same port.
 again=$(cl /tests/eptclient $VIP emsmdb 10.0.1.1)
 check_eq "a client asking again is told the same port, and binds" \

@@ -40,7 +40,7 @@ add_bin() {
 for b in /bin/bash /usr/sbin/ip /usr/sbin/nft /usr/bin/socat \
 	/usr/sbin/conntrack /usr/sbin/ipvsadm /usr/bin/jq /usr/sbin/tc \
 	/usr/bin/openssl /usr/bin/promtool /usr/bin/prometheus-node-exporter \
-	/usr/sbin/keepalived /usr/sbin/conntrackd; do
+	/usr/sbin/keepalived /usr/sbin/conntrackd /usr/bin/ss; do
 	add_bin "$b"
 done
 # make bench's profiles (linux-perf), when it is there.
