@@ -110,8 +110,11 @@ sessions=$!
 loops
 sleep $((6 + RANDOM % 3))
 # The sessions' retransmission timeouts as the master dies: under load.
-rtos=$(cl ss -tni "dport = :60001" | grep -o 'rto:[0-9.]*' | cut -d: -f2 | sort -n |
-	awk '{ r[NR] = $1 } END { if (NR) printf "%d/%d/%d ms", r[1], r[int((NR + 1) / 2)], r[NR] }')
+rtos() { grep -o 'rto:[0-9.]*' | sort | uniq -c | sort -rn | head -n 4 | tr -s ' \n' ' '; }
+rtos="clients' $(cl ss -tni "dport = :60001" | rtos)"
+for i in 1 2 3 4; do
+	rtos="$rtos; srv$i's $($ip netns exec lab_s$i ss -tni "sport = :60001" | rtos)"
+done
 die=$(now_ms)
 kill -KILL -- -"${kad[1]}"
 kill -KILL "${ctd[1]}" "${lrn[1]}" "${hd[1]}"
@@ -158,7 +161,7 @@ gaps_after() { # FROM TO
 		'$NF - t0 >= a && $NF - t0 < b { printf "%d %.1f\n", $3, ($NF - t0 - a) / 1000 }' \
 		/tmp/sessions | sort -rn | head -n 5 | awk '{ printf "%s ms at +%s s, ", $1, $2 }'
 }
-echo "# the sessions' TCP retransmission timeouts at lb1's death (min/median/max): $rtos"
+echo "# the sessions' TCP retransmission timeouts at lb1's death (count rto:MS): $rtos"
 echo "# longest echo gaps ended after lb1's death: $(gaps_after "$die" "$back")"
 echo "# ... after the move back: $(gaps_after "$back" $((end + 1000)))"
 echo "# clients that reached two servers in $((end / 1000)) s: $split" \
@@ -167,7 +170,7 @@ if [ -n "$SLOW" ]; then
 	# The debug kernel is here for what the pair does to the module;
 	# under TCG it keeps no timing that a failover could be judged by.
 	for what in "new connections back within 1 s" "and of the move back" \
-		"no session broke" "every session's longest echo gap under 1.5 s"; do
+		"no session broke" "every session's longest echo gap under 1.9 s"; do
 		ktap_skip "$what" "timings, on a debug kernel"
 	done
 else
@@ -175,8 +178,14 @@ else
 		test "$took" -le 1000
 	check "and of the move back ($took_back ms)" test "$took_back" -le 1000
 	check_eq "no session broke" 0 "$broken"
-	check "every session's longest echo gap under 1.5 s ($gap ms)" \
-		test "${gap:-9999}" -lt 1500
+	# A segment lost as the master died comes again after TCP's
+	# retransmission timeout, then after twice it: a server's, which
+	# its client's delayed ACKs raise, is 400 ms and more under TCG's
+	# load. Every session must resume by the second retransmission
+	# after the takeover, short of the 2 s that count as broken; the
+	# goal, 0.5 s, is what a real box's timing gives.
+	check "every session's longest echo gap under 1.9 s ($gap ms; goal 500)" \
+		test "${gap:-9999}" -lt 1900
 fi
 check_eq "every client on one server all along, the moved ones too" "" \
 	"$(split_clients 0 "$end")"
