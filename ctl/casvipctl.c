@@ -199,6 +199,10 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 				  cv_snat_name(svc->snat));
 	cv_format_follow(svc, follow, sizeof(follow));
 	jw_str(w, "follow", follow);
+	jw_begin(w, "announced", '[');
+	for (unsigned int i = 0; i < svc->nannounced; i++)
+		jw_u64(w, NULL, svc->announced[i]);
+	jw_end(w, ']');
 	jw_u64(w, "num_servers", svc->nservers);
 	jw_u64(w, "num_eligible", svc->neligible);
 	jw_str(w, "alldown", cv_alldown_name(svc->alldown));
@@ -300,8 +304,11 @@ static void text_service(const struct cv_service *svc, bool servers)
 
 		cv_format_follow(svc, follow, sizeof(follow));
 		printf("  follow %s: %" PRIu64 " ports followed, %" PRIu64
-		       " answers declined\n",
+		       " answers declined; announced:",
 		       follow, svc->stats.followed, svc->stats.declined);
+		for (unsigned int i = 0; i < svc->nannounced; i++)
+			printf("%s%u", i ? "," : " ", svc->announced[i]);
+		printf("%s\n", svc->nannounced ? "" : " none");
 	}
 	for (size_t i = 0; i < svc->nchecks; i++) {
 		printf("  ");

@@ -6,6 +6,11 @@
  * server is up while all its checks are. Services, servers and checks are
  * the kernel's (apply puts a file's checks there): followed every few
  * seconds, and at once on SIGHUP; SIGTERM ends it.
+ *
+ * For a service that follows the endpoint mappers, the ports its epm
+ * checks find (items without a port) on the servers that are up are the
+ * ports it forwards beside its own (CASVIP_A_SERVICE_ANNOUNCED), told
+ * when they change.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,6 +52,28 @@ struct target {
 	unsigned int oks, fails;
 	bool ran, last_ok; /* the last run's result, once there was one */
 	char last_why[sizeof(((struct check_run *)0)->why)];
+	bool found_any; /* epm without ports: it passed once, finding these */
+	uint16_t found[CHECK_MAX_IFACES];
+};
+
+/* A list of announced ports, rising. */
+struct ports {
+	unsigned int n;
+	uint16_t port[CASVIP_MAX_ANNOUNCED];
+};
+
+/* What a mapper may not announce: a well-known port (as the module's). */
+#define ANNOUNCED_MIN 1024
+
+/* A following service's announced ports. */
+struct announced {
+	char service[CASVIP_NAME_MAX];
+	struct ports have; /* as the kernel has them */
+	struct ports tried; /* the last list the kernel refused, and why */
+	int err;
+	bool checked; /* it has epm checks without ports: they say */
+	/* Ports another service of its VIP and protocol claims, a bit each. */
+	uint8_t taken[65536 / 8];
 };
 
 struct healthd {
@@ -59,6 +86,9 @@ struct healthd {
 	size_t nservers;
 	struct target *targets;
 	size_t ntargets;
+	struct announced *ann;
+	size_t nann;
+	bool announce; /* a following check's result changed: look again */
 };
 
 static volatile sig_atomic_t reload, quit;
@@ -214,6 +244,122 @@ static void flush(struct healthd *h)
 	free(batch);
 }
 
+/* An epm check with an item without a port: where its mapper says. */
+static bool follows(const struct check *c)
+{
+	for (unsigned int i = 0; c->type == CHECK_EPM && i < c->nifaces; i++)
+		if (!c->want[i])
+			return true;
+	return false;
+}
+
+/* Add @port to the rising @a, if it has room and not the port yet. */
+static void port_add(struct ports *a, uint16_t port)
+{
+	unsigned int i = 0;
+
+	while (i < a->n && a->port[i] < port)
+		i++;
+	if ((i < a->n && a->port[i] == port) || a->n == CASVIP_MAX_ANNOUNCED)
+		return;
+	memmove(&a->port[i + 1], &a->port[i], (a->n - i) * sizeof(a->port[0]));
+	a->port[i] = port;
+	a->n++;
+}
+
+static bool ports_eq(const struct ports *a, const struct ports *b)
+{
+	return a->n == b->n &&
+	       !memcmp(a->port, b->port, a->n * sizeof(a->port[0]));
+}
+
+/*
+ * The ports @a's epm checks found on its servers that are up: false
+ * while one of those has not passed yet (its ports unknown). A port
+ * below 1024, or another service's, is left out: the module opens
+ * neither.
+ */
+static bool announced_now(const struct healthd *h, const struct announced *a,
+			  struct ports *now)
+{
+	now->n = 0;
+	for (size_t i = 0; i < h->ntargets; i++) {
+		const struct target *t = &h->targets[i];
+		const struct check *c = &t->hc.c;
+		const struct server_state *s = &h->servers[t->server];
+
+		if (strcmp(s->service, a->service) || !follows(c) || !s->up)
+			continue;
+		if (!t->found_any)
+			return false;
+		for (unsigned int k = 0; k < c->nifaces; k++) {
+			uint16_t p = t->found[k];
+
+			if (!c->want[k] && p >= ANNOUNCED_MIN &&
+			    !(a->taken[p / 8] & (1u << (p % 8))))
+				port_add(now, p);
+		}
+	}
+	return true;
+}
+
+static void format_ports(const struct ports *p, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	snprintf(buf, len, "none");
+	for (unsigned int k = 0; k < p->n && off < len; k++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%u",
+					k ? "," : "", p->port[k]);
+}
+
+/*
+ * Tell the kernel the ports the following services' mappers announce,
+ * once their checks say. A list the kernel refused is tried again only
+ * once it changes.
+ */
+static void announce(struct healthd *h)
+{
+	if (!h->announce)
+		return;
+	h->announce = false;
+	for (size_t i = 0; i < h->nann; i++) {
+		struct cv_service svc = { .given = CV_ANNOUNCED };
+		char list[CASVIP_MAX_ANNOUNCED * 6 + 8];
+		struct announced *a = &h->ann[i];
+		struct nlmsghdr *nlh;
+		struct ports now;
+		int ret;
+
+		if (!a->checked || !announced_now(h, a, &now) ||
+		    ports_eq(&now, &a->have) ||
+		    (a->err && ports_eq(&now, &a->tried)))
+			continue;
+		snprintf(svc.name, sizeof(svc.name), "%s", a->service);
+		svc.nannounced = now.n;
+		memcpy(svc.announced, now.port, sizeof(svc.announced));
+		nlh = cv_nl_req(h->nl, CASVIP_CMD_SERVICE_SET, 0);
+		cv_put_service(nlh, &svc);
+		ret = cv_nl_talk(h->nl, nlh, NULL, NULL);
+		format_ports(&now, list, sizeof(list));
+		if (ret == -ENOENT) {
+			h->rebuild = true;
+		} else if (ret) {
+			a->tried = now;
+			a->err = ret;
+			say(LOG_ERR, "%s: cannot forward the ports its endpoint mappers announce (%s): %s",
+			    a->service, list,
+			    *cv_nl_errmsg(h->nl) ? cv_nl_errmsg(h->nl) :
+						   strerror(-ret));
+		} else {
+			a->have = now;
+			a->err = 0;
+			say(LOG_NOTICE, "%s: the endpoint mappers announce ports %s",
+			    a->service, list);
+		}
+	}
+}
+
 /* What the last results of @t say, for the server's reason. */
 static void target_why(const struct target *t, char *why, size_t len)
 {
@@ -250,6 +396,12 @@ static void record(struct healthd *h, struct target *t)
 	t->ran = true;
 	t->last_ok = t->run.ok;
 	memcpy(t->last_why, t->run.why, sizeof(t->last_why));
+	if (t->run.ok && follows(&t->hc.c)) {
+		t->found_any = true;
+		memcpy(t->found, t->run.found, sizeof(t->found));
+	}
+	/* Its ports, or its server's being up, may have changed. */
+	h->announce = true;
 	if (t->run.ok) {
 		t->oks++;
 		t->fails = 0;
@@ -311,6 +463,40 @@ static void say_unchecked(const struct cv_service *svc, const char *err)
 }
 
 /*
+ * What healthd keeps of @svc, a following service: the ports the kernel
+ * has, another service's ports (not to announce), whether its checks say
+ * where its interfaces are, and a refusal, kept from the last build.
+ */
+static void announced_of(const struct healthd *h, const struct cv_config *have,
+			 const struct cv_service *svc, struct announced *a)
+{
+	snprintf(a->service, sizeof(a->service), "%s", svc->name);
+	a->have.n = svc->nannounced;
+	memcpy(a->have.port, svc->announced, sizeof(a->have.port));
+	for (size_t c = 0; c < svc->nchecks; c++)
+		a->checked |= follows(&svc->checks[c].c);
+	for (size_t i = 0; i < have->n; i++) {
+		const struct cv_service *o = &have->svcs[i];
+
+		if (o == svc || o->proto != svc->proto ||
+		    !cv_addr_eq(&o->vip, &svc->vip))
+			continue;
+		for (unsigned int r = 0; r < o->nranges; r++)
+			for (unsigned int p = o->ranges[r].first;
+			     p <= o->ranges[r].last; p++)
+				a->taken[p / 8] |= (uint8_t)(1u << (p % 8));
+		for (unsigned int k = 0; k < o->nannounced; k++)
+			a->taken[o->announced[k] / 8] |=
+				(uint8_t)(1u << (o->announced[k] % 8));
+	}
+	for (size_t i = 0; i < h->nann; i++)
+		if (!strcmp(h->ann[i].service, svc->name)) {
+			a->tried = h->ann[i].tried;
+			a->err = h->ann[i].err;
+		}
+}
+
+/*
  * (Re)build the targets from the kernel's services, servers and checks,
  * keeping the state of every target that stays, a check under way too.
  * With @verbose, say which services are not checked. 0; or -1, and
@@ -320,7 +506,8 @@ static int build(struct healthd *h, bool verbose)
 {
 	struct server_state *servers;
 	struct target *targets;
-	size_t ns = 0, nt = 0, want_s = 0, want_t = 0;
+	struct announced *ann;
+	size_t ns = 0, nt = 0, na = 0, want_s = 0, want_t = 0;
 	struct cv_config have;
 	char err[CV_ERRLEN];
 
@@ -345,12 +532,18 @@ static int build(struct healthd *h, bool verbose)
 	/* One more each: calloc() of 0 bytes may give NULL. */
 	servers = calloc(want_s + 1, sizeof(*servers));
 	targets = calloc(want_t + 1, sizeof(*targets));
-	if (!servers || !targets) {
+	ann = calloc(have.n + 1, sizeof(*ann));
+	if (!servers || !targets || !ann) {
 		free(servers);
 		free(targets);
+		free(ann);
 		cv_free_services(have.svcs, have.n);
 		return -1;
 	}
+	for (size_t i = 0; i < have.n; i++)
+		if (have.svcs[i].nfollow)
+			announced_of(h, &have, &have.svcs[i], &ann[na++]);
+	h->announce = true;
 	for (size_t i = 0; i < have.n; i++) {
 		const struct cv_service *svc = &have.svcs[i];
 
@@ -409,10 +602,13 @@ static int build(struct healthd *h, bool verbose)
 	}
 	free(h->servers);
 	free(h->targets);
+	free(h->ann);
 	h->servers = servers;
 	h->nservers = ns;
 	h->targets = targets;
 	h->ntargets = nt;
+	h->ann = ann;
+	h->nann = na;
 	return 0;
 }
 
@@ -588,6 +784,7 @@ int cv_healthd(struct cv_nl *nl, int argc, char **argv)
 			;
 		answers(&h, tick(&h));
 		flush(&h);
+		announce(&h);
 		if (reload) {
 			reload = 0;
 			verbose = true;
@@ -608,6 +805,7 @@ int cv_healthd(struct cv_nl *nl, int argc, char **argv)
 			check_timeout(&h.targets[i].run);
 	free(h.servers);
 	free(h.targets);
+	free(h.ann);
 	close(h.epfd);
 	return CV_EXIT_OK;
 }

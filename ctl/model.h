@@ -61,6 +61,7 @@ enum {
 	CV_CHECKS = 1 << 14,
 	CV_BACKUP = 1 << 15,
 	CV_FOLLOW = 1 << 16,
+	CV_ANNOUNCED = 1 << 17, /* healthd's, never a config file's */
 };
 
 struct cv_server {
@@ -101,6 +102,9 @@ struct cv_service {
 	/* The interfaces whose ports the endpoint mappers give. */
 	unsigned int nfollow;
 	struct casvip_iface follow[CASVIP_MAX_FOLLOW];
+	/* The ports those mappers announce, as healthd finds them; rising. */
+	unsigned int nannounced;
+	uint16_t announced[CASVIP_MAX_ANNOUNCED];
 	unsigned int given;
 	uint32_t nservers; /* as the kernel counts them */
 	uint32_t npersist;

@@ -327,6 +327,10 @@ void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc)
 		mnl_attr_put(nlh, CASVIP_A_SERVICE_FOLLOW,
 			     svc->nfollow * sizeof(svc->follow[0]),
 			     svc->follow);
+	if (svc->given & CV_ANNOUNCED)
+		mnl_attr_put(nlh, CASVIP_A_SERVICE_ANNOUNCED,
+			     svc->nannounced * sizeof(svc->announced[0]),
+			     svc->announced);
 	if (svc->given & CV_SNAT) {
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_SNAT, svc->snat);
 		if (svc->snat == CASVIP_SNAT_ADDR)
@@ -613,6 +617,13 @@ void cv_parse_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 	svc->snat = u8_of(tb[CASVIP_A_SERVICE_SNAT]);
 	if (tb[CASVIP_A_SERVICE_SNAT_ADDR])
 		get_addr(tb[CASVIP_A_SERVICE_SNAT_ADDR], &svc->snat_addr);
+	a = tb[CASVIP_A_SERVICE_ANNOUNCED];
+	if (a && mnl_attr_get_payload_len(a) <= sizeof(svc->announced)) {
+		svc->nannounced = mnl_attr_get_payload_len(a) /
+				  sizeof(svc->announced[0]);
+		memcpy(svc->announced, mnl_attr_get_payload(a),
+		       svc->nannounced * sizeof(svc->announced[0]));
+	}
 	a = tb[CASVIP_A_SERVICE_FOLLOW];
 	if (a && mnl_attr_get_payload_len(a) <= sizeof(svc->follow)) {
 		svc->nfollow = mnl_attr_get_payload_len(a) /

@@ -209,6 +209,9 @@ struct casvip_match {
 	union nf_inet_addr vip;
 	unsigned int nranges;
 	struct casvip_port_range ranges[CASVIP_MAX_RANGES];
+	/* Ports its servers' endpoint mappers announce (follow), rising. */
+	unsigned int nannounced;
+	u16 announced[CASVIP_MAX_ANNOUNCED];
 };
 
 /*
@@ -328,9 +331,27 @@ static inline int casvip_port_index(const struct casvip_match *m, u16 port)
 	return -1;
 }
 
+/* Is @port one the servers' mappers announce? */
+static inline bool casvip_announced(const struct casvip_match *m, u16 port)
+{
+	unsigned int lo = 0, hi = m->nannounced;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (m->announced[mid] == port)
+			return true;
+		if (m->announced[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 static inline bool casvip_match_port(const struct casvip_match *m, u16 port)
 {
-	return casvip_port_index(m, port) >= 0;
+	return casvip_port_index(m, port) >= 0 || casvip_announced(m, port);
 }
 
 /* The service's current vnode, for holders of casvip_net.lock. */
@@ -414,6 +435,7 @@ struct casvip_service_cfg {
 	union nf_inet_addr snat_addr;
 	bool keep_conns; /* on deletion, leave its connections alone */
 	bool has_follow;
+	bool has_announced; /* into match.announced */
 	unsigned int nfollow;
 	struct casvip_iface follow[CASVIP_MAX_FOLLOW];
 };
@@ -446,6 +468,8 @@ void casvip_service_del(struct casvip_net *cn, struct casvip_service *svc,
 			bool keep_conns);
 void casvip_flush(struct casvip_net *cn, bool flush_conns);
 void casvip_kept_reap(struct casvip_net *cn);
+void casvip_service_cfg_merge(struct casvip_service *svc,
+			      struct casvip_service_cfg *cfg);
 
 struct casvip_server *casvip_server_find(const struct casvip_service *svc,
 					 const union nf_inet_addr *addr);
@@ -548,6 +572,8 @@ void casvip_service_zero(struct casvip_service *svc);
 
 /* epm.c: the endpoint mapper's port, whose answers a service follows. */
 #define CASVIP_EPM_PORT 135
+/* The ports a mapper may open or announce: none of the well-known ones. */
+#define CASVIP_EPM_PORT_MIN 1024
 int casvip_epm_init(void);
 void casvip_epm_exit(void);
 void casvip_epm_attach(struct nf_conn *ct);

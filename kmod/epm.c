@@ -37,8 +37,6 @@
 #include "dce.h"
 
 #define EPM_OPNUM_MAP 3
-/* Ports a mapper may open: none of the well-known ones. */
-#define EPM_PORT_MIN 1024
 /* Seconds an expectation lives at most: conntrackd's resync horizon. */
 #define EPM_TIMEOUT 300
 /* Expectations of one connection to 135, at most: the oldest go. */
@@ -127,7 +125,7 @@ static bool epm_may_open(const struct casvip_vnode *v, u16 port)
 {
 	struct casvip_vnode *other;
 
-	if (port < EPM_PORT_MIN)
+	if (port < CASVIP_EPM_PORT_MIN)
 		return false;
 	other = casvip_vnode_match(v->svc->cn, v->match.family, IPPROTO_TCP,
 				   &v->match.vip, port);

@@ -457,7 +457,7 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 	casvip_persist_mask(svc, &t->src.u3, &client);
 	srv = follow ? follow_master(svc, ct, &client, skb, state) : NULL;
 	/* Not followed, or its mapper's server gone: a port of the service's. */
-	if (!srv && entry >= 0)
+	if (!srv && (!follow || casvip_match_port(&v->match, port)))
 		srv = choose(svc, ct, &client, skb, state);
 	if (!srv)
 		return reject(v, entry, port, skb, state);

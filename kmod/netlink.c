@@ -110,6 +110,28 @@ static int validate_follow(const struct nlattr *attr,
 	return 0;
 }
 
+static int validate_announced(const struct nlattr *attr,
+			      struct netlink_ext_ack *extack)
+{
+	const u16 *port = nla_data(attr);
+	int i, n = nla_len(attr) / sizeof(*port);
+
+	if (nla_len(attr) % sizeof(*port) || n > CASVIP_MAX_ANNOUNCED) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "announced ports must be 0 to CASVIP_MAX_ANNOUNCED u16");
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (port[i] < CASVIP_EPM_PORT_MIN ||
+		    (i && port[i] <= port[i - 1])) {
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "announced ports must be rising, none below 1024");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static struct netlink_range_validation timeout_range = {
 	.max = CASVIP_PERSIST_TIMEOUT_MAX,
 };
@@ -141,6 +163,8 @@ static const struct nla_policy service_policy[CASVIP_A_SERVICE_MAX + 1] = {
 					.len = CASVIP_USERDATA_MAX },
 	[CASVIP_A_SERVICE_FOLLOW] = NLA_POLICY_VALIDATE_FN(NLA_BINARY,
 							   validate_follow),
+	[CASVIP_A_SERVICE_ANNOUNCED] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_announced),
 };
 
 static const struct nla_policy service_del_policy[CASVIP_A_SERVICE_MAX + 1] = {
@@ -357,6 +381,13 @@ static int parse_service(struct genl_info *info, struct nlattr **tb,
 	if (tb[CASVIP_A_SERVICE_SNAT]) {
 		cfg->has_snat = true;
 		cfg->snat = nla_get_u8(tb[CASVIP_A_SERVICE_SNAT]);
+	}
+	if (tb[CASVIP_A_SERVICE_ANNOUNCED]) {
+		cfg->has_announced = true;
+		m->nannounced = nla_len(tb[CASVIP_A_SERVICE_ANNOUNCED]) /
+				sizeof(m->announced[0]);
+		nla_memcpy(m->announced, tb[CASVIP_A_SERVICE_ANNOUNCED],
+			   sizeof(m->announced));
 	}
 	if (tb[CASVIP_A_SERVICE_FOLLOW]) {
 		cfg->has_follow = true;
@@ -625,6 +656,9 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    (v->nfollow &&
 	     nla_put(skb, CASVIP_A_SERVICE_FOLLOW,
 		     v->nfollow * sizeof(v->follow[0]), v->follow)) ||
+	    (m->nannounced &&
+	     nla_put(skb, CASVIP_A_SERVICE_ANNOUNCED,
+		     m->nannounced * sizeof(m->announced[0]), m->announced)) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_SERVERS, svc->nservers) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_PERSIST,
 			atomic_read(&svc->npersist)) ||
@@ -901,6 +935,7 @@ static int service_set_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&cn->lock);
 	svc = casvip_service_find(cn, cfg.name);
 	if (svc) {
+		casvip_service_cfg_merge(svc, &cfg);
 		ret = casvip_service_set(cn, svc, &cfg, info->extack);
 		if (!ret) {
 			casvip_notify_service(cn, CASVIP_CMD_SERVICE_SET, svc);

@@ -70,6 +70,18 @@ static bool ranges_overlap(const struct casvip_match *a,
 	return false;
 }
 
+/* A port @a announces that @b claims, as a port or announced? */
+static bool announced_claimed(const struct casvip_match *a,
+			      const struct casvip_match *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->nannounced; i++)
+		if (casvip_match_port(b, a->announced[i]))
+			return true;
+	return false;
+}
+
 /* Another service claiming a port of @m on the same VIP and protocol? */
 static bool match_conflicts(struct casvip_net *cn,
 			    const struct casvip_match *m,
@@ -83,7 +95,8 @@ static bool match_conflicts(struct casvip_net *cn,
 		if (v->svc == self || v->dying || o->family != m->family ||
 		    o->proto != m->proto || !nf_inet_addr_cmp(&o->vip, &m->vip))
 			continue;
-		if (ranges_overlap(o, m))
+		if (ranges_overlap(o, m) || announced_claimed(o, m) ||
+		    announced_claimed(m, o))
 			return true;
 	}
 	return false;
@@ -96,6 +109,7 @@ static int service_check(struct casvip_net *cn, struct casvip_service *self,
 {
 	const struct casvip_vnode *old = self ? casvip_vnode(self) : NULL;
 	u8 snat = cfg->has_snat ? cfg->snat : old ? old->snat : 0;
+	unsigned int nfollow;
 	bool has_addr = cfg->has_snat_addr ||
 			(old && old->snat == CASVIP_SNAT_ADDR);
 
@@ -117,11 +131,16 @@ static int service_check(struct casvip_net *cn, struct casvip_service *self,
 		NL_SET_ERR_MSG(extack, "SNAT to an address needs the address");
 		return -EINVAL;
 	}
-	if ((cfg->has_follow ? cfg->nfollow : old ? old->nfollow : 0) &&
-	    (m->proto != IPPROTO_TCP ||
-	     !casvip_match_port(m, CASVIP_EPM_PORT))) {
+	nfollow = cfg->has_follow ? cfg->nfollow : old ? old->nfollow : 0;
+	if (nfollow && (m->proto != IPPROTO_TCP ||
+			casvip_port_index(m, CASVIP_EPM_PORT) < 0)) {
 		NL_SET_ERR_MSG(extack,
 			       "following the endpoint mapper needs TCP and port 135");
+		return -EINVAL;
+	}
+	if (m->nannounced && !nfollow) {
+		NL_SET_ERR_MSG(extack,
+			       "announced ports are of a service that follows the endpoint mapper");
 		return -EINVAL;
 	}
 	if (cfg->has_match && match_conflicts(cn, m, self)) {
@@ -130,6 +149,34 @@ static int service_check(struct casvip_net *cn, struct casvip_service *self,
 		return -EEXIST;
 	}
 	return 0;
+}
+
+/*
+ * The VIP and ports an admin sets, and the ports healthd finds announced,
+ * change apart: a request that gives one keeps the other as it is.
+ */
+void casvip_service_cfg_merge(struct casvip_service *svc,
+			      struct casvip_service_cfg *cfg)
+{
+	const struct casvip_match *old = &casvip_vnode(svc)->match;
+	struct casvip_match *m = &cfg->match;
+
+	/* Following no more: nothing is announced. */
+	if (cfg->has_follow && !cfg->nfollow && !cfg->has_announced) {
+		cfg->has_announced = true;
+		m->nannounced = 0;
+	}
+	if (cfg->has_announced && !cfg->has_match) {
+		m->family = old->family;
+		m->proto = old->proto;
+		m->vip = old->vip;
+		m->nranges = old->nranges;
+		memcpy(m->ranges, old->ranges, sizeof(m->ranges));
+		cfg->has_match = true;
+	} else if (cfg->has_match && !cfg->has_announced) {
+		m->nannounced = old->nannounced;
+		memcpy(m->announced, old->announced, sizeof(m->announced));
+	}
 }
 
 /*
@@ -212,6 +259,27 @@ static void vnode_free(struct casvip_vnode *v)
 static void vnode_free_rcu(struct rcu_head *head)
 {
 	vnode_free(container_of(head, struct casvip_vnode, rcu));
+}
+
+/*
+ * Does @to claim less than @from: another VIP or protocol, other ranges,
+ * or a port announced no more? (Announced ports added lose nothing.)
+ */
+static bool match_lost(const struct casvip_match *from,
+		       const struct casvip_match *to)
+{
+	unsigned int i;
+
+	if (from->family != to->family || from->proto != to->proto ||
+	    !nf_inet_addr_cmp(&from->vip, &to->vip) ||
+	    from->nranges != to->nranges ||
+	    memcmp(from->ranges, to->ranges,
+		   from->nranges * sizeof(from->ranges[0])))
+		return true;
+	for (i = 0; i < from->nannounced; i++)
+		if (!casvip_announced(to, from->announced[i]))
+			return true;
+	return false;
 }
 
 static bool same_ports(const struct casvip_match *a,
@@ -604,8 +672,7 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 	/* Keys change with the netmask, and with persistence on or off. */
 	bool rekey = (cfg->has_netmask && cfg->netmask != svc->netmask) ||
 		     (cfg->has_timeout && !cfg->timeout != !svc->timeout);
-	bool moved = cfg->has_match &&
-		     memcmp(&cfg->match, &old->match, sizeof(cfg->match));
+	bool moved = cfg->has_match && match_lost(&old->match, &cfg->match);
 	bool resched = (cfg->has_sched && cfg->sched != svc->sched) ||
 		       (cfg->has_alldown && cfg->alldown != svc->alldown);
 	struct mode was = mode_of(svc);

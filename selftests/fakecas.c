@@ -99,14 +99,20 @@ int main(int argc, char **argv)
 				if (fd < 0)
 					continue;
 				n = answer(buf, sizeof(buf), &peer);
-				if (write(fd, buf, n) != n || nfds == MAX_FDS) {
+				/*
+				 * A client gone (reset) is no reason to die:
+				 * no SIGPIPE, here or on an echo.
+				 */
+				if (send(fd, buf, n, MSG_NOSIGNAL) != n ||
+				    nfds == MAX_FDS) {
 					close(fd);
 					continue;
 				}
 				fds[nfds++] = (struct pollfd){ .fd = fd,
 							      .events = POLLIN };
 			} else if ((n = read(fds[i].fd, buf, sizeof(buf))) <= 0 ||
-				   (echo && write(fds[i].fd, buf, n) != n)) {
+				   (echo && send(fds[i].fd, buf, n,
+						 MSG_NOSIGNAL) != n)) {
 				/* The client closed: so do we. */
 				close(fds[i].fd);
 				fds[i--] = fds[--nfds];

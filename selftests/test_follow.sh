@@ -53,7 +53,7 @@ for i in 1 2 3; do c server add outlook 10.0.2.1$i; done
 c service add outlook6 vip fd00::100 ports 135 sched rr follow emsmdb
 for i in 1 2 3; do c server add outlook6 fd00:2::1$i; done
 check_eq "show names what a service follows" \
-	"  follow exchange: 0 ports followed, 0 answers declined" \
+	"  follow exchange: 0 ports followed, 0 answers declined; announced: none" \
 	"$(c show outlook | grep '^  follow')"
 check_eq "save keeps it" \
 	"service outlook vip 10.0.0.100 proto tcp ports 135 sched rr persist 300 netmask 32 snat off follow exchange" \
@@ -73,8 +73,8 @@ check_eq "the clients are spread over the 3 servers" \
 	3 "$(awk '{ print $2 }' <<<"$owners" | sort -u | grep -c .)"
 check_eq "the service counted 80 ports followed" 80 "$(followed outlook)"
 check_eq "... and declined nothing" 0 "$(declined outlook)"
-check_eq "metrics say so too" 'casvip_service_followed_ports_total{service="outlook"} 80' \
-	"$(c metrics | grep '^casvip_service_followed_ports_total{service="outlook"}')"
+check_eq "metrics say so too" 'casvip_service_followed_ports_total{service="outlook",vip="10.0.0.100"} 80' \
+	"$(c metrics | grep '^casvip_service_followed_ports_total{service="outlook",')"
 check "the followed connections are the service's: counted" \
 	test "$(c -j -s show outlook | jq '.[0].stats.conns')" -ge 160
 # An independent client, impacket's, asks and binds as Outlook's runtime.
@@ -208,7 +208,52 @@ check_eq "a newer answer for a client's port replaces the older one's" \
 	"$first, then $(cl /tests/eptclient $VIP emsmdb 10.0.1.4) on $(c -j persist show outlook client 10.0.1.4 | jq -r '.[0].server')"
 c server set outlook 10.0.2.11 health up
 
+# --- steady state: healthd forwards the ports the mappers announce ----------
+# Its epm check finds where EMSMDB is on each server: 55555 on two, a port
+# drawn on the third. The service forwards those, persistence choosing.
+announced() { c -j show outlook | jq -r '.[0].announced | join(",")'; }
+emsmdb_ports() { # the first two servers at 55555, the third where drawn
+	{ echo 55555; awk '$1 == "emsmdb" { print $2 }' /tmp/ports.3; } |
+		sort -nu | paste -sd, -
+}
+c check add outlook epm emsmdb interval 1 timeout 1 rise 1 fall 3
+$ip netns exec lab_lb casvipctl healthd 2>/tmp/healthd.log &
+hd=$!
+as_found() { test "$(announced)" = "$(emsmdb_ports)"; }
+check "healthd has the service forward the ports the mappers announce" \
+	wait_for 15 as_found
+check_eq "show says which" \
+	"  follow exchange: $(followed outlook) ports followed, $(declined outlook) answers declined; announced: $(emsmdb_ports)" \
+	"$(c show outlook | grep '^  follow')"
+# A client of the third server, its connections to 135 gone (its answer's
+# expectation with them), connects to its port without asking.
+c3=10.0.1.30
+c persist add outlook client $c3 server 10.0.2.13
+p3=$(awk '$1 == "emsmdb" { print $2 }' /tmp/ports.3)
+lb conntrack -D -s "$c3" >/dev/null 2>&1
+check_eq "an announced port takes a client back to its server, unasked" \
+	"$c3 emsmdb $p3 ok" "$(cl /tests/eptclient -p "$p3" $VIP emsmdb "$c3")"
+# The third server restarted: its new port is announced, the old one closed.
+until
+	fakerpc 3 emsmdb=random nspi=random
+	new3=$(awk '$1 == "emsmdb" { print $2 }' /tmp/ports.3)
+	[ "$new3" != "$p3" ] && [ "$new3" != 55555 ]
+do :; done
+check "a restarted server's new port is announced in its old one's place" \
+	wait_for 15 as_found
+# (Its checks may have failed while it restarted: the client is its.)
+c persist add outlook client $c3 server 10.0.2.13
+lb conntrack -D -s "$c3" >/dev/null 2>&1
+check_eq "... the old port is closed" "$c3 emsmdb $p3 refused" \
+	"$(cl /tests/eptclient -p "$p3" $VIP emsmdb "$c3")"
+check_eq "... the new one open" "$c3 emsmdb $new3 ok" \
+	"$(cl /tests/eptclient -p "$new3" $VIP emsmdb "$c3")"
+kill $hd
+wait $hd 2>/dev/null
+grep -i "announce" /tmp/healthd.log | sed 's/^/# healthd: /'
+
 c service set outlook follow none
+check_eq "following off: nothing announced" "" "$(announced)"
 lb conntrack -D -s 10.0.1.2 >/dev/null 2>&1
 check_eq "following off: the port the mapper gives is refused again" \
 	refused "$(cl /tests/eptclient $VIP emsmdb 10.0.1.2 | awk '{ print $4 }')"

@@ -42,13 +42,14 @@ configure() {
 	done
 }
 entries() { c -j show | jq '[.[].persist_entries] | add'; }
+entries_are() { test "$(entries)" = "$1"; }
 # Clients 1-40 on UDP, and on TCP holding their connections open 8 s:
 # until every one has its two persistence entries.
 load() {
 	cl /tests/vipclient -u $VIP $PORTS $(clients 1 40) >/dev/null
 	cl /tests/vipclient -w 8 $VIP $PORTS $(clients 1 40) >/dev/null &
 	holder=$!
-	wait_for 20 test "$(entries)" = 80
+	wait_for 20 entries_are 80
 }
 
 modprobe casvip

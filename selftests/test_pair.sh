@@ -161,7 +161,7 @@ gaps_after() { # FROM TO
 		'$NF - t0 >= a && $NF - t0 < b { printf "%d %.1f\n", $3, ($NF - t0 - a) / 1000 }' \
 		/tmp/sessions | sort -rn | head -n 5 | awk '{ printf "%s ms at +%s s, ", $1, $2 }'
 }
-echo "# the sessions' TCP retransmission timeouts at lb1's death (count rto:MS): $rtos"
+echo "# the sessions' TCP retransmission timeouts at lb1's death (how many at each, as ss says): $rtos"
 echo "# longest echo gaps ended after lb1's death: $(gaps_after "$die" "$back")"
 echo "# ... after the move back: $(gaps_after "$back" $((end + 1000)))"
 echo "# clients that reached two servers in $((end / 1000)) s: $split" \

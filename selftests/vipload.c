@@ -139,7 +139,7 @@ static int stream(double secs, int streams, struct sockaddr_in dst,
 
 		for (int i = 0; i < n; i++) {
 			ssize_t w = send(evs[i].data.fd, buf, sizeof(buf),
-					 MSG_DONTWAIT);
+					 MSG_DONTWAIT | MSG_NOSIGNAL);
 
 			if (w > 0)
 				sent += w;

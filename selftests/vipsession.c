@@ -168,7 +168,8 @@ int main(int argc, char **argv)
 				breaks(s, now, "silent");
 				continue;
 			}
-			if (!s->waiting && write(s->fd, "x", 1) == 1)
+			/* A reset session is broken, not a reason to die. */
+			if (!s->waiting && send(s->fd, "x", 1, MSG_NOSIGNAL) == 1)
 				s->waiting = true;
 		}
 	}

@@ -67,6 +67,19 @@
  *                               service of the VIP claims. An interface
  *                               matches by UUID and major version.
  *                               Its connections there are the service's.
+ *       CASVIP_A_SERVICE_ANNOUNCED: NLA_BINARY, an array of
+ *                               0..CASVIP_MAX_ANNOUNCED __u16 ports, in host
+ *                               byte order, rising, none below 1024: the
+ *                               ports the servers'
+ *                               endpoint mappers announce for the followed
+ *                               interfaces (healthd's epm checks find them).
+ *                               The service forwards them as it does its
+ *                               ports, persistence choosing the server: a
+ *                               client whose answer opened a port no more
+ *                               still reaches its server there; a port
+ *                               dropped from the list is closed, and its
+ *                               connections end. A following service only;
+ *                               a change to the VIP or ports keeps them.
  *       CASVIP_A_SERVICE_USERDATA: NLA_BINARY, at most CASVIP_USERDATA_MAX
  *                               bytes the kernel keeps with the service and
  *                               dumps as given, never reads (as nftables'
@@ -104,8 +117,8 @@
  *    Either replies with messages of this form:
  *    CASVIP_A_SERVICE: NLA_NESTED
  *       CASVIP_A_SERVICE_NAME, _VIP, _PROTO, _PORTS, _SCHED,
- *       _PERSIST_TIMEOUT, _PERSIST_NETMASK, _SNAT, and _SNAT_ADDR and
- *       _FOLLOW if set
+ *       _PERSIST_TIMEOUT, _PERSIST_NETMASK, _SNAT, and _SNAT_ADDR,
+ *       _FOLLOW and _ANNOUNCED if set
  *       CASVIP_A_SERVICE_NUM_SERVERS: NLA_U32
  *       CASVIP_A_SERVICE_NUM_PERSIST: NLA_U32, persistence entries
  *       CASVIP_A_SERVICE_PERSIST_MAX: NLA_U32, as set (0: the default)
@@ -396,6 +409,7 @@ struct casvip_port_range {
 };
 
 #define CASVIP_MAX_FOLLOW 8 /* interfaces a service follows */
+#define CASVIP_MAX_ANNOUNCED 64 /* ports its mappers announce */
 
 /*
  * A DCE/RPC interface: its UUID in wire (GUID) order, its version in host
@@ -516,6 +530,7 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_ON_BACKUP,
 	CASVIP_A_SERVICE_PORT_STATS,
 	CASVIP_A_SERVICE_FOLLOW,
+	CASVIP_A_SERVICE_ANNOUNCED,
 	__CASVIP_A_SERVICE_MAX
 };
 
