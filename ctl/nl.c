@@ -589,6 +589,21 @@ static void get_port_stats(const struct nlattr *nest, struct cv_service *svc)
 	}
 }
 
+/*
+ * An attribute that is an array of at most @max elements of @size bytes,
+ * into @dst: how many; 0 if it is absent or longer.
+ */
+static unsigned int get_array(const struct nlattr *a, void *dst, size_t size,
+			      size_t max)
+{
+	size_t n = a ? mnl_attr_get_payload_len(a) / size : 0;
+
+	if (!n || n > max)
+		return 0;
+	memcpy(dst, mnl_attr_get_payload(a), n * size);
+	return (unsigned int)n;
+}
+
 void cv_parse_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 {
 	const struct nlattr *top[CASVIP_A_MAX + 1];
@@ -604,33 +619,19 @@ void cv_parse_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 			 mnl_attr_get_str(a));
 	get_addr(tb[CASVIP_A_SERVICE_VIP], &svc->vip);
 	svc->proto = u8_of(tb[CASVIP_A_SERVICE_PROTO]);
-	a = tb[CASVIP_A_SERVICE_PORTS];
-	if (a && mnl_attr_get_payload_len(a) <= sizeof(svc->ranges)) {
-		svc->nranges = mnl_attr_get_payload_len(a) /
-			       sizeof(svc->ranges[0]);
-		memcpy(svc->ranges, mnl_attr_get_payload(a),
-		       svc->nranges * sizeof(svc->ranges[0]));
-	}
+	svc->nranges = get_array(tb[CASVIP_A_SERVICE_PORTS], svc->ranges,
+				 sizeof(svc->ranges[0]), CASVIP_MAX_RANGES);
 	svc->sched = u8_of(tb[CASVIP_A_SERVICE_SCHED]);
 	svc->timeout = u32_of(tb[CASVIP_A_SERVICE_PERSIST_TIMEOUT]);
 	svc->netmask = u8_of(tb[CASVIP_A_SERVICE_PERSIST_NETMASK]);
 	svc->snat = u8_of(tb[CASVIP_A_SERVICE_SNAT]);
 	if (tb[CASVIP_A_SERVICE_SNAT_ADDR])
 		get_addr(tb[CASVIP_A_SERVICE_SNAT_ADDR], &svc->snat_addr);
-	a = tb[CASVIP_A_SERVICE_ANNOUNCED];
-	if (a && mnl_attr_get_payload_len(a) <= sizeof(svc->announced)) {
-		svc->nannounced = mnl_attr_get_payload_len(a) /
-				  sizeof(svc->announced[0]);
-		memcpy(svc->announced, mnl_attr_get_payload(a),
-		       svc->nannounced * sizeof(svc->announced[0]));
-	}
-	a = tb[CASVIP_A_SERVICE_FOLLOW];
-	if (a && mnl_attr_get_payload_len(a) <= sizeof(svc->follow)) {
-		svc->nfollow = mnl_attr_get_payload_len(a) /
-			       sizeof(svc->follow[0]);
-		memcpy(svc->follow, mnl_attr_get_payload(a),
-		       svc->nfollow * sizeof(svc->follow[0]));
-	}
+	svc->nannounced = get_array(tb[CASVIP_A_SERVICE_ANNOUNCED],
+				    svc->announced, sizeof(svc->announced[0]),
+				    CASVIP_MAX_ANNOUNCED);
+	svc->nfollow = get_array(tb[CASVIP_A_SERVICE_FOLLOW], svc->follow,
+				 sizeof(svc->follow[0]), CASVIP_MAX_FOLLOW);
 	svc->nservers = u32_of(tb[CASVIP_A_SERVICE_NUM_SERVERS]);
 	svc->npersist = u32_of(tb[CASVIP_A_SERVICE_NUM_PERSIST]);
 	svc->persist_max = u32_of(tb[CASVIP_A_SERVICE_PERSIST_MAX]);
