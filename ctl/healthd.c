@@ -232,6 +232,8 @@ static void flush(struct healthd *h)
 			memcpy(s->reason, s->want_reason, sizeof(s->reason));
 			if (s->want_up != s->up) {
 				flipped = true;
+				/* Its ports are announced, or no more. */
+				h->announce = true;
 				s->up = s->want_up;
 				say(s->up ? LOG_NOTICE : LOG_WARNING,
 				    "%s %s %s: %s", service, a,
@@ -396,12 +398,12 @@ static void record(struct healthd *h, struct target *t)
 	t->ran = true;
 	t->last_ok = t->run.ok;
 	memcpy(t->last_why, t->run.why, sizeof(t->last_why));
+	/* The ports it found may have changed. */
 	if (t->run.ok && follows(&t->hc.c)) {
 		t->found_any = true;
 		memcpy(t->found, t->run.found, sizeof(t->found));
+		h->announce = true;
 	}
-	/* Its ports, or its server's being up, may have changed. */
-	h->announce = true;
 	if (t->run.ok) {
 		t->oks++;
 		t->fails = 0;

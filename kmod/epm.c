@@ -333,6 +333,9 @@ static int epm_help(struct sk_buff *skb, unsigned int protoff,
 	seq = ntohl(th->seq);
 	dataoff = protoff + th->doff * 4;
 	len = dataoff < skb->len ? skb->len - dataoff : 0;
+	/* A bare ACK says nothing: no lookup, no lock for it. */
+	if (!len && !th->syn)
+		return NF_ACCEPT;
 	v = epm_vnode(ct);
 	if (!v)
 		return NF_ACCEPT;
@@ -346,8 +349,6 @@ static int epm_help(struct sk_buff *skb, unsigned int protoff,
 			goto lost;
 		goto out;
 	}
-	if (!len)
-		goto out;
 	/* Where its PDUs start is not known. */
 	if (!(st->flags & sync))
 		goto lost;

@@ -476,9 +476,8 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 	if (entry >= 0)
 		casvip_stats_port(v, entry, port, false);
 	casvip_watch(srv, ct);
-	/* Read its endpoint mapper's answers. */
-	if (v->nfollow && port == CASVIP_EPM_PORT &&
-	    v->match.proto == IPPROTO_TCP)
+	/* Read its endpoint mapper's answers (a following service is TCP). */
+	if (v->nfollow && port == CASVIP_EPM_PORT)
 		casvip_epm_attach(ct);
 	return verdict;
 }
