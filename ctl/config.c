@@ -22,20 +22,6 @@
 #define WINDOWS_DYNAMIC_FIRST 49152
 #define WINDOWS_DYNAMIC_LAST 65535
 
-/*
- * Does @r hold a whole dynamic range (Exchange 2010's or Windows'), in a
- * service with 135 too: the simple way without static ports, every port
- * an endpoint mapper may hand out forwarded, not a static port that a
- * dynamic one can collide with?
- */
-static bool whole_dynamic_range(const struct cv_service *s,
-				const struct casvip_port_range *r)
-{
-	return s->nranges > 1 && s->ranges[0].first == 135 &&
-	       ((r->first <= RPC_DYNAMIC_FIRST && r->last >= RPC_DYNAMIC_LAST) ||
-		(r->first <= WINDOWS_DYNAMIC_FIRST &&
-		 r->last == WINDOWS_DYNAMIC_LAST));
-}
 
 struct cv_note {
 	int line;
@@ -444,6 +430,21 @@ static bool forwards(const struct cv_service *s, unsigned int port)
 		if (port >= s->ranges[r].first && port <= s->ranges[r].last)
 			return true;
 	return false;
+}
+
+/*
+ * Does @r hold a whole dynamic range (Exchange 2010's or Windows'), in a
+ * service with 135 too: the simple way without static ports, every port
+ * an endpoint mapper may hand out forwarded, not a static port that a
+ * dynamic one can collide with?
+ */
+static bool whole_dynamic_range(const struct cv_service *s,
+				const struct casvip_port_range *r)
+{
+	return forwards(s, 135) &&
+	       ((r->first <= RPC_DYNAMIC_FIRST && r->last >= RPC_DYNAMIC_LAST) ||
+		(r->first <= WINDOWS_DYNAMIC_FIRST &&
+		 r->last == WINDOWS_DYNAMIC_LAST));
 }
 
 int cv_check_lint(const struct cv_service *s, const struct cv_hcheck *h,

@@ -222,6 +222,7 @@ cat >/tmp/whole.conf <<'CONF'
 service exchange2010 vip 10.0.0.100 ports 135,6005-59530
 service windows vip 10.0.0.101 ports 135,49152-65535
 service nomapper vip 10.0.0.100 proto udp ports 6005-59530
+service withweb vip 10.0.0.101 proto udp ports 80,135,6005-59530
 CONF
 check_eq "lint: 135 with a whole dynamic range is the simple way, no warning" \
 	"/tmp/whole.conf:3: warning: port 6005 of service \"nomapper\" lies in the dynamic RPC range of Exchange CAS (6005-59530): a dynamic port of another service can collide with it
