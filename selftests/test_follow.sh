@@ -52,6 +52,16 @@ c service add outlook vip $VIP ports 135 sched rr persist 300 follow exchange
 for i in 1 2 3; do c server add outlook 10.0.2.1$i; done
 c service add outlook6 vip fd00::100 ports 135 sched rr follow emsmdb
 for i in 1 2 3; do c server add outlook6 fd00:2::1$i; done
+# Bad input says what is wrong and changes nothing.
+before=$(show_state)
+check_err "follow without port 135 is refused, saying why" 1 \
+	"following the endpoint mapper needs TCP and port 135" \
+	c service set outlook ports 60001
+check_err "... and over UDP" 1 "following the endpoint mapper needs TCP and port 135" \
+	c service add udp135 vip 10.0.0.101 proto udp ports 135 follow exchange
+check_err "an interface that is none is named" 2 "follow: \"outlook\" is not exchange, none" \
+	c service set outlook follow outlook
+check_eq "... and nothing changed" "$before" "$(show_state)"
 check_eq "show names what a service follows" \
 	"  follow exchange: 0 ports followed, 0 answers declined; announced: none" \
 	"$(c show outlook | grep '^  follow')"
