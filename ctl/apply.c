@@ -170,6 +170,8 @@ static unsigned int service_diff(const struct cv_service *want,
 		d |= CV_NETMASK;
 	if (want->persist_max != have->persist_max)
 		d |= CV_PERSIST_MAX;
+	if (want->follow_max != have->follow_max)
+		d |= CV_FOLLOW_MAX;
 	if (want->alldown != have->alldown)
 		d |= CV_ALLDOWN;
 	if (want->udata_len != have->udata_len ||
@@ -511,7 +513,7 @@ static int add_service(struct plan *p, const struct cv_service *w)
 	const unsigned int all = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED |
 				 CV_PERSIST | CV_NETMASK | CV_SNAT |
 				 CV_PERSIST_MAX | CV_ALLDOWN | CV_CHECKS |
-				 CV_FOLLOW;
+				 CV_FOLLOW | CV_FOLLOW_MAX;
 	struct cv_server *srvs = calloc(w->nsrv + 1, sizeof(*srvs));
 	int ret;
 

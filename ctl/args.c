@@ -2,6 +2,7 @@
 /*
  * casvipctl: keyword arguments of services and servers.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@
 
 static const char *const service_words[] = {
 	"vip",	   "proto", "ports", "port", "sched", "persist", "persist-max",
-	"netmask", "snat",  "alldown", "follow",
+	"netmask", "snat",  "alldown", "follow", "follow-max",
 };
 
 /* The admin states, as set takes them and as show prints them. */
@@ -90,6 +91,20 @@ static int need_value(int argc, char **argv, char *err)
 	return 0;
 }
 
+/* The limit @k: a number, or auto (0) for the kernel's choice. */
+static int parse_max(const char *k, const char *s, uint32_t *max, char *err)
+{
+	*max = 0;
+	if (!strcmp(s, "auto"))
+		return 0;
+	if (!isdigit((unsigned char)*s)) {
+		snprintf(err, CV_ERRLEN, "%s: \"%s\" is not a number, nor auto",
+			 k, s);
+		return -1;
+	}
+	return cv_parse_u32(s, UINT32_MAX, max, err);
+}
+
 static int parse_netmask(const char *s, struct cv_service *svc, char *err)
 {
 	uint32_t v;
@@ -152,11 +167,7 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 			svc->given |= CV_PERSIST;
 		} else if (!strcmp(k, "persist-max")) {
 			/* auto: as many as the conntrack table holds. */
-			svc->persist_max = 0;
-			ret = strcmp(v, "auto") ?
-				      cv_parse_u32(v, UINT32_MAX,
-						   &svc->persist_max, err) :
-				      0;
+			ret = parse_max(k, v, &svc->persist_max, err);
 			svc->given |= CV_PERSIST_MAX;
 		} else if (!strcmp(k, "netmask")) {
 			ret = parse_netmask(v, svc, err);
@@ -167,6 +178,10 @@ int cv_parse_service_args(int argc, char **argv, struct cv_service *svc,
 			svc->given |= CV_ALLDOWN;
 		} else if (!strcmp(k, "follow")) {
 			ret = cv_parse_follow(v, svc, err);
+		} else if (!strcmp(k, "follow-max")) {
+			/* auto: as many as conntrack's own table holds. */
+			ret = parse_max(k, v, &svc->follow_max, err);
+			svc->given |= CV_FOLLOW_MAX;
 		} else {
 			snprintf(err, CV_ERRLEN, "unknown keyword \"%s\"", k);
 			return -1;

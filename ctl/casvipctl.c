@@ -199,6 +199,9 @@ static void json_service(struct jw *w, const struct cv_service *svc,
 				  cv_snat_name(svc->snat));
 	cv_format_follow(svc, follow, sizeof(follow));
 	jw_str(w, "follow", follow);
+	jw_u64(w, "follow_max", svc->follow_max);
+	jw_u64(w, "follow_limit", svc->follow_limit);
+	jw_u64(w, "expected", svc->nexpected);
 	jw_begin(w, "announced", '[');
 	for (unsigned int i = 0; i < svc->nannounced; i++)
 		jw_u64(w, NULL, svc->announced[i]);
@@ -304,8 +307,11 @@ static void text_service(const struct cv_service *svc, bool servers)
 
 		cv_format_follow(svc, follow, sizeof(follow));
 		printf("  follow %s: %" PRIu64 " ports followed, %" PRIu64
-		       " answers declined; announced:",
-		       follow, svc->stats.followed, svc->stats.declined);
+		       " answers declined, %" PRIu32 " open of %" PRIu32 "%s;"
+		       " announced:",
+		       follow, svc->stats.followed, svc->stats.declined,
+		       svc->nexpected, svc->follow_limit,
+		       svc->follow_max ? "" : " (auto)");
 		for (unsigned int i = 0; i < svc->nannounced; i++)
 			printf("%s%u", i ? "," : " ", svc->announced[i]);
 		printf("%s\n", svc->nannounced ? "" : " none");
@@ -694,6 +700,7 @@ static void usage(FILE *f)
 	      "                        [netmask PREFIXLEN] [snat off|masquerade|ADDR]\n"
 	      "                        [persist-max ENTRIES|auto] [alldown open|closed]\n"
 	      "                        [follow exchange|none|IFACE,...]\n"
+	      "                        [follow-max N|auto]\n"
 	      "  casvipctl service set NAME [the same keywords]\n"
 	      "  casvipctl service del NAME [keep-conns]\n"
 	      "  casvipctl service show [NAME]\n"

@@ -103,7 +103,7 @@ void cv_service_defaults(struct cv_service *svc)
 		svc->alldown = CASVIP_ALLDOWN_OPEN;
 	svc->given |= CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
 		      CV_NETMASK | CV_SNAT | CV_PERSIST_MAX | CV_ALLDOWN |
-		      CV_FOLLOW;
+		      CV_FOLLOW | CV_FOLLOW_MAX;
 }
 
 void cv_server_defaults(struct cv_server *srv)
@@ -693,6 +693,10 @@ void cv_format_service(FILE *f, const struct cv_service *svc,
 		cv_format_follow(svc, follow, sizeof(follow));
 		fprintf(f, " follow %s", follow);
 	}
+	if ((given & CV_FOLLOW_MAX) && svc->follow_max)
+		fprintf(f, " follow-max %u", svc->follow_max);
+	else if ((given & CV_FOLLOW_MAX) && !(given & CV_VIP))
+		fprintf(f, " follow-max auto");
 }
 
 void cv_format_server(FILE *f, const struct cv_server *srv,

@@ -175,6 +175,8 @@ enum {
 	S_DOWN,
 	S_FOLLOWED,
 	S_DECLINED,
+	S_EXPECTED,
+	S_EXPECT_LIMIT,
 	NSERVICE
 };
 
@@ -206,6 +208,10 @@ static const struct family service_own[NSERVICE] = {
 			 "Ports the endpoint mappers' answers opened to a client (follow)."),
 	[S_DECLINED] = F("casvip_service_declined_answers_total", "counter",
 			 "Endpoint mapper traffic that could not be read, or ports not opened (follow)."),
+	[S_EXPECTED] = F("casvip_service_followed_open", "gauge",
+			 "Ports the endpoint mappers' answers hold open to their clients now (follow)."),
+	[S_EXPECT_LIMIT] = F("casvip_service_followed_open_limit", "gauge",
+			     "The most the answers hold open at once (follow-max)."),
 };
 
 static double service_value(const struct cv_service *s, int i)
@@ -233,6 +239,10 @@ static double service_value(const struct cv_service *s, int i)
 		return (double)s->stats.followed;
 	case S_DECLINED:
 		return (double)s->stats.declined;
+	case S_EXPECTED:
+		return s->nexpected;
+	case S_EXPECT_LIMIT:
+		return s->follow_limit;
 	}
 	return 1;
 }

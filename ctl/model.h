@@ -62,6 +62,7 @@ enum {
 	CV_BACKUP = 1 << 15,
 	CV_FOLLOW = 1 << 16,
 	CV_ANNOUNCED = 1 << 17, /* healthd's, never a config file's */
+	CV_FOLLOW_MAX = 1 << 18,
 };
 
 struct cv_server {
@@ -102,6 +103,9 @@ struct cv_service {
 	/* The interfaces whose ports the endpoint mappers give. */
 	unsigned int nfollow;
 	struct casvip_iface follow[CASVIP_MAX_FOLLOW];
+	uint32_t follow_max; /* 0: the size of conntrack's own table */
+	uint32_t follow_limit; /* in effect, as the kernel reports it */
+	uint32_t nexpected; /* ports its mappers' answers hold open now */
 	/* The ports those mappers announce, as healthd finds them; rising. */
 	unsigned int nannounced;
 	uint16_t announced[CASVIP_MAX_ANNOUNCED];

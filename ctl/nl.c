@@ -318,6 +318,9 @@ void cv_put_service(struct nlmsghdr *nlh, const struct cv_service *svc)
 	if (svc->given & CV_PERSIST_MAX)
 		mnl_attr_put_u32(nlh, CASVIP_A_SERVICE_PERSIST_MAX,
 				 svc->persist_max);
+	if (svc->given & CV_FOLLOW_MAX)
+		mnl_attr_put_u32(nlh, CASVIP_A_SERVICE_FOLLOW_MAX,
+				 svc->follow_max);
 	if (svc->given & CV_ALLDOWN)
 		mnl_attr_put_u8(nlh, CASVIP_A_SERVICE_ALLDOWN, svc->alldown);
 	if (svc->given & CV_CHECKS)
@@ -636,6 +639,9 @@ void cv_parse_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 	svc->npersist = u32_of(tb[CASVIP_A_SERVICE_NUM_PERSIST]);
 	svc->persist_max = u32_of(tb[CASVIP_A_SERVICE_PERSIST_MAX]);
 	svc->persist_limit = u32_of(tb[CASVIP_A_SERVICE_PERSIST_LIMIT]);
+	svc->follow_max = u32_of(tb[CASVIP_A_SERVICE_FOLLOW_MAX]);
+	svc->follow_limit = u32_of(tb[CASVIP_A_SERVICE_FOLLOW_LIMIT]);
+	svc->nexpected = u32_of(tb[CASVIP_A_SERVICE_NUM_EXPECTED]);
 	svc->alldown = u8_of(tb[CASVIP_A_SERVICE_ALLDOWN]);
 	svc->neligible = u32_of(tb[CASVIP_A_SERVICE_NUM_ELIGIBLE]);
 	svc->failing_open = u8_of(tb[CASVIP_A_SERVICE_FAILING_OPEN]);
@@ -653,7 +659,7 @@ void cv_parse_service(const struct nlmsghdr *nlh, struct cv_service *svc)
 	get_port_stats(tb[CASVIP_A_SERVICE_PORT_STATS], svc);
 	svc->given = CV_VIP | CV_PROTO | CV_PORTS | CV_SCHED | CV_PERSIST |
 		     CV_NETMASK | CV_SNAT | CV_PERSIST_MAX | CV_ALLDOWN |
-		     CV_FOLLOW;
+		     CV_FOLLOW | CV_FOLLOW_MAX;
 }
 
 static int service_cb(const struct nlmsghdr *nlh, void *data)

@@ -277,6 +277,9 @@ struct casvip_service {
 	struct casvip_counts counts; /* cn->lock */
 	struct casvip_traffic traffic; /* cn->lock */
 	struct casvip_stats zero; /* @stats at the last zeroing; cn->lock */
+	u32 id; /* tells it from a service of the same name before it */
+	u32 follow_max; /* expectations held at most; 0: conntrack's default */
+	atomic_t expected; /* held by its connections to 135; epm_lock */
 	atomic64_t followed; /* ports its mappers' answers opened */
 	atomic64_t declined; /* data on its port 135 that could not be read */
 	struct list_head dumps; /* persistence dumps in progress; cn->lock */
@@ -427,6 +430,8 @@ struct casvip_service_cfg {
 	u8 snat;
 	bool has_persist_max;
 	u32 persist_max;
+	bool has_follow_max;
+	u32 follow_max;
 	bool has_alldown;
 	u8 alldown;
 	const struct nlattr *udata; /* NULL: unchanged */
@@ -504,6 +509,7 @@ void casvip_sched_free(struct casvip_service *svc);
 int casvip_persist_init(struct casvip_service *svc);
 void casvip_persist_destroy(struct casvip_service *svc);
 u32 casvip_persist_limit(const struct casvip_service *svc);
+u32 casvip_epm_limit(const struct casvip_service *svc);
 void casvip_persist_mask(const struct casvip_service *svc,
 			 const union nf_inet_addr *addr,
 			 union nf_inet_addr *key);
@@ -578,7 +584,8 @@ int casvip_epm_init(void);
 void casvip_epm_exit(void);
 void casvip_epm_attach(struct nf_conn *ct);
 bool casvip_epm_child(const struct nf_conn *ct);
-void casvip_epm_forget(struct net *net, const struct casvip_match *m);
+void casvip_epm_forget(struct casvip_service *svc,
+		       const struct casvip_match *m);
 
 /* netlink.c */
 int casvip_genl_init(void);

@@ -165,6 +165,7 @@ static const struct nla_policy service_policy[CASVIP_A_SERVICE_MAX + 1] = {
 							   validate_follow),
 	[CASVIP_A_SERVICE_ANNOUNCED] =
 		NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_announced),
+	[CASVIP_A_SERVICE_FOLLOW_MAX] = { .type = NLA_U32 },
 };
 
 static const struct nla_policy service_del_policy[CASVIP_A_SERVICE_MAX + 1] = {
@@ -372,6 +373,10 @@ static int parse_service(struct genl_info *info, struct nlattr **tb,
 	if (tb[CASVIP_A_SERVICE_PERSIST_MAX]) {
 		cfg->has_persist_max = true;
 		cfg->persist_max = nla_get_u32(tb[CASVIP_A_SERVICE_PERSIST_MAX]);
+	}
+	if (tb[CASVIP_A_SERVICE_FOLLOW_MAX]) {
+		cfg->has_follow_max = true;
+		cfg->follow_max = nla_get_u32(tb[CASVIP_A_SERVICE_FOLLOW_MAX]);
 	}
 	cfg->udata = tb[CASVIP_A_SERVICE_USERDATA];
 	if (tb[CASVIP_A_SERVICE_ALLDOWN]) {
@@ -666,6 +671,11 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    nla_put_u32(skb, CASVIP_A_SERVICE_PERSIST_LIMIT,
 			casvip_persist_limit(svc)) ||
 	    nla_put_u8(skb, CASVIP_A_SERVICE_ALLDOWN, svc->alldown) ||
+	    nla_put_u32(skb, CASVIP_A_SERVICE_FOLLOW_MAX, svc->follow_max) ||
+	    nla_put_u32(skb, CASVIP_A_SERVICE_FOLLOW_LIMIT,
+			casvip_epm_limit(svc)) ||
+	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_EXPECTED,
+			atomic_read(&svc->expected)) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_ELIGIBLE, s ? s->nup : 0) ||
 	    nla_put_u8(skb, CASVIP_A_SERVICE_FAILING_OPEN, svc->failing_open) ||
 	    nla_put_u8(skb, CASVIP_A_SERVICE_ON_BACKUP, svc->on_backup) ||

@@ -367,6 +367,8 @@ static void service_apply(struct casvip_service *svc,
 		WRITE_ONCE(svc->netmask, cfg->netmask);
 	if (cfg->has_persist_max)
 		WRITE_ONCE(svc->persist_max, cfg->persist_max);
+	if (cfg->has_follow_max)
+		WRITE_ONCE(svc->follow_max, cfg->follow_max);
 	if (cfg->has_alldown)
 		svc->alldown = cfg->alldown;
 }
@@ -603,6 +605,8 @@ int casvip_service_new(struct casvip_net *cn,
 		return -ENOMEM;
 	atomic_inc(&casvip_objects);
 	svc->cn = cn;
+	/* What connections to 135 hold of a service before it is not its. */
+	casvip_epm_forget(svc, NULL);
 	svc->memcg = get_mem_cgroup_from_mm(current->mm);
 	strscpy(svc->name, cfg->name, sizeof(svc->name));
 	svc->sched = CASVIP_SCHED_MH;
@@ -731,11 +735,15 @@ int casvip_service_set(struct casvip_net *cn, struct casvip_service *svc,
 	/* After a grace period no packet uses the old settings. */
 	if (rekey || moved)
 		synchronize_net();
-	/* The ports its mappers' answers opened, by what it followed. */
-	if (cfg->has_follow && old->nfollow &&
-	    (cfg->nfollow != old->nfollow ||
-	     memcmp(cfg->follow, old->follow, sizeof(old->follow))))
-		casvip_epm_forget(cn->net, &old->match);
+	/*
+	 * The ports its mappers' answers opened, by what it followed or on
+	 * the VIP it had.
+	 */
+	if (v && old->nfollow &&
+	    (v->nfollow != old->nfollow ||
+	     memcmp(v->follow, old->follow, sizeof(old->follow)) ||
+	     !nf_inet_addr_cmp(&v->match.vip, &old->match.vip)))
+		casvip_epm_forget(svc, &old->match);
 	/* Entries keyed the old way are of no use once none is made. */
 	if (rekey)
 		casvip_persist_flush(svc, NULL);

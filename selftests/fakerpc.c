@@ -41,7 +41,7 @@
 #define MAX_IFACES 8
 #define MAX_FDS 512
 
-static struct {
+static struct iface {
 	struct dce_iface iface;
 	uint16_t port, real;
 	bool drawn; /* IFACE=random */
@@ -63,20 +63,48 @@ static void on_signal(int sig)
 	changed = 1;
 }
 
-static int listen_on(uint16_t port)
+/* A listener on @port, or -1 with errno. */
+static int try_listen(uint16_t port)
 {
 	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
 				  .sin6_port = htons(port) };
 	int fd = socket(AF_INET6, SOCK_STREAM, 0), zero = 0, one = 1;
 
-	if (fd < 0 ||
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 64)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int listen_on(uint16_t port)
+{
+	int fd = try_listen(port);
+
+	if (fd < 0) {
 		fprintf(stderr, "fakerpc: port %u: %s\n", port, strerror(errno));
 		exit(1);
 	}
 	return fd;
+}
+
+/* As Windows: a port of the dynamic range, another if that one is taken. */
+static int listen_drawn(struct iface *f)
+{
+	int fd;
+
+	do {
+		f->port = f->real = 49152 + (uint16_t)(random() % 16384);
+		fd = try_listen(f->real);
+	} while (fd < 0 && errno == EADDRINUSE);
+	return fd < 0 ? listen_on(f->real) : fd;
 }
 
 static void put16(uint8_t *p, uint16_t v, int be)
@@ -282,7 +310,7 @@ int main(int argc, char **argv)
 
 		/* A port of the dynamic range, each start its own. */
 		if (n == 1 && eq && !strcmp(eq, "=random")) {
-			port = 49152 + (unsigned int)random() % 16384;
+			port = 0;
 			n = 2;
 		}
 		if (n < 2 || dce_iface_parse(name, &ifaces[nifaces].iface, err)) {
@@ -302,8 +330,11 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nifaces; i++) {
 		char name[48];
 
-		fds[i + 1] = (struct pollfd){ .fd = listen_on(ifaces[i].real),
-					      .events = POLLIN };
+		fds[i + 1] = (struct pollfd){
+			.fd = ifaces[i].drawn ? listen_drawn(&ifaces[i]) :
+						listen_on(ifaces[i].real),
+			.events = POLLIN
+		};
 		conns[i + 1].listener = i;
 		dce_iface_format(&ifaces[i].iface, name, sizeof(name));
 		if (ifaces[i].drawn)

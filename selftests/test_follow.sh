@@ -38,11 +38,14 @@ distinct_ports() {
 		fakerpc $n emsmdb=random nspi=random
 	done
 	while [ "$(port_owners | awk '{ print $1 }' | sort | uniq -d)" ]; do
-		fakerpc 3 emsmdb=random nspi=random
+		for n in 1 2 3; do
+			fakerpc $n emsmdb=random nspi=random
+		done
 	done
 }
 followed() { c -j -s show "$1" | jq '.[0].stats.followed'; }
 declined() { c -j -s show "$1" | jq '.[0].stats.declined'; }
+expected() { c -j show "$1" | jq '.[0].expected'; }
 
 modprobe casvip
 topo_up
@@ -62,8 +65,9 @@ check_err "... and over UDP" 1 "following the endpoint mapper needs TCP and port
 check_err "an interface that is none is named" 2 "follow: \"outlook\" is not exchange, none" \
 	c service set outlook follow outlook
 check_eq "... and nothing changed" "$before" "$(show_state)"
+expect_max=$(lb sysctl -n net.netfilter.nf_conntrack_expect_max)
 check_eq "show names what a service follows" \
-	"  follow exchange: 0 ports followed, 0 answers declined; announced: none" \
+	"  follow exchange: 0 ports followed, 0 answers declined, 0 open of $expect_max (auto); announced: none" \
 	"$(c show outlook | grep '^  follow')"
 check_eq "save keeps it" \
 	"service outlook vip 10.0.0.100 proto tcp ports 135 sched rr persist 300 netmask 32 snat off follow exchange" \
@@ -205,6 +209,41 @@ check_eq "a mapper cannot open a port below 1024, nor another service's" \
 10.0.1.3 nspi 60005 refused" "$(cl /tests/eptclient 10.0.0.101 emsmdb,nspi 10.0.1.3)"
 c service del other
 
+# --- a bound on the ports one service's answers hold open --------------------
+fakerpc 4 emsmdb=random nspi=random
+c service set hostile follow-max 4
+lb conntrack -D -p tcp -d 10.0.0.101 --dport 135 >/dev/null 2>&1
+check_eq "its connections to 135 gone, a service holds no port open" \
+	0 "$(expected hostile)"
+was=$(declined hostile)
+# One connection to 135 per client and interface, in turn.
+check_eq "follow-max 4: the first 4 answers open their ports, the next none" \
+	"ok ok ok ok refused refused" \
+	"$(cl /tests/eptclient 10.0.0.101 emsmdb,nspi $(clients 1 3) | awk '{ print $4 }' | xargs)"
+check_eq "... counted as declined" $((was + 2)) "$(declined hostile)"
+check_eq "show says how many are open, of how many" "4 open of 4;" \
+	"$(c show hostile | grep -o '[0-9]* open of [0-9]*[^ ]*')"
+check_eq "at the bound, a client asking again is followed: its older answer gives way" \
+	"ok ok ok ok ok ok" \
+	"$(for i in 1 2 3; do cl /tests/eptclient 10.0.0.101 emsmdb,nspi 10.0.1.1; done | awk '{ print $4 }' | xargs)"
+check_eq "... and holds no more than before" 4 "$(expected hostile)"
+lb conntrack -D -p tcp -d 10.0.0.101 --dport 135 >/dev/null 2>&1
+check_eq "connections to 135 that end give their ports back" 0 "$(expected hostile)"
+check_eq "... and the third client is followed now" "ok ok" \
+	"$(cl /tests/eptclient 10.0.0.101 emsmdb,nspi 10.0.1.3 | awk '{ print $4 }' | xargs)"
+check_err "follow-max takes a number or auto" 2 'follow-max: "lots" is not a number, nor auto' \
+	c service set hostile follow-max lots
+c service set hostile follow-max 500
+check_eq "save writes follow-max" "follow exchange follow-max 500" \
+	"$(c save | grep '^service hostile ' | grep -o 'follow exchange.*')"
+check_eq "... save | apply - changes nothing" "nothing to change" \
+	"$(c save | c apply -)"
+check_eq "... and a file with another says so" "service set hostile follow-max auto" \
+	"$(c save | sed 's/ follow-max 500//' | c apply --dry-run - | grep hostile)"
+c service set hostile follow-max auto
+check_eq "follow-max auto: the size of conntrack's own table" \
+	"$expect_max" "$(c -j show hostile | jq '.[0].follow_limit')"
+
 # --- a newer answer for the same port, from another server -------------------
 # Two servers hand out the same port; a client moves from one to the other
 # and asks again: its new answer's port leads to its new server.
@@ -233,7 +272,7 @@ as_found() { test "$(announced)" = "$(emsmdb_ports)"; }
 check "healthd has the service forward the ports the mappers announce" \
 	wait_for 15 as_found
 check_eq "show says which" \
-	"  follow exchange: $(followed outlook) ports followed, $(declined outlook) answers declined; announced: $(emsmdb_ports)" \
+	"  follow exchange: $(followed outlook) ports followed, $(declined outlook) answers declined, $(expected outlook) open of $expect_max (auto); announced: $(emsmdb_ports)" \
 	"$(c show outlook | grep '^  follow')"
 # A client of the third server, its connections to 135 gone (its answer's
 # expectation with them), connects to its port without asking.

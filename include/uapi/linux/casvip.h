@@ -67,6 +67,15 @@
  *                               service of the VIP claims. An interface
  *                               matches by UUID and major version.
  *                               Its connections there are the service's.
+ *       CASVIP_A_SERVICE_FOLLOW_MAX: NLA_U32, the most such expectations
+ *                               the service holds at once; 0, the default,
+ *                               is the size conntrack gives its own table
+ *                               by default (1/64 of nf_conntrack_buckets,
+ *                               as nf_conntrack_expect_max). A
+ *                               connection to 135 holds those it made
+ *                               until it ends; a newer answer replacing
+ *                               one frees it. At the limit answers open
+ *                               nothing (CASVIP_A_STATS_DECLINED).
  *       CASVIP_A_SERVICE_ANNOUNCED: NLA_BINARY, an array of
  *                               0..CASVIP_MAX_ANNOUNCED __u16 ports, in host
  *                               byte order, rising, none below 1024: the
@@ -125,6 +134,10 @@
  *       CASVIP_A_SERVICE_PERSIST_LIMIT: NLA_U32, the limit in effect
  *                               (0: none, when nf_conntrack_max is 0 too)
  *       CASVIP_A_SERVICE_ALLDOWN: NLA_U8, as set
+ *       CASVIP_A_SERVICE_FOLLOW_MAX: NLA_U32, as set (0: the default)
+ *       CASVIP_A_SERVICE_FOLLOW_LIMIT: NLA_U32, the limit in effect
+ *       CASVIP_A_SERVICE_NUM_EXPECTED: NLA_U32, expectations the service's
+ *                               connections to 135 hold now
  *       CASVIP_A_SERVICE_USERDATA, if any
  *       CASVIP_A_SERVICE_NUM_ELIGIBLE: NLA_U32, servers that take new
  *                               clients now
@@ -531,6 +544,9 @@ enum casvip_service_attr {
 	CASVIP_A_SERVICE_PORT_STATS,
 	CASVIP_A_SERVICE_FOLLOW,
 	CASVIP_A_SERVICE_ANNOUNCED,
+	CASVIP_A_SERVICE_FOLLOW_MAX,
+	CASVIP_A_SERVICE_FOLLOW_LIMIT,
+	CASVIP_A_SERVICE_NUM_EXPECTED,
 	__CASVIP_A_SERVICE_MAX
 };
 
