@@ -313,6 +313,12 @@ int dce_bind_result(const uint8_t *pdu, size_t n, uint32_t call_id,
 			 iface->name);
 		return -1;
 	}
+	if (res[0].result == 2 && res[0].reason == 2) {
+		snprintf(why, DCE_ERRLEN,
+			 "bind to %s rejected: it does not take NDR (transfer syntax not supported)",
+			 iface->name);
+		return -1;
+	}
 	snprintf(why, DCE_ERRLEN, "bind to %s rejected (result %u, reason %u)",
 		 iface->name, res[0].result, res[0].reason);
 	return -1;

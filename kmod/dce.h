@@ -64,8 +64,9 @@ struct dce_hdr {
 
 /* Transfer syntaxes. */
 enum dce_syntax { DCE_SYNTAX_OTHER, DCE_SYNTAX_NDR, DCE_SYNTAX_NDR64 };
-/* NDR's UUID, version 2.0, in wire order. */
+/* NDR's UUID (version 2.0) and NDR64's (1.0), in wire order. */
 extern const u8 dce_ndr_uuid[16];
+extern const u8 dce_ndr64_uuid[16];
 
 /* One result of a bind_ack or alter_context_resp, in the offer's order. */
 struct dce_result {

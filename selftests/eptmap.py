@@ -8,7 +8,10 @@ from SRC. One line each, as eptclient's:
 
     SRC IFACE PORT ok | SRC IFACE PORT bind:REASON | SRC IFACE - epm:REASON
 
-usage: eptmap.py VIP IFACE[,IFACE...] SRC...
+--ndr64 binds to the mapper with NDR64, as a 64-bit Windows client can:
+the ept_map call and its answer are NDR64's.
+
+usage: eptmap.py [--ndr64] VIP IFACE[,IFACE...] SRC...
        eptmap.py --files   (the Python files it runs on, for the VM image)
 """
 import glob
@@ -26,6 +29,7 @@ IFACES = {
     "nspi": ("f5cc5a18-4264-101a-8c59-08002b2f8426", "56.0"),
     "rfr": ("1544f5e0-613c-11d1-93df-00c04fd7bd09", "1.0"),
 }
+NDR64 = ("71710533-beba-4937-8319-b5dbef9ccc36", "1.0")
 TIMEOUT = 3
 
 
@@ -40,10 +44,25 @@ class FromSource(socket.socket):
         super().connect(address)
 
 
-def one(vip, name):
+def ept_map(vip, iface, ndr64):
+    """impacket's hept_map; with @ndr64, on a mapper bound with NDR64."""
+    if not ndr64:
+        return epm.hept_map(vip, iface, protocol="ncacn_ip_tcp")
+    dce = transport.DCERPCTransportFactory(
+        "ncacn_ip_tcp:%s[135]" % vip).get_dce_rpc()
+    dce.connect()
+    bind = dce.bind
+    dce.bind = lambda uuid: bind(uuid, transfer_syntax=NDR64)
+    try:
+        return epm.hept_map(vip, iface, protocol="ncacn_ip_tcp", dce=dce)
+    finally:
+        dce.disconnect()
+
+
+def one(vip, name, ndr64=False):
     iface = uuidtup_to_bin(IFACES[name])
     try:
-        binding = epm.hept_map(vip, iface, protocol="ncacn_ip_tcp")
+        binding = ept_map(vip, iface, ndr64)
     except Exception as e:  # impacket raises what its socket raised
         return "- epm:%s:%s" % (type(e).__name__, str(e).replace(" ", "_")[:80])
     port = binding.split("[")[1].rstrip("]")
@@ -74,15 +93,19 @@ def main():
             files |= set(glob.glob(os.path.join(d, "*.so")))
         print("\n".join(sorted(files)))
         return 0
-    if len(sys.argv) < 4:
+    args = sys.argv[1:]
+    ndr64 = args[:1] == ["--ndr64"]
+    if ndr64:
+        args = args[1:]
+    if len(args) < 3:
         print(__doc__.strip().splitlines()[-2].strip(), file=sys.stderr)
         return 2
     socket.socket = FromSource
-    vip, names = sys.argv[1], sys.argv[2].split(",")
-    for src in sys.argv[3:]:
+    vip, names = args[0], args[1].split(",")
+    for src in args[2:]:
         FromSource.source = src
         for name in names:
-            print(src, name, one(vip, name), flush=True)
+            print(src, name, one(vip, name, ndr64), flush=True)
     return 0
 
 

@@ -17,7 +17,9 @@
  * fault (a fault PDU), reject (bind rejected), bigendian (big-endian
  * answers), split (answers one byte per segment), callid (wrong call id),
  * notregistered (the mapper knows nothing), hostile (the mapper's answers
- * are mangled: bytes flipped, cut short, run on, doubled). SIGUSR1 stops the services
+ * are mangled: bytes flipped, cut short, run on, doubled), ndr64 (the
+ * mapper takes NDR64 only; it answers in the syntax it accepted, NDR or
+ * NDR64, either way). SIGUSR1 stops the services
  * (their listeners close and the mapper forgets them), SIGUSR2 starts
  * them again.
  */
@@ -53,6 +55,7 @@ static volatile sig_atomic_t stopped, changed;
 struct conn {
 	int fd;
 	int listener; /* index of its listener; -1 for the mapper */
+	bool ndr64; /* the mapper's context speaks NDR64 */
 	uint8_t buf[DCE_MAX_PDU];
 	size_t n;
 };
@@ -146,12 +149,12 @@ static int find_iface(const uint8_t *uuid)
 	return -1;
 }
 
-static size_t bind_answer(const uint8_t *in, uint8_t *o, int listener)
+static size_t bind_answer(struct conn *c, uint8_t *o)
 {
 	int be = !strcmp(fault, "bigendian");
-	const uint8_t *uuid = in + 32;
+	const uint8_t *in = c->buf, *uuid = in + 32;
 	uint32_t call_id = get32(in + 12);
-	int ok;
+	int listener = c->listener, ok, syntax;
 
 	if (!strcmp(fault, "nak")) {
 		header(o, DCE_BIND_NAK, 20, call_id);
@@ -161,6 +164,8 @@ static size_t bind_answer(const uint8_t *in, uint8_t *o, int listener)
 	ok = strcmp(fault, "reject") &&
 	     (listener < 0 ? !memcmp(uuid, dce_epm.uuid, 16) :
 			     !memcmp(uuid, ifaces[listener].iface.uuid, 16));
+	syntax = listener >= 0 || strcmp(fault, "ndr64") ||
+		 !memcmp(in + 52, dce_ndr64_uuid, 16);
 	header(o, DCE_BIND_ACK, 60, call_id);
 	put16(o + 16, 4280, be);
 	put16(o + 18, 4280, be);
@@ -168,43 +173,84 @@ static size_t bind_answer(const uint8_t *in, uint8_t *o, int listener)
 	put16(o + 24, 4, be);
 	memcpy(o + 26, listener < 0 ? "135" : "999", 4);
 	o[32] = 1; /* one result */
-	put16(o + 36, ok ? 0 : 2, be);
-	put16(o + 38, ok ? 0 : 1, be);
+	/* Rejected: the abstract syntax, or the transfer syntaxes. */
+	put16(o + 36, ok && syntax ? 0 : 2, be);
+	put16(o + 38, !ok ? 1 : syntax ? 0 : 2, be);
+	/* The transfer syntax offered, NDR or NDR64, accepted. */
+	ok = ok && syntax;
 	if (ok)
-		memcpy(o + 40, in + 52, 20); /* the transfer syntax offered */
+		memcpy(o + 40, in + 52, 20);
+	c->ndr64 = ok && !memcmp(in + 52, dce_ndr64_uuid, 16);
 	return 60;
 }
 
-/* An ept_map response with the tower of the interface asked about. */
-static size_t map_answer(const uint8_t *in, size_t n, uint8_t *o)
+/* An NDR pointer, size or count: @w bytes (4, or 8 in NDR64). */
+static void put_ndr(uint8_t *p, uint32_t v, size_t w, int be)
+{
+	memset(p, 0, w);
+	put32(p + (be ? w - 4 : 0), v, be);
+}
+
+static size_t align(size_t off, size_t a)
+{
+	return (off + a - 1) / a * a;
+}
+
+/*
+ * The tower an ept_map request (@n bytes) asks about, in NDR or NDR64
+ * (@w: 4 or 8), little-endian: the object pointer and UUID, the tower's
+ * pointer, its max_count and length. NULL if it is no ncacn_ip_tcp tower.
+ */
+static const uint8_t *asked_tower(const uint8_t *in, size_t n, size_t w)
+{
+	size_t off = 24 + w; /* after the stub's object pointer */
+
+	if (n < off)
+		return NULL;
+	if (in[24] || in[25] || in[26] || in[27])
+		off += 16; /* the object UUID */
+	off = align(off + w, w) + w; /* the tower's pointer, its max_count */
+	if (off + 4 + 75 > n || get32(in + off) != 75)
+		return NULL;
+	return in + off + 4;
+}
+
+/*
+ * An ept_map response with the tower of the interface asked about, in
+ * the syntax of the connection @c.
+ */
+static size_t map_answer(const struct conn *c, size_t n, uint8_t *o)
 {
 	int be = !strcmp(fault, "bigendian");
-	uint32_t call_id = get32(in + 12);
-	int i = n >= 80 ? find_iface(in + 61) : -1;
+	size_t w = c->ndr64 ? 8 : 4, off = 44;
+	const uint8_t *tower = asked_tower(c->buf, n, w);
+	int i = tower ? find_iface(tower + 5) : -1;
 	int found = i >= 0 && !stopped && strcmp(fault, "notregistered");
-	size_t len = found ? 24 + 20 + 16 + 4 + 8 + 76 + 4 : 24 + 20 + 16 + 4;
 
-	header(o, DCE_RESPONSE, (uint16_t)len, call_id);
-	put32(o + 16, (uint32_t)len - 24, be);
-	memset(o + 20, 0, len - 20); /* context 0, the stub */
-	put32(o + 44, found, be); /* num_towers */
-	put32(o + 48, 4, be); /* max_count */
-	put32(o + 56, found, be); /* actual_count */
+	/* Context 0; the entry_handle, all zeros. */
+	memset(o, 0, DCE_MAX_PDU);
+	put32(o + off, found, be); /* num_towers */
+	off = align(off + 4, w);
+	put_ndr(o + off, 4, w, be); /* max_count, offset, actual_count */
+	put_ndr(o + off + 2 * w, found, w, be);
+	off += 3 * w;
 	if (found) {
-		uint8_t *t = o + 72;
-
-		put32(o + 60, 3, be); /* referent */
-		put32(o + 64, 75, be);
-		put32(o + 68, 75, be);
-		/* Copy the asked tower (little-endian always), fill the port. */
-		memcpy(t, in + 56, 75);
-		t[64] = ifaces[i].port >> 8;
-		t[65] = ifaces[i].port & 0xff;
-		put32(o + len - 4, 0, be);
-	} else {
-		put32(o + len - 4, DCE_EPT_S_NOT_REGISTERED, be);
+		put_ndr(o + off, 3, w, be); /* referent */
+		put_ndr(o + off + w, 75, w, be);
+		off += 2 * w;
+		put32(o + off, 75, be);
+		/* The asked tower (little-endian always), the port filled. */
+		memcpy(o + off + 4, tower, 75);
+		o[off + 4 + 64] = ifaces[i].port >> 8;
+		o[off + 4 + 65] = ifaces[i].port & 0xff;
+		off += 4 + 75;
 	}
-	return len;
+	off = align(off, 4);
+	put32(o + off, found ? 0 : DCE_EPT_S_NOT_REGISTERED, be);
+	off += 4;
+	header(o, DCE_RESPONSE, (uint16_t)off, get32(c->buf + 12));
+	put32(o + 16, (uint32_t)off - 24, be);
+	return off;
 }
 
 /* A valid answer, mangled as a hostile server would. */
@@ -277,9 +323,9 @@ static int serve(struct conn *c)
 			put32(out + 24, 0x1c010003, 0); /* nca_s_unk_if */
 			olen = 32;
 		} else if (c->buf[2] == DCE_BIND && len >= 72) {
-			olen = bind_answer(c->buf, out, c->listener);
+			olen = bind_answer(c, out);
 		} else if (c->buf[2] == DCE_REQUEST && c->listener < 0) {
-			olen = map_answer(c->buf, (size_t)len, out);
+			olen = map_answer(c, (size_t)len, out);
 			if (!strcmp(fault, "hostile"))
 				olen = mangle(out, olen);
 		}

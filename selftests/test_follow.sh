@@ -198,6 +198,26 @@ check_eq "an answer split over segments is declined: the port is not opened" \
 	"10.0.1.1 emsmdb $(awk '{ print $2 }' /tmp/ports.4) refused" "$split"
 check_eq "... and counted" $((was + 1)) "$(declined hostile)"
 
+# --- a mapper bound with NDR64 ---------------------------------------------------
+# impacket binds with NDR64 as a 64-bit Windows client can; the mapper
+# takes NDR64 only (eptclient's NDR bind is rejected: the calls were
+# NDR64's), and answers in it.
+if [ -x /usr/bin/python3 ]; then
+	fakerpc 4 -f ndr64 emsmdb=random nspi=random
+	was=$(followed hostile)
+	cl /usr/bin/python3 /tests/eptmap.py --ndr64 10.0.0.101 emsmdb,nspi $(clients 1 5) >/tmp/ndr64
+	check_eq "NDR64: each answer is read, and the client binds at its port (10 of 10)" \
+		"$(for i in 1 2 3 4 5; do awk -v c=10.0.1.$i '{ print c, $1, $2, "ok" }' /tmp/ports.4; done)" \
+		"$(cat /tmp/ndr64)"
+	check_eq "... 10 ports followed" $((was + 10)) "$(followed hostile)"
+	check_eq "... and the mapper took NDR64 only" \
+		"10.0.1.1 emsmdb - epm:bind to EPM rejected: it does not take NDR (transfer syntax not supported)" \
+		"$(cl /tests/eptclient 10.0.0.101 emsmdb 10.0.1.1)"
+else
+	ktap_skip "NDR64: each answer is read, and the client binds at its port" \
+		"no python3 in this image"
+fi
+
 # --- what a mapper may not open -----------------------------------------------
 # A well-known port, and a port another service of the VIP claims (its
 # server, 10.0.2.13, has nothing there: a bind there fails).
