@@ -277,9 +277,9 @@ struct casvip_service {
 	struct casvip_counts counts; /* cn->lock */
 	struct casvip_traffic traffic; /* cn->lock */
 	struct casvip_stats zero; /* @stats at the last zeroing; cn->lock */
-	u32 id; /* tells it from a service of the same name before it */
 	u32 follow_max; /* expectations held at most; 0: conntrack's default */
-	atomic_t expected; /* held by its connections to 135; epm_lock */
+	u32 expected; /* held by its connections to 135; epm_lock */
+	u32 tally; /* ... as casvip_epm_count() finds them */
 	atomic64_t followed; /* ports its mappers' answers opened */
 	atomic64_t declined; /* data on its port 135 that could not be read */
 	struct list_head dumps; /* persistence dumps in progress; cn->lock */
@@ -509,7 +509,6 @@ void casvip_sched_free(struct casvip_service *svc);
 int casvip_persist_init(struct casvip_service *svc);
 void casvip_persist_destroy(struct casvip_service *svc);
 u32 casvip_persist_limit(const struct casvip_service *svc);
-u32 casvip_epm_limit(const struct casvip_service *svc);
 void casvip_persist_mask(const struct casvip_service *svc,
 			 const union nf_inet_addr *addr,
 			 union nf_inet_addr *key);
@@ -584,6 +583,8 @@ int casvip_epm_init(void);
 void casvip_epm_exit(void);
 void casvip_epm_attach(struct nf_conn *ct);
 bool casvip_epm_child(const struct nf_conn *ct);
+u32 casvip_epm_limit(const struct casvip_service *svc);
+void casvip_epm_count(struct casvip_net *cn);
 void casvip_epm_forget(struct casvip_service *svc,
 		       const struct casvip_match *m);
 

@@ -20,13 +20,11 @@
  * answer for the same client and port replaces an older one's. A port
  * below 1024, or one another service of the VIP claims, is never opened.
  *
- * A service holds at most casvip_epm_limit() expectations. Each of its
- * connections to 135 is charged for those it made (at most its own
- * EPM_MAX_EXPECTED: beyond, its oldest go) until it ends, when the
- * helper's destroy callback gives them back; an answer that replaces an
- * older one takes the older one's charge over. So a service's count is
- * never below what it holds, and gains nothing from a connection that
- * asks again and again.
+ * A service holds at most casvip_epm_limit() expectations. It counts
+ * those it makes, one less for each older one a newer answer replaces;
+ * once a second the namespace's GC counts again those that live
+ * (casvip_epm_count()), so that those that expired, or went with their
+ * connection to 135, or by conntrack's hand, are counted no more.
  *
  * Packets are read in sequence, whole PDUs at a time; a PDU split over
  * segments, a segment out of step, or bytes that are no PDU end the
@@ -50,7 +48,7 @@
 /* Expectations of one connection to 135, at most: the oldest go. */
 #define EPM_MAX_EXPECTED 16
 /* The presentation contexts of an association kept track of. */
-#define EPM_CTXS 5
+#define EPM_CTXS 6
 /* Towers of one answer that can be followed. */
 #define EPM_TOWERS 8
 /* The longest segment read: a larger one is declined. */
@@ -67,14 +65,12 @@ enum {
 struct epm_state {
 	u32 next_seq[IP_CT_DIR_MAX];	/* where each way's next PDU starts */
 	u32 map_call;			/* the ept_map call awaiting its answer */
-	u32 svc_id;			/* the service charged, if @charged */
 	u16 ctx[EPM_CTXS];		/* the contexts offered so far */
 	u8 nctx;
 	u8 offered;			/* the first of those awaiting an answer */
 	u8 accepted;			/* bit i: ctx[i] was accepted */
 	u8 ndr64;			/* bit i: ... with NDR64 */
 	u8 flags;
-	u8 charged;			/* expectations charged to the service */
 };
 
 /* One buffer for every connection's segment, as nf_conntrack_ftp's. */
@@ -123,36 +119,6 @@ u32 casvip_epm_limit(const struct casvip_service *svc)
 	       4 * max(READ_ONCE(nf_conntrack_htable_size) / 256, 1U);
 }
 
-/*
- * Charge @st's connection for one more expectation of @svc: 1 if charged,
- * 0 if nothing is to be, -ENOSPC at the service's limit. epm_lock.
- */
-static int epm_charge(struct epm_state *st, struct casvip_service *svc)
-{
-	/* What it holds of a service deleted since is no longer counted. */
-	if (st->svc_id != svc->id) {
-		st->svc_id = svc->id;
-		st->charged = 0;
-	}
-	/* Its oldest give way to this one. */
-	if (st->charged == EPM_MAX_EXPECTED)
-		return 0;
-	if (atomic_read(&svc->expected) >= casvip_epm_limit(svc))
-		return -ENOSPC;
-	atomic_inc(&svc->expected);
-	st->charged++;
-	return 1;
-}
-
-/* Give one of @st's charges back to @svc. epm_lock. */
-static void epm_uncharge(struct epm_state *st, struct casvip_service *svc)
-{
-	if (st->svc_id != svc->id || !st->charged)
-		return;
-	atomic_dec(&svc->expected);
-	st->charged--;
-}
-
 static bool epm_follows(const struct casvip_vnode *v,
 			const struct dce_tower *t)
 {
@@ -181,18 +147,19 @@ static bool epm_may_open(const struct casvip_vnode *v, u16 port)
 }
 
 /*
- * Expect @ct's client at its VIP:@port, charged to @svc. The expectation
- * of an earlier answer for the same client and port gives way first, and
- * its charge with it. RCU, epm_lock.
+ * Expect @ct's client at its VIP:@port, one of @svc's. The expectation of
+ * an earlier answer for the same client and port gives way first. RCU,
+ * epm_lock.
  */
-static bool epm_expect(struct nf_conn *ct, struct epm_state *st,
-		       struct casvip_service *svc, u16 port)
+static bool epm_expect(struct nf_conn *ct, struct casvip_service *svc,
+		       u16 port)
 {
 	const struct nf_conntrack_tuple *t =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
 	struct nf_conntrack_expect *exp, *old;
 	__be16 dport = htons(port);
-	int charged, ret;
+	u32 n = svc->expected;
+	int ret;
 
 	exp = nf_ct_expect_alloc(ct);
 	if (!exp)
@@ -202,18 +169,17 @@ static bool epm_expect(struct nf_conn *ct, struct epm_state *st,
 	/* Every connection of the client to the port, not the first only. */
 	exp->flags |= NF_CT_EXPECT_PERMANENT;
 	old = nf_ct_expect_find_get(nf_ct_net(ct), nf_ct_zone(ct), &exp->tuple);
+	/* Ours, on the service's VIP: the service's. */
 	if (old) {
 		if (epm_ours(rcu_access_pointer(old->helper))) {
 			nf_ct_unexpect_related(old);
-			epm_uncharge(nfct_help_data(old->master), svc);
+			n -= !!n;
 		}
 		nf_ct_expect_put(old);
 	}
-	charged = epm_charge(st, svc);
-	ret = charged < 0 ? charged : nf_ct_expect_related(exp, 0);
-	if (ret && charged > 0)
-		epm_uncharge(st, svc);
+	ret = n < casvip_epm_limit(svc) ? nf_ct_expect_related(exp, 0) : -ENOSPC;
 	nf_ct_expect_put(exp);
+	WRITE_ONCE(svc->expected, n + !ret);
 	return !ret;
 }
 
@@ -298,7 +264,7 @@ static int epm_answer(struct nf_conn *ct, struct epm_state *st,
 		if (!towers[i].port || !epm_follows(v, &towers[i]) ||
 		    !epm_may_open(v, towers[i].port))
 			continue;
-		if (epm_expect(ct, st, v->svc, towers[i].port))
+		if (epm_expect(ct, v->svc, towers[i].port))
 			atomic64_inc(&v->svc->followed);
 		else
 			atomic64_inc(&v->svc->declined);
@@ -424,24 +390,6 @@ out:
 }
 
 /*
- * @ct ends: give its service back what it held (not if the helper was
- * taken off it: see casvip_epm_exit()). RCU.
- */
-static void epm_destroy(struct nf_conn *ct)
-{
-	struct epm_state *st = nfct_help_data(ct);
-	struct casvip_vnode *v;
-
-	spin_lock_bh(&epm_lock);
-	st->flags |= EPM_LOST;
-	v = st->charged ? epm_vnode(ct) : NULL;
-	if (v && v->svc->id == st->svc_id)
-		atomic_sub(st->charged, &v->svc->expected);
-	st->charged = 0;
-	spin_unlock_bh(&epm_lock);
-}
-
-/*
  * Read @ct, a new connection a following service NATs to port 135 of a
  * server. Unconfirmed: its extensions can still grow.
  */
@@ -492,21 +440,56 @@ static bool epm_of(struct nf_conntrack_expect *exp, void *data)
 }
 
 /*
- * Close the ports the answers on @m's port 135 opened, if @m: what @svc
- * follows, or its VIP, changed. @svc holds none from then on: what its
- * connections to 135 were charged is counted no more (a new id).
+ * Close the ports the answers on @m's port 135 opened: what @svc follows,
+ * or its VIP, changed.
  */
 void casvip_epm_forget(struct casvip_service *svc,
 		       const struct casvip_match *m)
 {
-	static atomic_t ids = ATOMIC_INIT(0);
-
 	spin_lock_bh(&epm_lock);
-	svc->id = atomic_inc_return(&ids);
-	atomic_set(&svc->expected, 0);
+	nf_ct_expect_iterate_net(svc->cn->net, epm_of, (void *)m, 0, 0);
+	WRITE_ONCE(svc->expected, 0);
 	spin_unlock_bh(&epm_lock);
-	if (m)
-		nf_ct_expect_iterate_net(svc->cn->net, epm_of, (void *)m, 0, 0);
+}
+
+/* One more of its service's, if @exp is a live one of ours. */
+static bool epm_tally(struct nf_conntrack_expect *exp, void *data)
+{
+	struct casvip_vnode *v;
+
+	if (!epm_ours(rcu_access_pointer(exp->helper)) ||
+	    nf_ct_exp_is_expired(exp))
+		return false;
+	v = epm_vnode(exp->master);
+	if (v)
+		v->svc->tally++;
+	return false;
+}
+
+/*
+ * Count again the expectations each following service of @cn holds: those
+ * that expired, or went with their master or by conntrack's hand, go
+ * uncounted. cn->lock.
+ */
+void casvip_epm_count(struct casvip_net *cn)
+{
+	struct casvip_service *svc;
+	bool any = false;
+
+	list_for_each_entry(svc, &cn->services, list) {
+		svc->tally = 0;
+		any |= !!casvip_vnode(svc)->nfollow;
+	}
+	if (!any)
+		return;
+	/* Answers meanwhile wait: what they add is not lost. */
+	spin_lock_bh(&epm_lock);
+	rcu_read_lock();
+	nf_ct_expect_iterate_net(cn->net, epm_tally, NULL, 0, 0);
+	rcu_read_unlock();
+	list_for_each_entry(svc, &cn->services, list)
+		WRITE_ONCE(svc->expected, svc->tally);
+	spin_unlock_bh(&epm_lock);
 }
 
 int __init casvip_epm_init(void)
@@ -521,11 +504,9 @@ int __init casvip_epm_init(void)
 	nf_ct_helper_init(&epm_helpers[0], AF_INET, IPPROTO_TCP, "casvip-epm",
 			  CASVIP_EPM_PORT, CASVIP_EPM_PORT, 0, &epm_policy, 0,
 			  epm_help, NULL, THIS_MODULE);
-	epm_helpers[0].destroy = epm_destroy;
 	nf_ct_helper_init(&epm_helpers[1], AF_INET6, IPPROTO_TCP,
 			  "casvip-epm", CASVIP_EPM_PORT, CASVIP_EPM_PORT, 0,
 			  &epm_policy, 0, epm_help, NULL, THIS_MODULE);
-	epm_helpers[1].destroy = epm_destroy;
 	ret = nf_conntrack_helpers_register(epm_helpers,
 					    ARRAY_SIZE(epm_helpers));
 	if (ret) {

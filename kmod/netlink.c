@@ -675,7 +675,7 @@ static int service_fill(struct sk_buff *skb, const struct casvip_service *svc)
 	    nla_put_u32(skb, CASVIP_A_SERVICE_FOLLOW_LIMIT,
 			casvip_epm_limit(svc)) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_EXPECTED,
-			atomic_read(&svc->expected)) ||
+			READ_ONCE(svc->expected)) ||
 	    nla_put_u32(skb, CASVIP_A_SERVICE_NUM_ELIGIBLE, s ? s->nup : 0) ||
 	    nla_put_u8(skb, CASVIP_A_SERVICE_FAILING_OPEN, svc->failing_open) ||
 	    nla_put_u8(skb, CASVIP_A_SERVICE_ON_BACKUP, svc->on_backup) ||

@@ -740,6 +740,7 @@ void casvip_gc_work(struct work_struct *work)
 	}
 	if (!(++cn->gc_runs % CASVIP_KEPT_REAP_RUNS))
 		casvip_kept_reap(cn);
+	casvip_epm_count(cn);
 	if (cn->hooked)
 		queue_delayed_work(system_power_efficient_wq, &cn->gc,
 				   CASVIP_GC_INTERVAL);

@@ -605,8 +605,6 @@ int casvip_service_new(struct casvip_net *cn,
 		return -ENOMEM;
 	atomic_inc(&casvip_objects);
 	svc->cn = cn;
-	/* What connections to 135 hold of a service before it is not its. */
-	casvip_epm_forget(svc, NULL);
 	svc->memcg = get_mem_cgroup_from_mm(current->mm);
 	strscpy(svc->name, cfg->name, sizeof(svc->name));
 	svc->sched = CASVIP_SCHED_MH;

@@ -71,11 +71,12 @@
  *                               the service holds at once; 0, the default,
  *                               is the size conntrack gives its own table
  *                               by default (1/64 of nf_conntrack_buckets,
- *                               as nf_conntrack_expect_max). A
- *                               connection to 135 holds those it made
- *                               until it ends; a newer answer replacing
- *                               one frees it. At the limit answers open
- *                               nothing (CASVIP_A_STATS_DECLINED).
+ *                               as nf_conntrack_expect_max). One that
+ *                               expires or ends with its connection to
+ *                               135 frees its place within a second, one
+ *                               a newer answer replaces at once. At the
+ *                               limit answers open nothing
+ *                               (CASVIP_A_STATS_DECLINED).
  *       CASVIP_A_SERVICE_ANNOUNCED: NLA_BINARY, an array of
  *                               0..CASVIP_MAX_ANNOUNCED __u16 ports, in host
  *                               byte order, rising, none below 1024: the
