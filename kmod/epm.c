@@ -22,9 +22,9 @@
  *
  * A service holds at most casvip_epm_limit() expectations. It counts
  * those it makes, one less for each older one a newer answer replaces;
- * once a second the namespace's GC counts again those that live
- * (casvip_epm_count()), so that those that expired, or went with their
- * connection to 135, or by conntrack's hand, are counted no more.
+ * while it holds any, the namespace's GC counts those that live again
+ * once a second (casvip_epm_count()), so that those that expired, or went
+ * with their connection to 135, or by conntrack's hand, count no more.
  *
  * Packets are read in sequence, whole PDUs at a time; a PDU split over
  * segments, a segment out of step, or bytes that are no PDU end the
@@ -159,6 +159,7 @@ static bool epm_expect(struct nf_conn *ct, struct casvip_service *svc,
 	struct nf_conntrack_expect *exp, *old;
 	__be16 dport = htons(port);
 	u32 n = svc->expected;
+	bool full;
 	int ret;
 
 	exp = nf_ct_expect_alloc(ct);
@@ -177,9 +178,13 @@ static bool epm_expect(struct nf_conn *ct, struct casvip_service *svc,
 		}
 		nf_ct_expect_put(old);
 	}
-	ret = n < casvip_epm_limit(svc) ? nf_ct_expect_related(exp, 0) : -ENOSPC;
+	/* Holding all it may, @ct gives its oldest up for this one. */
+	full = nfct_help(ct)->expecting[NF_CT_EXPECT_CLASS_DEFAULT] >=
+	       EPM_MAX_EXPECTED;
+	ret = full || n < casvip_epm_limit(svc) ?
+	      nf_ct_expect_related(exp, 0) : -ENOSPC;
 	nf_ct_expect_put(exp);
-	WRITE_ONCE(svc->expected, n + !ret);
+	WRITE_ONCE(svc->expected, n + (!ret && !full));
 	return !ret;
 }
 
@@ -353,13 +358,13 @@ static int epm_help(struct sk_buff *skb, unsigned int protoff,
 	/* A bare ACK says nothing: no lookup, no lock for it. */
 	if (!len && !th->syn)
 		return NF_ACCEPT;
-	v = epm_vnode(ct);
-	if (!v || !v->nfollow)
-		return NF_ACCEPT;
-
 	spin_lock_bh(&epm_lock);
-	/* It ended meanwhile (epm_destroy()). */
-	if (st->flags & EPM_LOST)
+	/*
+	 * Looked up under the lock: once casvip_epm_forget() has closed what
+	 * a service's old interfaces opened, nothing opens more of them.
+	 */
+	v = epm_vnode(ct);
+	if (!v || !v->nfollow || (st->flags & EPM_LOST))
 		goto out;
 	/* Each way's first PDU starts after its SYN (data on it is none). */
 	if (th->syn) {
@@ -476,9 +481,11 @@ void casvip_epm_count(struct casvip_net *cn)
 	struct casvip_service *svc;
 	bool any = false;
 
+	lockdep_assert_held(&cn->lock);
+	/* Only a count above 0 can be too high: the walk is not free. */
 	list_for_each_entry(svc, &cn->services, list) {
 		svc->tally = 0;
-		any |= !!casvip_vnode(svc)->nfollow;
+		any |= casvip_vnode(svc)->nfollow && READ_ONCE(svc->expected);
 	}
 	if (!any)
 		return;

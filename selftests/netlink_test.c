@@ -162,6 +162,15 @@ TEST_F(nl, bad_values_named)
 		{ CASVIP_A_SERVICE_PERSIST_NETMASK, { 129 }, 1, NULL, ERANGE },
 		{ CASVIP_A_SERVICE_PERSIST_TIMEOUT, { 0x01, 0x8d, 0x27, 0 }, 4,
 		  NULL, ERANGE },
+		{ CASVIP_A_SERVICE_FOLLOW, { 0 }, 3,
+		  "follow must hold 0 to CASVIP_MAX_FOLLOW struct casvip_iface", EINVAL },
+		{ CASVIP_A_SERVICE_ANNOUNCED, { 0 }, 3,
+		  "announced ports must be 0 to CASVIP_MAX_ANNOUNCED u16", EINVAL },
+		/* Host byte order: 512; then 4096 before 2048. */
+		{ CASVIP_A_SERVICE_ANNOUNCED, { 0x00, 0x02 }, 2,
+		  "announced ports must be rising, none below 1024", EINVAL },
+		{ CASVIP_A_SERVICE_ANNOUNCED, { 0x00, 0x10, 0x00, 0x08 }, 4,
+		  "announced ports must be rising, none below 1024", EINVAL },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
