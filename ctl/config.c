@@ -22,7 +22,6 @@
 #define WINDOWS_DYNAMIC_FIRST 49152
 #define WINDOWS_DYNAMIC_LAST 65535
 
-
 struct cv_note {
 	int line;
 	size_t seq; /* the order found, within a line */
@@ -655,6 +654,15 @@ void cv_config_lint(struct cv_diag *d, const struct cv_config *cfg)
 	free(vrrp.addrs);
 }
 
+/* A limit, or auto (0): a whole service leaves auto out, a change says it. */
+static void format_max(FILE *f, const char *k, uint32_t max, unsigned int given)
+{
+	if (max)
+		fprintf(f, " %s %u", k, max);
+	else if (!(given & CV_VIP))
+		fprintf(f, " %s auto", k);
+}
+
 void cv_format_service(FILE *f, const struct cv_service *svc,
 		       unsigned int given)
 {
@@ -674,11 +682,8 @@ void cv_format_service(FILE *f, const struct cv_service *svc,
 		fprintf(f, " persist %u", svc->timeout);
 	if (given & CV_NETMASK)
 		fprintf(f, " netmask %u", svc->netmask);
-	/* A whole service leaves the default out; a change says it. */
-	if ((given & CV_PERSIST_MAX) && svc->persist_max)
-		fprintf(f, " persist-max %u", svc->persist_max);
-	else if ((given & CV_PERSIST_MAX) && !(given & CV_VIP))
-		fprintf(f, " persist-max auto");
+	if (given & CV_PERSIST_MAX)
+		format_max(f, "persist-max", svc->persist_max, given);
 	if (given & CV_SNAT)
 		fprintf(f, " snat %s",
 			svc->snat == CASVIP_SNAT_ADDR ?
@@ -693,10 +698,8 @@ void cv_format_service(FILE *f, const struct cv_service *svc,
 		cv_format_follow(svc, follow, sizeof(follow));
 		fprintf(f, " follow %s", follow);
 	}
-	if ((given & CV_FOLLOW_MAX) && svc->follow_max)
-		fprintf(f, " follow-max %u", svc->follow_max);
-	else if ((given & CV_FOLLOW_MAX) && !(given & CV_VIP))
-		fprintf(f, " follow-max auto");
+	if (given & CV_FOLLOW_MAX)
+		format_max(f, "follow-max", svc->follow_max, given);
 }
 
 void cv_format_server(FILE *f, const struct cv_server *srv,
