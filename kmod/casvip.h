@@ -553,6 +553,7 @@ int casvip_hooks_register(struct casvip_net *cn);
 void casvip_hooks_unregister(struct casvip_net *cn);
 int casvip_conns_init(struct casvip_service *svc);
 void casvip_conns_fold(struct casvip_service *svc);
+void casvip_conns_fold_due(struct casvip_service *svc);
 void casvip_conns_release(struct casvip_service *svc);
 int casvip_conn_cache_init(void);
 void casvip_conn_cache_exit(void);

@@ -28,6 +28,7 @@
 #include <net/netfilter/nf_conntrack_acct.h>
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_extend.h>
+#include <net/netfilter/nf_conntrack_l4proto.h>
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_masquerade.h>
 
@@ -57,7 +58,9 @@ struct casvip_conn {
 		struct list_head list; /* casvip_service.conns; cn->lock */
 	};
 	unsigned long born; /* jiffies, when bound */
+	unsigned long due; /* jiffies: the GC folds it from then */
 	bool hashed; /* in conns_hash: not if no room could be made */
+	u8 quiet; /* the GC's interval for it: 1 s << quiet */
 	int state; /* enum conn_state, changed by cmpxchg */
 	struct casvip_traffic seen; /* the connection's counters, folded */
 	struct rcu_head rcu;
@@ -72,6 +75,22 @@ static const struct rhashtable_params conn_params = {
 
 /* A connection is confirmed as its first packet leaves: within this. */
 #define CASVIP_CONN_PENDING (2 * HZ)
+
+/*
+ * The GC folds a connection every second while it carries packets; one
+ * that carried nothing since, at twice the interval each time, up to 4 s
+ * (a shift of 2): a table of idle connections (TIME_WAIT, a scan's
+ * unanswered flows) costs a quarter of the lookups, or a third. What an
+ * idle connection carries again is folded before conntrack forgets it by
+ * timeout: the interval stays CASVIP_CONN_MARGIN below the namespace's
+ * shortest TCP and UDP timeout (10 s by default, TCP's CLOSE). One that
+ * goes otherwise (deleted by hand, dropped early, reopened from
+ * TIME_WAIT, or under a timeout policy of its own) can take up to 4 s of
+ * its traffic uncounted, a second's if it was busy. A read of the
+ * counters folds every connection.
+ */
+#define CASVIP_CONN_QUIET_SHIFT 2
+#define CASVIP_CONN_MARGIN (3 * HZ)
 
 static struct kmem_cache *conn_cache __read_mostly;
 
@@ -106,6 +125,7 @@ static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
 	       sizeof(c->key.tuple));
 	memcpy(&c->key.zone, nf_ct_zone(ct), sizeof(c->key.zone));
 	c->born = jiffies;
+	c->due = c->born;
 	c->state = CONN_LIVE;
 	old = rhashtable_lookup_get_insert_fast(&svc->conns_hash, &c->node,
 						conn_params);
@@ -214,17 +234,39 @@ static void conns_take_new(struct casvip_service *svc)
 }
 
 /*
- * Fold the counters of @svc's connections into its traffic and its
- * servers', and forget the connections that are gone. What a connection
- * carried since the last fold (at most a second's, the GC's interval) is
- * lost if it goes before the next: deleted by hand, or dropped early by
- * conntrack at its table's limit. Those that close wait in TIME_WAIT or
- * time out, and casvip folds before it deletes connections itself. Needs
- * casvip_net.lock, which keeps others from removing records.
+ * The longest the GC may leave an idle connection of @net unfolded: its
+ * shortest TCP or UDP timeout (jiffies, as the sysctls set them), less
+ * CASVIP_CONN_MARGIN; a second at least.
  */
-void casvip_conns_fold(struct casvip_service *svc)
+static unsigned long conns_quiet_most(struct net *net)
+{
+	const struct nf_tcp_net *tn = nf_tcp_pernet(net);
+	const struct nf_udp_net *un = nf_udp_pernet(net);
+	unsigned long least = ULONG_MAX;
+	int i;
+
+	for (i = TCP_CONNTRACK_SYN_SENT; i < TCP_CONNTRACK_TIMEOUT_MAX; i++)
+		if (i != TCP_CONNTRACK_IGNORE)
+			least = min_t(unsigned long, least, tn->timeouts[i]);
+	for (i = 0; i < UDP_CT_MAX; i++)
+		least = min_t(unsigned long, least, un->timeouts[i]);
+	return least > CASVIP_CONN_MARGIN + HZ ? least - CASVIP_CONN_MARGIN : HZ;
+}
+
+/*
+ * Fold the counters of @svc's connections into its traffic and its
+ * servers', and forget the connections that are gone; @all: every one,
+ * or only those due (the GC). What a connection carried since the last
+ * fold (at most a second's while it is busy) is lost if it goes before
+ * the next: deleted by hand, or dropped early by conntrack at its table's
+ * limit. Those that close wait in TIME_WAIT or time out, and casvip folds
+ * before it deletes connections itself. Needs casvip_net.lock, which
+ * keeps others from removing records.
+ */
+static void conns_fold(struct casvip_service *svc, bool all)
 {
 	struct net *net = svc->cn->net;
+	unsigned long most = conns_quiet_most(net);
 	struct casvip_conn *c, *tmp;
 
 	lockdep_assert_held(&svc->cn->lock);
@@ -232,11 +274,18 @@ void casvip_conns_fold(struct casvip_service *svc)
 	list_for_each_entry_safe(c, tmp, &svc->conns, list) {
 		struct nf_conn *ct;
 		bool gone;
+		u64 pkts;
 
 		if (cmpxchg(&c->state, CONN_FRESH, CONN_LIVE) == CONN_FRESH) {
 			memset(&c->seen, 0, sizeof(c->seen));
 			c->born = jiffies;
+			c->due = c->born;
+			c->quiet = 0;
+		} else if (!all && time_before(jiffies, c->due)) {
+			cond_resched();
+			continue;
 		}
+		pkts = c->seen.pkts[0] + c->seen.pkts[1];
 		ct = conn_find(net, c);
 
 		if (ct)
@@ -254,11 +303,29 @@ void casvip_conns_fold(struct casvip_service *svc)
 						       &c->node, conn_params);
 			list_del(&c->list);
 			call_rcu(&c->rcu, conn_free_rcu);
+		} else if (ct) {
+			if (pkts != c->seen.pkts[0] + c->seen.pkts[1])
+				c->quiet = 0;
+			else if (c->quiet < CASVIP_CONN_QUIET_SHIFT)
+				c->quiet++;
+			/* Early by half a second: the GC's runs drift. */
+			c->due = jiffies - HZ / 2 +
+				 min_t(unsigned long, HZ << c->quiet, most);
 		}
 		if (ct)
 			nf_ct_put(ct);
 		cond_resched();
 	}
+}
+
+void casvip_conns_fold(struct casvip_service *svc)
+{
+	conns_fold(svc, true);
+}
+
+void casvip_conns_fold_due(struct casvip_service *svc)
+{
+	conns_fold(svc, false);
 }
 
 /*

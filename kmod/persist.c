@@ -735,7 +735,7 @@ void casvip_gc_work(struct work_struct *work)
 	mutex_lock(&cn->lock);
 	list_for_each_entry(svc, &cn->services, list) {
 		casvip_persist_gc(cn->net, svc);
-		casvip_conns_fold(svc);
+		casvip_conns_fold_due(svc);
 		cond_resched();
 	}
 	if (!(++cn->gc_runs % CASVIP_KEPT_REAP_RUNS))

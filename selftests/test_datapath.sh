@@ -303,6 +303,20 @@ check "the servers' counters add up to the service's" jq -e \
 	'.[0] | .stats.conns == 4 and
 	 ([.stats.pkts_in, .stats.pkts_out, .stats.bytes_in, .stats.bytes_out] ==
 	  ([.servers[].stats | [.pkts_in, .pkts_out, .bytes_in, .bytes_out]] | transpose | map(add)))' <<<"$s"
+# A connection idle long enough that the GC folds it at its longest
+# interval (8 s), which then carries data and closes: counted before
+# conntrack forgets it, 10 s after its last packet (the shortest of its
+# default timeouts).
+lb sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=10
+c service add calm vip 10.0.0.102 ports 60002 sched rr
+c server add calm 10.0.2.12
+cl bash -c 'exec 3<>/dev/tcp/10.0.0.102/60002 && read -r -u 3 _ && sleep 20 &&
+	head -c 100000 /dev/zero >&3'
+gone() { ! lb conntrack -L -d 10.0.0.102 -p tcp --dport 60002 2>/dev/null | grep -q .; }
+check "the connection closed, and conntrack forgot it" wait_for 30 gone
+check "bytes in of a connection idle for 20 s, then busy, then gone: all counted" \
+	counted_within "$(c -j -s show calm)" 100000 in
+c service del calm
 lb sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=120
 # UDP flows whose servers are disabled as soon as they are answered,
 # before the GC's next fold: casvip folds before it deletes connections,
