@@ -48,11 +48,12 @@ teardown() {
 	c flush
 	c offload off
 	lb ipvsadm -C 2>/dev/null
+	# Its connections too, as conntrack -F does for the others: every
+	# mode starts with empty tables.
+	modprobe -r ip_vs_rr ip_vs && modprobe ip_vs_rr
 	lb nft flush ruleset
 	lb conntrack -F 2>/dev/null
 }
 
-lb modprobe ip_vs 2>/dev/null
-modprobe ip_vs
 modprobe ip_vs_rr
 modprobe nft_hash

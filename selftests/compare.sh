@@ -5,18 +5,22 @@
 # nftables jhash DNAT and a static nftables DNAT (bench_modes.sh), in the
 # lab of topo.sh, in one VM boot. For each: new connections
 # per second (32 in flight, from 40 client addresses), throughput over
-# 1 and 4 streams, and the packets per second the balancer forwards
-# ("fwd"): pktgen in the clients' namespace sends one UDP flow, whose
-# first datagram had its answer, as fast as it can, and the servers drop
-# what comes at their interface's ingress. The streams' ends, clients'
-# and servers' TCP, cost more than the balancer does: fwd is the
-# balancer's own work, nearly alone. The rounds interleave: each round
-# measures every mode once, so that a slow minute of the host weighs on
-# all alike. Each figure is the median of RUNS rounds of SECONDS;
-# "spread" is (max - min) / median, in percent: the noise. Then casvip's ratios to the others, and
-# offload's to casvip without it and to IPVS; and "reset_ms", the median
-# time from a server's delete to the reset of an offloaded session of it.
-# Prints "name value" lines.
+# 1 and 4 streams, and what pktgen in the clients' namespace makes the
+# balancer do, as fast as it can, the servers dropping it at their
+# interface's ingress: "fwd", the UDP packets per second it forwards of
+# one flow whose first datagram had its answer; "newflow", the new flows
+# per second it takes, each datagram one of another flow (40 client
+# addresses, random source ports). The streams' and connections' ends,
+# clients' and servers' TCP, cost more than the balancer does: fwd and
+# newflow are the balancer's own work, nearly alone. The rounds
+# interleave: each round measures every mode once, and each mode starts
+# with empty tables. Each figure is the median of RUNS rounds of SECONDS;
+# "spread" is (max - min) / median, in percent: the noise. Then casvip's
+# ratios to the others, and offload's to casvip without it and to IPVS:
+# the median of the rounds' ratios, each of figures measured a minute
+# apart (the host's speed drifts more than that between rounds), with
+# their spread. And "reset_ms", the median time from a server's delete to
+# the reset of an offloaded session of it. Prints "name value" lines.
 #
 # usage: compare.sh RUNS SECONDS (sourced by the benchmarks, after lib.sh
 # and topo.sh, with the lab up)
@@ -33,20 +37,22 @@ spread() {
 		if (m > 0) printf "%.0f\n", 100 * (v[NR] - v[1]) / m }'
 }
 
-# pktgen's flow: 10.0.1.37:40000 -> VIP:60002, 200-byte frames.
+# pktgen's flows: to VIP:60002, 200-byte frames, from addresses and
+# ports at random in the ranges pg_flows sets.
 pg() { cl sh -c "echo '$1' >/proc/net/pktgen/$2"; }
-fwd_setup() {
+pg_setup() {
 	local mac i
 	modprobe pktgen || return
 	mac=$(lb cat /sys/class/net/l0/address)
 	pg rem_device_all kpktgend_0
 	pg "add_device c0" kpktgend_0
 	for i in "count 0" "clone_skb 0" "pkt_size 200" "delay 0" \
-		"dst $VIP" "src_min 10.0.1.37" "src_max 10.0.1.37" \
-		"udp_src_min 40000" "udp_src_max 40000" "udp_dst_min 60002" \
-		"udp_dst_max 60002" "dst_mac $mac"; do
+		"dst $VIP" "udp_dst_min 60002" "udp_dst_max 60002" \
+		"dst_mac $mac" "flag IPSRC_RND" "flag UDPSRC_RND"; do
 		pg "$i" c0
 	done
+	# A flow a second: conntrack's table, not its limit, is measured.
+	sysctl -qw net.netfilter.nf_conntrack_max=$((1 << 20))
 	for i in 1 2 3; do
 		$ip netns exec lab_s$i nft -f - <<-EOF
 		table netdev sink {
@@ -66,11 +72,15 @@ rx() {
 			jq '.[0].stats64.rx.packets'
 	done | awk '{ n += $1 } END { print n }'
 }
-fwd() {
+pg_flows() { # FIRST_ADDR LAST_ADDR FIRST_PORT LAST_PORT
+	pg "src_min $1" c0
+	pg "src_max $2" c0
+	pg "udp_src_min $3" c0
+	pg "udp_src_max $4" c0
+}
+# The packets per second pktgen's flows reach the servers at.
+pg_rate() {
 	local n0 n1 t0 t1 gen
-	cl test -e /proc/net/pktgen/c0 || return
-	# The first datagram's answer: conntrack sees the flow established.
-	cl socat -T 2 - UDP4:$VIP:60002,bind=10.0.1.37:40000 <<<x >/dev/null
 	cl sh -c 'echo start >/proc/net/pktgen/pgctrl' &
 	gen=$!
 	sleep 0.5
@@ -81,16 +91,30 @@ fwd() {
 	wait $gen
 	awk -v n=$((n1 - n0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.0f\n", n * 1e6 / t }'
 }
+fwd() {
+	cl test -e /proc/net/pktgen/c0 || return
+	pg_flows 10.0.1.37 10.0.1.37 40000 40000
+	# The first datagram's answer: conntrack sees the flow established.
+	cl socat -T 2 - UDP4:$VIP:60002,bind=10.0.1.37:40000 <<<x >/dev/null
+	pg_rate
+}
+newflow() {
+	cl test -e /proc/net/pktgen/c0 || return
+	pg_flows 10.0.1.1 10.0.1.40 1024 65535
+	pg_rate
+}
 
+FIGURES="newconn stream1 stream4 fwd newflow"
 # One round of MODE: "WHAT.MODE VALUE" for each figure.
 measure() {
 	local mode=$1 what
-	for what in newconn stream1 stream4 fwd; do
+	for what in $FIGURES; do
 		case $what in
 		newconn) cl /tests/vipload conn $SECS 32 $VIP 135 $(clients 1 40) ;;
 		stream1) cl /tests/vipload stream $SECS 1 $VIP 60001 10.0.1.39 ;;
 		stream4) cl /tests/vipload stream $SECS 4 $VIP 60001 10.0.1.39 ;;
 		fwd) echo "pkts_per_s $(fwd)" ;;
+		newflow) echo "pkts_per_s $(newflow)" ;;
 		esac | awk -v k="$what.$mode" '$2 != "" &&
 			($1 == "conns_per_s" || $1 == "mbit_per_s" || $1 == "pkts_per_s") { print k, $2 }'
 		[ $what.$mode = fwd.offload ] && [ ! -e /tmp/offloaded ] &&
@@ -124,35 +148,40 @@ for i in 1 2 3; do
 	$ip netns exec lab_s$i /tests/fakecas -e srv$i 60009 >/dev/null 2>&1 &
 	echoers="$echoers $!"
 done
-fwd_setup
+pg_setup
 rm -f /tmp/offloaded
+# "ROUND WHAT.MODE VALUE" lines.
 rounds=$(for ((r = 0; r < RUNS; r++)); do
 	for mode in $MODES; do
 		teardown
 		setup_$mode >/dev/null
-		measure $mode
+		measure $mode | sed "s/^/$r /"
 	done
 done
 teardown)
 resets=$(for ((r = 0; r < RUNS; r++)); do reset_ms; done)
 kill $echoers
 wait $echoers 2>/dev/null
-for what in newconn stream1 stream4 fwd; do
+for what in $FIGURES; do
 	for mode in $MODES; do
 		k=$what.$mode
-		echo "$k $(awk -v k="$k" '$1 == k { print $2 }' <<<"$rounds" | median)"
-		echo "spread.$k $(awk -v k="$k" '$1 == k { print $2 }' <<<"$rounds" | spread)"
+		echo "$k $(awk -v k="$k" '$2 == k { print $3 }' <<<"$rounds" | median)"
+		echo "spread.$k $(awk -v k="$k" '$2 == k { print $3 }' <<<"$rounds" | spread)"
 	done
 done >/tmp/figures
 [ -e /tmp/offloaded ] && echo "fwd.offload.flows_offloaded $(cat /tmp/offloaded)" >>/tmp/figures
 echo "reset_ms $(median <<<"$resets")" >>/tmp/figures
 echo "spread.reset_ms $(spread <<<"$resets")" >>/tmp/figures
 cat /tmp/figures
-ratio() { # NAME A B: A / B, as figures of /tmp/figures
-	awk -v n="$1" -v a="$2" -v b="$3" '$1 == a { x = $2 } $1 == b { y = $2 }
-		END { if (y > 0) printf "%s %.2f\n", n, x / y }' /tmp/figures
+ratio() { # NAME A B: A / B in each round, their median and spread
+	local r
+	r=$(awk -v a="$2" -v b="$3" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 }
+		END { for (i in x) if (y[i] > 0) printf "%.4f\n", x[i] / y[i] }' <<<"$rounds")
+	[ -n "$r" ] || return
+	median <<<"$r" | awk -v n="$1" '{ printf "%s %.2f\n", n, $1 }'
+	echo "spread.$1 $(spread <<<"$r")"
 }
-for what in newconn stream1 stream4 fwd; do
+for what in $FIGURES; do
 	for other in ipvs jhash static; do
 		ratio "ratio.$what.casvip_$other" "$what.casvip" "$what.$other"
 	done

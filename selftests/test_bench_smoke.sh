@@ -19,17 +19,17 @@ check_eq "the benchmark's service is gone" "[]" "$(casvipctl -j show)"
 topo_up
 out=$(. /tests/compare.sh 1 1)
 echo "$out" | sed 's/^/# /'
-for what in newconn stream1 stream4 fwd; do
+for what in newconn stream1 stream4 fwd newflow; do
 	for mode in casvip offload ipvs jhash static; do
 		check "compare: $what through $mode" \
 			awk -v k="$what.$mode" '$1 == k && $2 > 0 { ok = 1 } END { exit !ok }' <<<"$out"
 	done
 done
-check_eq "compare: casvip's ratio to each of the others, offload's to casvip and IPVS" 18 \
+check_eq "compare: casvip's ratio to each of the others, offload's to casvip and IPVS" 21 \
 	"$(grep -c '^ratio\.' <<<"$out")"
 check "compare: the reset of an offloaded session after its server's delete" \
 	awk '$1 == "reset_ms" && $2 > 0 { ok = 1 } END { exit !ok }' <<<"$out"
-check_eq "compare: the spread of every figure" 21 "$(grep -c '^spread\.' <<<"$out")"
+check_eq "compare: the spread of every figure and ratio" 47 "$(grep -c '^spread\.' <<<"$out")"
 check "compare: pktgen's flow went through the flowtable with offload on" \
 	awk '$1 == "fwd.offload.flows_offloaded" && $2 > 0 { ok = 1 } END { exit !ok }' <<<"$out"
 out=$(. /tests/scale.sh 50 20 5000 1 1)
