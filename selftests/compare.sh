@@ -20,7 +20,8 @@
 # the median of the rounds' ratios, each of figures measured a minute
 # apart (the host's speed drifts more than that between rounds), with
 # their spread. And "reset_ms", the median time from a server's delete to
-# the reset of an offloaded session of it. Prints "name value" lines.
+# the reset of an offloaded session of it. Prints "name value" lines, and
+# "round R name value" for each round's figure.
 #
 # usage: compare.sh RUNS SECONDS (sourced by the benchmarks, after lib.sh
 # and topo.sh, with the lab up)
@@ -173,6 +174,8 @@ done >/tmp/figures
 echo "reset_ms $(median <<<"$resets")" >>/tmp/figures
 echo "spread.reset_ms $(spread <<<"$resets")" >>/tmp/figures
 cat /tmp/figures
+# Each round's figures, for a look at the noise: "round R WHAT.MODE VALUE".
+sed 's/^/round /' <<<"$rounds"
 ratio() { # NAME A B: A / B in each round, their median and spread
 	local r
 	r=$(awk -v a="$2" -v b="$3" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 }
