@@ -169,7 +169,7 @@ debug_checks() { # OUT
 }
 
 kargs=(${CASVIP_KARGS:-})
-# Every VM test in one boot takes about 1,250 s under TCG: room for a slow day.
+# Every VM test in one boot takes about 1,330 s under TCG: room for a slow day.
 secs=1800
 if [ -n "$debug" ]; then
 	# KASAN, lockdep and kmemleak under TCG: several times slower; the
