@@ -52,7 +52,8 @@ pg_setup() {
 		"dst_mac $mac" "flag IPSRC_RND" "flag UDPSRC_RND"; do
 		pg "$i" c0
 	done
-	# A flow a second: conntrack's table, not its limit, is measured.
+	# Every datagram a flow (newflow): conntrack's table is measured,
+	# not its limit.
 	sysctl -qw net.netfilter.nf_conntrack_max=$((1 << 20))
 	for i in 1 2 3; do
 		$ip netns exec lab_s$i nft -f - <<-EOF
@@ -74,6 +75,7 @@ rx() {
 	done | awk '{ n += $1 } END { print n }'
 }
 pg_flows() { # FIRST_ADDR LAST_ADDR FIRST_PORT LAST_PORT
+	cl test -e /proc/net/pktgen/c0 || return
 	pg "src_min $1" c0
 	pg "src_max $2" c0
 	pg "udp_src_min $3" c0
@@ -93,16 +95,13 @@ pg_rate() {
 	awk -v n=$((n1 - n0)) -v t=$((t1 - t0)) 'BEGIN { printf "%.0f\n", n * 1e6 / t }'
 }
 fwd() {
-	cl test -e /proc/net/pktgen/c0 || return
-	pg_flows 10.0.1.37 10.0.1.37 40000 40000
+	pg_flows 10.0.1.37 10.0.1.37 40000 40000 || return
 	# The first datagram's answer: conntrack sees the flow established.
 	cl socat -T 2 - UDP4:$VIP:60002,bind=10.0.1.37:40000 <<<x >/dev/null
 	pg_rate
 }
 newflow() {
-	cl test -e /proc/net/pktgen/c0 || return
-	pg_flows 10.0.1.1 10.0.1.40 1024 65535
-	pg_rate
+	pg_flows 10.0.1.1 10.0.1.40 1024 65535 && pg_rate
 }
 
 FIGURES="newconn stream1 stream4 fwd newflow"
