@@ -16,7 +16,7 @@
 #                 through DKMS (DESTDIR= stages it instead); make uninstall
 #   make fuzz     the netlink fuzzer alone in the VM, FUZZ messages as root
 #                 and as many unprivileged (default 10,000,000; make check
-#                 sends 1,000,000)
+#                 sends 250,000)
 #   make bench    benchmarks in the VM (not part of check); figures in
 #                 build/bench.txt
 #   make style    checkpatch, and sparse on the module built for each KERNEL
@@ -89,12 +89,16 @@ trixie: ctl
 		$(TRIXIE)/casvip
 
 # What check-debug runs: the tests that drive the module's objects through
-# their lives (churn, faults, fuzzing, namespaces, floods, the pair's learnt
-# state, events and counters); the others add userspace's side of the same
-# kernel paths.
-DEBUG_TESTS ?= test_churn.sh test_datapath.sh test_faults.sh test_memory.sh \
-	test_nlfuzz.sh test_pair.sh test_persist.sh test_sched.sh netlink_test \
-	test_metrics.sh test_monitor.sh test_follow.sh
+# their lives (allocation failures, floods, churn, namespaces, the pair's
+# learnt state, the endpoint mapper's expectations, fuzzing, events).
+# netlink_test's scale cases (65,536 services) and test_metrics.sh take
+# long there and reach no object the others do not. run.sh deals the tests
+# in turn to two boots side by side, so they go longest first (one boot of
+# the debug kernel, 2026-12-02: faults 276 s, persist 266, datapath 232,
+# pair 215, churn 176, follow 161, sched 111, memory 77, monitor 46).
+DEBUG_TESTS ?= test_faults.sh test_persist.sh test_datapath.sh test_pair.sh \
+	test_follow.sh test_churn.sh test_sched.sh test_nlfuzz.sh \
+	test_memory.sh test_monitor.sh
 
 check-debug:
 	scripts/deps.sh debug

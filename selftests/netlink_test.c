@@ -549,7 +549,8 @@ TEST_F_TIMEOUT(nl, service_limit, 600)
 		     cv_nl_errmsg(self->nl));
 }
 
-TEST_F(nl, dump_10000_services)
+/* 10000 services: slow on a debug kernel under TCG too. */
+TEST_F_TIMEOUT(nl, dump_10000_services, 300)
 {
 	struct cv_service *svcs;
 	char name[16];

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run every test: the host-side tests, then the VM tests in one boot of
-# each kernel named by --kernel-root (default: this machine's). Prints each
-# test's KTAP output, then one closing line "N passed, N failed, N skipped"
-# for all of them; exits 1 if anything failed.
+# each kernel named by --kernel-root (default: this machine's), the boots
+# side by side. Prints each test's KTAP output, then one closing line
+# "N passed, N failed, N skipped" for all of them; exits 1 if anything
+# failed.
 #
 # --kernel-root DIR boots the newest Debian cloud kernel installed in DIR,
 # with DIR's own modules and casvip.ko built against that kernel: for /,
@@ -13,11 +14,13 @@
 # the DKMS tree against each of these kernels too. The console log is in
 # build/selftests/ for /, in build/selftests-NAME/ for a root .../NAME.
 #
-# With --debug, only the VM tests, in one boot of the debug kernel that
-# scripts/debug-kernel.sh built in build/debug (casvip.ko built against it
-# in build/debug/casvip), then a kmemleak scan that must find nothing.
+# With --debug, only the VM tests, in two boots side by side of the debug
+# kernel that scripts/debug-kernel.sh built in build/debug (casvip.ko built
+# against it in build/debug/casvip), the tests dealt to them in turn; each
+# ends with a kmemleak scan that must find nothing. Console logs in
+# build/selftests-debug1/ and build/selftests-debug2/.
 # With --fuzz N, test_nlfuzz.sh sends N messages as root and N unprivileged
-# (instead of its default million each); with no test named, only it runs.
+# (instead of its default 250,000 each); with no test named, only it runs.
 # With --no-host, not the host-side tests (selftests/plant.sh runs only the
 # VM tests it names). CASVIP_KARGS adds to the test kernel's command line
 # (CASVIP_KARGS=loglevel=7 shows every kernel message on the console log).
@@ -99,24 +102,36 @@ host_tests() {
 }
 
 # Boot KERNEL (release KVER) with MODROOT's modules (empty: this
-# machine's) and the module KO, run $tests in it with SECS to finish, and
-# count what they report; logs in OUT. Any WARN, BUG, oops, corruption or
-# leak in the kernel log fails the run.
-vm_tests() { # KVER KERNEL MODROOT KO OUT SECS [KERNEL_ARG...]
-	local kver=$1 kernel=$2 modroot=$3 ko=$4 out=$5 secs=$6 start rc t code
-	shift 6
+# machine's) and the module KO, and run TESTS (comma-separated) in it with
+# SECS to finish; the console log goes to OUT, and what went wrong before
+# the boot to OUT/failed. Runs in the background beside other boots: it
+# counts nothing.
+vm_boot() { # KVER KERNEL MODROOT KO OUT SECS TESTS [KERNEL_ARG...]
+	local kver=$1 kernel=$2 modroot=$3 ko=$4 out=$5 secs=$6 tests=$7 start
+	echo "# vm: booting $kver for: $tests"
+	shift 7
 	mkdir -p "$out"
+	rm -f "$out/failed" "$out/qemu"
 	if ! selftests/vm/mkinitrd.sh "$kver" "$top" "$out/initrd.cpio" \
-		"$modroot" "$ko"; then
-		result "not ok" "vm: $kver: initramfs built"
+		"$modroot" "$ko" >"$out/mkinitrd.log" 2>&1; then
+		echo "initramfs built (see $out/mkinitrd.log)" >"$out/failed"
 		return
 	fi
-	echo "# vm: booting $kver for: $tests"
 	start=$SECONDS
 	selftests/vm/boot.sh "$kernel" "$out/initrd.cpio" "$secs" "$tests" "$@" \
 		>"$out/console.log" 2>&1
-	rc=$?
-	echo "# vm: console log in $out/console.log (qemu exit $rc, $((SECONDS - start)) s)"
+	echo "qemu exit $?, $((SECONDS - start)) s" >"$out/qemu"
+}
+
+# Count what the boot of KVER for TESTS into OUT reported. Any WARN, BUG,
+# oops, corruption or leak in the kernel log fails the run.
+vm_report() { # KVER OUT TESTS
+	local kver=$1 out=$2 tests=$3 t code
+	if [ -e "$out/failed" ]; then
+		result "not ok" "vm: $kver: $(cat "$out/failed")"
+		return
+	fi
+	echo "# vm: console log in $out/console.log ($(cat "$out/qemu"))"
 
 	# The tests' own output lies between the markers.
 	tr -d '\r' <"$out/console.log" |
@@ -150,33 +165,35 @@ vm_tests() { # KVER KERNEL MODROOT KO OUT SECS [KERNEL_ARG...]
 
 # What a debug kernel checks after the tests: kmemleak and lockdep.
 debug_checks() { # OUT
-	local out=$1
+	local out=$1 vm=${1##*/}
 	sed -n '/^@@@ kmemleak begin/,/^@@@ kmemleak end/p' "$out/console.log" |
 		tr -d '\r' | grep -av '^@@@' >"$out/kmemleak.log"
 	if ! grep -aq '^@@@ kmemleak end' "$out/console.log"; then
-		result "not ok" "vm: kmemleak scan not collected"
+		result "not ok" "$vm: kmemleak scan not collected"
 	elif [ -s "$out/kmemleak.log" ]; then
-		result "not ok" "vm: kmemleak found $(grep -ac '^unreferenced object' "$out/kmemleak.log") unreferenced objects"
+		result "not ok" "$vm: kmemleak found $(grep -ac '^unreferenced object' "$out/kmemleak.log") unreferenced objects"
 		head -n 60 "$out/kmemleak.log"
 	else
-		result "ok" "vm: kmemleak scan after the tests is empty"
+		result "ok" "$vm: kmemleak scan after the tests is empty"
 	fi
 	if grep -aqE '^@@@ lockdep debug_locks: *1' "$out/console.log"; then
-		result "ok" "vm: lockdep still on after the tests"
+		result "ok" "$vm: lockdep still on after the tests"
 	else
-		result "not ok" "vm: lockdep was turned off during the tests"
+		result "not ok" "$vm: lockdep was turned off during the tests"
 	fi
 }
 
 kargs=(${CASVIP_KARGS:-})
-# Every VM test in one boot takes about 1,330 s under TCG: room for a slow day.
-secs=1800
+# Every VM test in one boot takes about 1,150 s under TCG alone, about 1.3
+# times that beside another boot: room for a slow day.
+secs=2400
 if [ -n "$debug" ]; then
 	# KASAN, lockdep and kmemleak under TCG: several times slower; the
 	# netlink fuzzer sends fewer messages, clients wait longer (lib.sh).
+	# Each half of check-debug's tests takes about 1,200 s beside the other.
 	secs=3600
 	# test_faults.sh fails allocations in these caches.
-	kargs+=(panic_on_warn=1 casvipfuzz=100000 casvipslow=1
+	kargs+=(panic_on_warn=1 casvipfuzz=25000 casvipslow=1
 		slub_debug=A,casvip_persist,casvip_probe,casvip_conn,nf_conncount_tuple,nf_conntrack)
 fi
 if [ -n "$fuzz" ]; then
@@ -195,26 +212,53 @@ tests=$(echo $tests | tr ' ' ,)
 
 if [ -n "$debug" ]; then
 	if kver=$(cat "$debug/kver"); then
-		vm_tests "$kver" "$debug/linux/arch/x86/boot/bzImage" "$debug/root" \
-			"$debug/casvip/kmod/casvip.ko" "$top/build/selftests-debug" \
-			"$secs" "${kargs[@]}"
-		debug_checks "$top/build/selftests-debug"
+		# Two boots side by side, the tests dealt to them in turn.
+		halves=("" "") i=0
+		for t in ${tests//,/ }; do
+			halves[i % 2]+=${halves[i % 2]:+,}$t
+			i=$((i + 1))
+		done
+		for i in 0 1; do
+			[ -n "${halves[i]}" ] || continue
+			vm_boot "$kver" "$debug/linux/arch/x86/boot/bzImage" \
+				"$debug/root" "$debug/casvip/kmod/casvip.ko" \
+				"$top/build/selftests-debug$((i + 1))" "$secs" \
+				"${halves[i]}" "${kargs[@]}" &
+		done
+		wait
+		for i in 0 1; do
+			[ -n "${halves[i]}" ] || continue
+			vm_report "$kver" "$top/build/selftests-debug$((i + 1))" \
+				"${halves[i]}"
+			debug_checks "$top/build/selftests-debug$((i + 1))"
+		done
 	else
 		result "not ok" "vm: the debug kernel is built"
 	fi
 else
 	[ -n "$fuzz$nohost" ] || host_tests
+	# The kernels boot side by side, and report in turn once all are done.
+	kvers=() outs=()
 	for root in "${roots[@]}"; do
 		if ! kver=$(scripts/kver.sh "$root"); then
 			result "not ok" "vm: a kernel to boot in $root"
-		elif [ "$root" = / ]; then
-			vm_tests "$kver" "/boot/vmlinuz-$kver" "" "$top/kmod/casvip.ko" \
-				"$top/build/selftests" "$secs" "${kargs[@]}"
-		else
-			vm_tests "$kver" "$root/boot/vmlinuz-$kver" "$root" \
-				"$root/casvip/kmod/casvip.ko" \
-				"$top/build/selftests-${root##*/}" "$secs" "${kargs[@]}"
+			continue
 		fi
+		if [ "$root" = / ]; then
+			out=$top/build/selftests
+			vm_boot "$kver" "/boot/vmlinuz-$kver" "" "$top/kmod/casvip.ko" \
+				"$out" "$secs" "$tests" "${kargs[@]}" &
+		else
+			out=$top/build/selftests-${root##*/}
+			vm_boot "$kver" "$root/boot/vmlinuz-$kver" "$root" \
+				"$root/casvip/kmod/casvip.ko" "$out" "$secs" \
+				"$tests" "${kargs[@]}" &
+		fi
+		kvers+=("$kver") outs+=("$out")
+	done
+	wait
+	for i in "${!kvers[@]}"; do
+		vm_report "${kvers[$i]}" "${outs[$i]}" "$tests"
 	done
 fi
 

@@ -120,7 +120,7 @@ kill -KILL -- -"${kad[1]}"
 kill -KILL "${ctd[1]}" "${lrn[1]}" "${hd[1]}"
 for dev in eth0 eth1 sync0; do $ip -n lab_lb1 link set $dev down; done
 vipconns() { $ip netns exec "$1" conntrack -L -d $VIP 2>/dev/null | grep -c ESTABLISHED; }
-check "lb2 takes over" wait_for 5 holder_is lb2
+check "lb2 takes over" wait_for $((SLOW ? 15 : 5)) holder_is lb2
 sleep 8
 # lb1 comes back as from a reboot: no VIP, no connection, no client; it
 # stays backup (nopreempt).
@@ -137,7 +137,7 @@ check_eq "lb1 back: it stays backup" lb2 "$(vip_holder)"
 back=$(now_ms)
 kill -TERM "${kad[2]}"
 wait "${kad[2]}" 2>/dev/null
-check "the move back: lb1 takes over" wait_for 5 holder_is lb1
+check "the move back: lb1 takes over" wait_for $((SLOW ? 15 : 5)) holder_is lb1
 setsid $ip netns exec lab_lb2 keepalived -n -l -G -D -P -f /root/lb2/keepalived.conf \
 	-p /root/lb2/keepalived.pid -r /root/lb2/vrrp.pid >>/root/lb2/keepalived.log 2>&1 &
 kad[2]=$!
