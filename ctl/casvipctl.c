@@ -762,13 +762,13 @@ static int cmd_help(struct cv_nl *nl, int argc, char **argv)
 }
 
 static const struct cv_cmd objects[] = {
-	{ "service", cv_cmd_service, 0 },
-	{ "server", cv_cmd_server, 0 },
-	{ "persist", cv_cmd_persist, 0 },
-	{ "check", cv_cmd_check, 0 },
-	{ "show", cmd_show, CV_NL },
+	{ "service", cv_cmd_service, CV_OBJECT },
+	{ "server", cv_cmd_server, CV_OBJECT },
+	{ "persist", cv_cmd_persist, CV_OBJECT },
+	{ "check", cv_cmd_check, CV_OBJECT },
+	{ "show", cmd_show, CV_NL | CV_RATE },
 	{ "status", cmd_status, CV_NL },
-	{ "list", cmd_show, CV_NL },
+	{ "list", cmd_show, CV_NL | CV_RATE },
 	{ "flush", cmd_flush, CV_NL | CV_CHANGES | CV_VIPS },
 	{ "offload", cv_cmd_offload, 0 },
 	{ "zero", cmd_zero, CV_NL | CV_CHANGES },
@@ -776,7 +776,7 @@ static const struct cv_cmd objects[] = {
 	{ "healthd", cv_healthd, CV_NL },
 	{ "monitor", cv_monitor, CV_NL },
 	{ "metrics", cv_metrics, CV_NL },
-	{ "help", cmd_help, 0 },
+	{ "help", cmd_help, CV_OBJECT },
 };
 
 const struct cv_cmd *cv_find_cmd(const struct cv_cmd *cmds, size_t n,
@@ -794,6 +794,10 @@ int cv_run(const struct cv_cmd *cmd, int argc, char **argv)
 	struct cv_nl *nl = NULL;
 	int ret;
 
+	if (cv_opts.rate && !(cmd->flags & (CV_RATE | CV_OBJECT)))
+		return cv_usage_error("help",
+				      "--rate goes with show and list, not with \"%s\"",
+				      cmd->name);
 	if (cmd->flags & CV_NL) {
 		nl = cv_nl_open();
 		if (!nl)

@@ -23,6 +23,8 @@ enum {
 	CV_NL = 1 << 0, /* needs the netlink socket */
 	CV_CHANGES = 1 << 1, /* changes the balancer: logged when done */
 	CV_VIPS = 1 << 2, /* changes the VIPs and ports: offload follows */
+	CV_RATE = 1 << 3, /* shows services' counters: takes --rate */
+	CV_OBJECT = 1 << 4, /* an object, or help: its words name the command */
 };
 
 struct cv_cmd {

@@ -365,8 +365,8 @@ int cv_cmd_service(struct cv_nl *nl, int argc, char **argv)
 		{ "change", service_set, CV_NL | CV_CHANGES | CV_VIPS },
 		{ "del", service_del, CV_NL | CV_CHANGES | CV_VIPS },
 		{ "delete", service_del, CV_NL | CV_CHANGES | CV_VIPS },
-		{ "show", service_show, CV_NL },
-		{ "list", service_show, CV_NL },
+		{ "show", service_show, CV_NL | CV_RATE },
+		{ "list", service_show, CV_NL | CV_RATE },
 	};
 
 	(void)nl;

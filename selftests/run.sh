@@ -14,11 +14,9 @@
 # the DKMS tree against each of these kernels too. The console log is in
 # build/selftests/ for /, in build/selftests-NAME/ for a root .../NAME.
 #
-# With --debug, only the VM tests, in two boots side by side of the debug
-# kernel that scripts/debug-kernel.sh built in build/debug (casvip.ko built
-# against it in build/debug/casvip), the tests dealt to them in turn; each
-# ends with a kmemleak scan that must find nothing. Console logs in
-# build/selftests-debug1/ and build/selftests-debug2/.
+# With --debug, only the VM tests, in one boot of the debug kernel that
+# scripts/debug-kernel.sh built in build/debug (casvip.ko built against it
+# in build/debug/casvip), then a kmemleak scan that must find nothing.
 # With --fuzz N, test_nlfuzz.sh sends N messages as root and N unprivileged
 # (instead of its default 250,000 each); with no test named, only it runs.
 # With --no-host, not the host-side tests (selftests/plant.sh runs only the
@@ -111,7 +109,7 @@ vm_boot() { # KVER KERNEL MODROOT KO OUT SECS TESTS [KERNEL_ARG...]
 	echo "# vm: booting $kver for: $tests"
 	shift 7
 	mkdir -p "$out"
-	rm -f "$out/failed" "$out/qemu"
+	rm -f "$out"/{failed,qemu,console.log,tests.log,dmesg.log}
 	if ! selftests/vm/mkinitrd.sh "$kver" "$top" "$out/initrd.cpio" \
 		"$modroot" "$ko" >"$out/mkinitrd.log" 2>&1; then
 		echo "initramfs built (see $out/mkinitrd.log)" >"$out/failed"
@@ -123,12 +121,16 @@ vm_boot() { # KVER KERNEL MODROOT KO OUT SECS TESTS [KERNEL_ARG...]
 	echo "qemu exit $?, $((SECONDS - start)) s" >"$out/qemu"
 }
 
-# Count what the boot of KVER for TESTS into OUT reported. Any WARN, BUG,
-# oops, corruption or leak in the kernel log fails the run.
-vm_report() { # KVER OUT TESTS
-	local kver=$1 out=$2 tests=$3 t code
+# Count what the boot NAME (its kernel's release, and which boot) for
+# TESTS into OUT reported. Any WARN, BUG, oops, corruption or leak in the
+# kernel log fails the run.
+vm_report() { # NAME OUT TESTS
+	local kver=$1 out=$2 tests=$3 t code secs
 	if [ -e "$out/failed" ]; then
 		result "not ok" "vm: $kver: $(cat "$out/failed")"
+		return
+	elif [ ! -e "$out/qemu" ]; then
+		result "not ok" "vm: $kver: the VM did not run"
 		return
 	fi
 	echo "# vm: console log in $out/console.log ($(cat "$out/qemu"))"
@@ -165,21 +167,21 @@ vm_report() { # KVER OUT TESTS
 
 # What a debug kernel checks after the tests: kmemleak and lockdep.
 debug_checks() { # OUT
-	local out=$1 vm=${1##*/}
+	local out=$1
 	sed -n '/^@@@ kmemleak begin/,/^@@@ kmemleak end/p' "$out/console.log" |
 		tr -d '\r' | grep -av '^@@@' >"$out/kmemleak.log"
 	if ! grep -aq '^@@@ kmemleak end' "$out/console.log"; then
-		result "not ok" "$vm: kmemleak scan not collected"
+		result "not ok" "vm: kmemleak scan not collected"
 	elif [ -s "$out/kmemleak.log" ]; then
-		result "not ok" "$vm: kmemleak found $(grep -ac '^unreferenced object' "$out/kmemleak.log") unreferenced objects"
+		result "not ok" "vm: kmemleak found $(grep -ac '^unreferenced object' "$out/kmemleak.log") unreferenced objects"
 		head -n 60 "$out/kmemleak.log"
 	else
-		result "ok" "$vm: kmemleak scan after the tests is empty"
+		result "ok" "vm: kmemleak scan after the tests is empty"
 	fi
 	if grep -aqE '^@@@ lockdep debug_locks: *1' "$out/console.log"; then
-		result "ok" "$vm: lockdep still on after the tests"
+		result "ok" "vm: lockdep still on after the tests"
 	else
-		result "not ok" "$vm: lockdep was turned off during the tests"
+		result "not ok" "vm: lockdep was turned off during the tests"
 	fi
 }
 
@@ -190,7 +192,6 @@ secs=2400
 if [ -n "$debug" ]; then
 	# KASAN, lockdep and kmemleak under TCG: several times slower; the
 	# netlink fuzzer sends fewer messages, clients wait longer (lib.sh).
-	# Each half of check-debug's tests takes about 1,200 s beside the other.
 	secs=3600
 	# test_faults.sh fails allocations in these caches.
 	kargs+=(panic_on_warn=1 casvipfuzz=25000 casvipslow=1
@@ -211,27 +212,14 @@ fi
 tests=$(echo $tests | tr ' ' ,)
 
 if [ -n "$debug" ]; then
+	# One boot: two side by side take longer than one after the other
+	# here (KASAN's kernel keeps both of a VM's CPUs busier).
 	if kver=$(cat "$debug/kver"); then
-		# Two boots side by side, the tests dealt to them in turn.
-		halves=("" "") i=0
-		for t in ${tests//,/ }; do
-			halves[i % 2]+=${halves[i % 2]:+,}$t
-			i=$((i + 1))
-		done
-		for i in 0 1; do
-			[ -n "${halves[i]}" ] || continue
-			vm_boot "$kver" "$debug/linux/arch/x86/boot/bzImage" \
-				"$debug/root" "$debug/casvip/kmod/casvip.ko" \
-				"$top/build/selftests-debug$((i + 1))" "$secs" \
-				"${halves[i]}" "${kargs[@]}" &
-		done
-		wait
-		for i in 0 1; do
-			[ -n "${halves[i]}" ] || continue
-			vm_report "$kver" "$top/build/selftests-debug$((i + 1))" \
-				"${halves[i]}"
-			debug_checks "$top/build/selftests-debug$((i + 1))"
-		done
+		vm_boot "$kver" "$debug/linux/arch/x86/boot/bzImage" "$debug/root" \
+			"$debug/casvip/kmod/casvip.ko" "$top/build/selftests-debug" \
+			"$secs" "$tests" "${kargs[@]}"
+		vm_report "$kver" "$top/build/selftests-debug" "$tests"
+		debug_checks "$top/build/selftests-debug"
 	else
 		result "not ok" "vm: the debug kernel is built"
 	fi

@@ -134,6 +134,11 @@ check "rates: none once it stopped ($rate)" \
 check "rates: the text table" grep -q "CONN/S" <<<"$(c show --rate=1 m)"
 check_err "--rate takes seconds" 2 "--rate takes the seconds to measure over" \
 	c show --rate=0 m
+before=$(c save)
+check_err "--rate with a command that shows no rates: says so" 2 \
+	'--rate goes with show and list, not with "add"' \
+	c server add --rate m 10.0.2.14
+check_eq "... and changes nothing" "$before" "$(c save)"
 
 # Zero: every counter counts again from there; live connections stay.
 counters() {

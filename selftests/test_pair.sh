@@ -83,7 +83,7 @@ check_eq "lint on a box of the pair: the VIP is keepalived's, no warning" \
 pair_start 1
 sleep 1
 pair_start 2
-check "lb1 becomes master" wait_for 10 holder_is lb1
+check "lb1 becomes master" wait_for $((SLOW ? 30 : 10)) holder_is lb1
 sleep 2
 check "lb2 stays backup" test "$(vip_holder)" = lb1
 

@@ -83,7 +83,9 @@ sysctl -qw net.netfilter.nf_conntrack_max=$((CAP * 4))
 c service set cas persist-max $CAP
 # Half-open connections live 10 s in conntrack instead of 120 (SYN sent)
 # and 60 (SYN received): the flood's entries must go with them.
+old_timeouts=
 for st in syn_sent syn_recv; do
+	old_timeouts+=" net.netfilter.nf_conntrack_tcp_timeout_$st=$(lb sysctl -n net.netfilter.nf_conntrack_tcp_timeout_$st)"
 	lb sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_$st=10
 done
 before=$(answers $VIP $PORTS $(clients 1 20) | sort -u)
@@ -124,6 +126,7 @@ check "the flood's entries are gone within half a minute ($took s)" \
 check_eq "... and the real clients' are all there" 40 \
 	"$(c -j persist show cas | jq '[.[] | select(.client | startswith("10.0.1."))] | length')"
 sysctl -qw net.netfilter.nf_conntrack_max="$old_max"
+lb sysctl -qw $old_timeouts
 
 # --- eviction at an explicit limit: idle, then unproven, never live ----------
 c flush
