@@ -194,7 +194,7 @@ if [ -n "$debug" ]; then
 	# netlink fuzzer sends fewer messages, clients wait longer (lib.sh).
 	secs=3600
 	# test_faults.sh fails allocations in these caches.
-	kargs+=(panic_on_warn=1 casvipfuzz=25000 casvipslow=1
+	kargs+=(panic_on_warn=1 casvipfuzz=100000 casvipslow=1
 		slub_debug=A,casvip_persist,casvip_probe,casvip_conn,nf_conncount_tuple,nf_conntrack)
 fi
 if [ -n "$fuzz" ]; then
