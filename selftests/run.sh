@@ -121,10 +121,9 @@ vm_boot() { # KVER KERNEL MODROOT KO OUT SECS TESTS [KERNEL_ARG...]
 	echo "qemu exit $?, $((SECONDS - start)) s" >"$out/qemu"
 }
 
-# Count what the boot NAME (its kernel's release, and which boot) for
-# TESTS into OUT reported. Any WARN, BUG, oops, corruption or leak in the
-# kernel log fails the run.
-vm_report() { # NAME OUT TESTS
+# Count what the boot of KVER for TESTS into OUT reported. Any WARN, BUG,
+# oops, corruption or leak in the kernel log fails the run.
+vm_report() { # KVER OUT TESTS
 	local kver=$1 out=$2 tests=$3 t code secs
 	if [ -e "$out/failed" ]; then
 		result "not ok" "vm: $kver: $(cat "$out/failed")"
@@ -233,15 +232,13 @@ else
 			continue
 		fi
 		if [ "$root" = / ]; then
-			out=$top/build/selftests
-			vm_boot "$kver" "/boot/vmlinuz-$kver" "" "$top/kmod/casvip.ko" \
-				"$out" "$secs" "$tests" "${kargs[@]}" &
+			modroot= ko=$top/kmod/casvip.ko out=$top/build/selftests
 		else
+			modroot=$root ko=$root/casvip/kmod/casvip.ko
 			out=$top/build/selftests-${root##*/}
-			vm_boot "$kver" "$root/boot/vmlinuz-$kver" "$root" \
-				"$root/casvip/kmod/casvip.ko" "$out" "$secs" \
-				"$tests" "${kargs[@]}" &
 		fi
+		vm_boot "$kver" "$modroot/boot/vmlinuz-$kver" "$modroot" "$ko" \
+			"$out" "$secs" "$tests" "${kargs[@]}" &
 		kvers+=("$kver") outs+=("$out")
 	done
 	wait
