@@ -55,7 +55,9 @@ fuzzed root "$out"
 # The services the fuzzer names (f0..f7, VIPs 10.0.0.0-3, servers
 # 10.0.2.0-3), each with a client pinned, so that an unprivileged request
 # that got through would show: a service, server or client changed, added
-# or gone.
+# or gone. Flushed first: the root fuzzer may have left services, servers
+# and pinned clients of its own behind.
+c flush
 {
 	cat /tmp/cas.conf
 	for i in 0 1 2 3 4 5 6 7; do
