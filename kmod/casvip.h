@@ -149,6 +149,8 @@ struct casvip_probe {
 
 #define CASVIP_WATCH_SLOTS 8 /* a server's connections watched at once */
 #define CASVIP_UNREPLIED_SECS 3 /* no reply by then: unreplied */
+/* The GC's ring of connection records, a second a slot: past 27 s. */
+#define CASVIP_CONN_SLOTS 32
 
 /*
  * New connections a server is watched on for its first reply. The packet
@@ -286,7 +288,10 @@ struct casvip_service {
 	struct casvip_stats_pcpu __percpu *stats;
 	struct rhashtable conns_hash; /* casvip_conn by tuple */
 	struct llist_head conns_new; /* casvip_conn, made since the fold */
-	struct list_head conns; /* ... and before; cn->lock */
+	/* ... and before, by the second the GC folds them in; cn->lock */
+	struct list_head conns[CASVIP_CONN_SLOTS];
+	unsigned long conns_next; /* the first second not swept: jiffies / HZ */
+	int conns_fresh; /* a record was made FRESH since the GC's last run */
 };
 
 #define CASVIP_HASH_BITS 10

@@ -29,6 +29,7 @@
 #include <net/netfilter/nf_conntrack_core.h>
 #include <net/netfilter/nf_conntrack_extend.h>
 #include <net/netfilter/nf_conntrack_l4proto.h>
+#include <net/netfilter/nf_conntrack_timeout.h>
 #include <net/netfilter/nf_nat.h>
 #include <net/netfilter/nf_nat_masquerade.h>
 
@@ -55,12 +56,11 @@ struct casvip_conn {
 	struct casvip_conn_key key;
 	union {
 		struct llist_node next_new; /* casvip_service.conns_new */
-		struct list_head list; /* casvip_service.conns; cn->lock */
+		struct list_head list; /* a slot of casvip_service.conns */
 	};
 	unsigned long born; /* jiffies, when bound */
 	unsigned long due; /* jiffies: the GC folds it from then */
 	bool hashed; /* in conns_hash: not if no room could be made */
-	u8 quiet; /* the GC's interval for it: 1 s << quiet */
 	int state; /* enum conn_state, changed by cmpxchg */
 	struct casvip_traffic seen; /* the connection's counters, folded */
 	struct rcu_head rcu;
@@ -78,26 +78,34 @@ static const struct rhashtable_params conn_params = {
 
 /*
  * The GC folds a connection every second while it carries packets; one
- * that carried nothing since, at twice the interval each time, up to 4 s
- * (a shift of 2): a table of idle connections (TIME_WAIT, a scan's
- * unanswered flows) costs a quarter of the lookups, or a third. What an
- * idle connection carries again is folded before conntrack forgets it by
- * timeout: the interval stays CASVIP_CONN_MARGIN below the namespace's
- * shortest TCP and UDP timeout (10 s by default, TCP's CLOSE). One that
+ * that carried nothing since the last fold, at the longest interval it
+ * may, and never later than a second after conntrack would time it out:
+ * a table of idle connections (TIME_WAIT, a scan's unanswered flows)
+ * costs a fraction of the lookups. What an idle connection carries again
+ * is folded before conntrack forgets it by timeout: the interval stays
+ * CASVIP_CONN_MARGIN below the shortest timeout a packet of its protocol
+ * can leave it with, in its namespace (by default TCP's CLOSE, 10 s,
+ * which a reset brings; UDP's unreplied 30 s, as a UDP packet sets one of
+ * its two, or what a flowtable's teardown leaves). One under a fixed
+ * timeout or a timeout policy of its own is folded every second. One that
  * goes otherwise (deleted by hand, dropped early, reopened from
- * TIME_WAIT, or under a timeout policy of its own) can take up to 4 s of
- * its traffic uncounted, a second's if it was busy. A read of the
- * counters folds every connection.
+ * TIME_WAIT, killed by a reply that is only a reset or by masquerading's
+ * interface going down) can take up to 7 s of its traffic uncounted,
+ * 27 s for UDP, a second's if it was busy. A read of the counters folds
+ * every connection.
  */
-#define CASVIP_CONN_QUIET_SHIFT 2
 #define CASVIP_CONN_MARGIN (3 * HZ)
 
 static struct kmem_cache *conn_cache __read_mostly;
 
 int casvip_conns_init(struct casvip_service *svc)
 {
+	int i;
+
 	init_llist_head(&svc->conns_new);
-	INIT_LIST_HEAD(&svc->conns);
+	for (i = 0; i < CASVIP_CONN_SLOTS; i++)
+		INIT_LIST_HEAD(&svc->conns[i]);
+	svc->conns_next = jiffies / HZ;
 	return rhashtable_init(&svc->conns_hash, &conn_params);
 }
 
@@ -141,6 +149,9 @@ static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
 						     &old->node, &c->node,
 						     conn_params);
 		old = NULL;
+	} else if (old && fresh) {
+		/* Counted from its first second, wherever its record waits. */
+		WRITE_ONCE(svc->conns_fresh, 1);
 	}
 	if (!old) {
 		llist_add(&c->next_new, &svc->conns_new);
@@ -170,6 +181,12 @@ static void conn_track(struct casvip_service *svc, struct nf_conn *ct,
 	conn_add(svc, ct, true);
 }
 
+/* What a counter at @now added since @seen: from zero if it went back. */
+static u64 conn_delta(u64 now, u64 seen)
+{
+	return now - (now >= seen ? seen : 0);
+}
+
 /*
  * Add what @ct, @c's connection, carried since the last fold to @svc's
  * traffic and its server's. Counters that went back were zeroed
@@ -181,18 +198,24 @@ static bool conn_fold(struct casvip_service *svc, struct casvip_conn *c,
 		      const struct nf_conn *ct)
 {
 	const struct nf_conn_acct *acct = nf_conn_acct_find(ct);
+	struct casvip_traffic now;
 	struct casvip_server *srv;
 	int dir;
 
 	if (!acct)
 		return false;
+	for (dir = 0; dir < IP_CT_DIR_MAX; dir++) {
+		now.pkts[dir] = atomic64_read(&acct->counter[dir].packets);
+		now.bytes[dir] = atomic64_read(&acct->counter[dir].bytes);
+	}
+	/* Idle since the last fold, as most are: nothing to add. */
+	if (!memcmp(&now, &c->seen, sizeof(now)))
+		return true;
 	srv = casvip_server_find(svc,
 				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
 	for (dir = 0; dir < IP_CT_DIR_MAX; dir++) {
-		u64 p = atomic64_read(&acct->counter[dir].packets);
-		u64 b = atomic64_read(&acct->counter[dir].bytes);
-		u64 dp = p - (p >= c->seen.pkts[dir] ? c->seen.pkts[dir] : 0);
-		u64 db = b - (b >= c->seen.bytes[dir] ? c->seen.bytes[dir] : 0);
+		u64 dp = conn_delta(now.pkts[dir], c->seen.pkts[dir]);
+		u64 db = conn_delta(now.bytes[dir], c->seen.bytes[dir]);
 
 		svc->traffic.pkts[dir] += dp;
 		svc->traffic.bytes[dir] += db;
@@ -200,9 +223,8 @@ static bool conn_fold(struct casvip_service *svc, struct casvip_conn *c,
 			srv->traffic.pkts[dir] += dp;
 			srv->traffic.bytes[dir] += db;
 		}
-		c->seen.pkts[dir] = p;
-		c->seen.bytes[dir] = b;
 	}
+	c->seen = now;
 	return true;
 }
 
@@ -222,56 +244,142 @@ static struct nf_conn *conn_find(struct net *net, const struct casvip_conn *c)
 	return nf_ct_tuplehash_to_ctrack(h);
 }
 
-/* The records made since the last fold, onto the list. */
-static void conns_take_new(struct casvip_service *svc)
+/* The records made since the last fold, onto @to. */
+static void conns_take_new(struct casvip_service *svc, struct list_head *to)
 {
 	struct llist_node *first;
 	struct casvip_conn *c, *tmp;
 
 	first = llist_reverse_order(llist_del_all(&svc->conns_new));
 	llist_for_each_entry_safe(c, tmp, first, next_new)
-		list_add_tail(&c->list, &svc->conns);
+		list_add_tail(&c->list, to);
 }
 
 /*
- * The longest the GC may leave an idle connection of @net unfolded: its
- * shortest TCP or UDP timeout (jiffies, as the sysctls set them), less
- * CASVIP_CONN_MARGIN; a second at least.
+ * Into @svc's slot for @c->due's second; a second the GC swept already
+ * would wait a whole turn of the ring: the next to sweep instead. One due
+ * further than a turn away is looked at early, and put back.
  */
-static unsigned long conns_quiet_most(struct net *net)
+static void conn_slot(struct casvip_service *svc, struct casvip_conn *c)
+{
+	unsigned long sec = c->due / HZ;
+
+	if ((long)(sec - svc->conns_next) < 0)
+		sec = svc->conns_next;
+	list_move_tail(&c->list, &svc->conns[sec % CASVIP_CONN_SLOTS]);
+}
+
+/*
+ * The records the GC looks at now, onto @to: the new ones, and those of
+ * every second that ended since it last looked; @all, every one.
+ */
+static void conns_take_due(struct casvip_service *svc, struct list_head *to,
+			   bool all)
+{
+	unsigned long now = jiffies / HZ;
+	unsigned long n = all ? CASVIP_CONN_SLOTS :
+			  min_t(unsigned long, now - svc->conns_next,
+				CASVIP_CONN_SLOTS);
+	unsigned long i;
+
+	conns_take_new(svc, to);
+	for (i = 0; i < n; i++)
+		list_splice_tail_init(&svc->conns[(svc->conns_next + i) %
+						  CASVIP_CONN_SLOTS], to);
+	svc->conns_next = now;
+}
+
+/* The longest the GC may leave an idle connection unfolded, in jiffies. */
+struct conns_quiet {
+	unsigned long tcp;
+	unsigned long udp;
+};
+
+/* @least, the shortest timeout a packet can bring, less the margin. */
+static unsigned long conns_quiet_most(unsigned long least)
+{
+	return least > CASVIP_CONN_MARGIN + HZ ? least - CASVIP_CONN_MARGIN : HZ;
+}
+
+/*
+ * @net's shortest TCP and UDP timeouts (jiffies, as the sysctls set them),
+ * each less CASVIP_CONN_MARGIN; a second at least. A flowtable's
+ * teardown leaves a UDP entry its replied timeout less the flowtable's.
+ */
+static void conns_quiet_init(struct net *net, struct conns_quiet *q)
 {
 	const struct nf_tcp_net *tn = nf_tcp_pernet(net);
 	const struct nf_udp_net *un = nf_udp_pernet(net);
-	unsigned long least = ULONG_MAX;
+	unsigned long tcp = ULONG_MAX, udp = ULONG_MAX;
 	int i;
 
+	/* MAX and IGNORE are no states: their timeouts are 0. */
 	for (i = TCP_CONNTRACK_SYN_SENT; i < TCP_CONNTRACK_TIMEOUT_MAX; i++)
-		if (i != TCP_CONNTRACK_IGNORE)
-			least = min_t(unsigned long, least, tn->timeouts[i]);
+		if (i != TCP_CONNTRACK_MAX && i != TCP_CONNTRACK_IGNORE)
+			tcp = min_t(unsigned long, tcp, tn->timeouts[i]);
 	for (i = 0; i < UDP_CT_MAX; i++)
-		least = min_t(unsigned long, least, un->timeouts[i]);
-	return least > CASVIP_CONN_MARGIN + HZ ? least - CASVIP_CONN_MARGIN : HZ;
+		udp = min_t(unsigned long, udp, un->timeouts[i]);
+#if IS_ENABLED(CONFIG_NF_FLOW_TABLE)
+	udp = min_t(unsigned long, udp,
+		    un->timeouts[UDP_CT_REPLIED] > un->offload_timeout ?
+		    un->timeouts[UDP_CT_REPLIED] - un->offload_timeout : 0);
+#endif
+	q->tcp = conns_quiet_most(tcp);
+	q->udp = conns_quiet_most(udp);
+}
+
+/* When the GC folds @ct's record next: it just did; @busy, it had moved. */
+static unsigned long conn_due(const struct nf_conn *ct, bool busy,
+			      const struct conns_quiet *q)
+{
+	unsigned long most;
+
+	switch (nf_ct_protonum(ct)) {
+	case IPPROTO_TCP:
+		most = q->tcp;
+		break;
+	case IPPROTO_UDP:
+		most = q->udp;
+		break;
+	default:
+		most = min(q->tcp, q->udp);
+	}
+	/* Timeouts not the namespace's: the interval is not known safe. */
+	if (test_bit(IPS_FIXED_TIMEOUT_BIT, &ct->status) ||
+	    nf_ct_timeout_find(ct))
+		busy = true;
+	most = min(most, nf_ct_expires(ct) + 2 * HZ);
+	/*
+	 * The GC sweeps a second once it ended, at its next run: up to 2 s
+	 * after it began. A busy one's is the second now.
+	 */
+	return busy ? jiffies : jiffies - 2 * HZ + most;
 }
 
 /*
  * Fold the counters of @svc's connections into its traffic and its
  * servers', and forget the connections that are gone; @all: every one,
  * or only those due (the GC). What a connection carried since the last
- * fold (at most a second's while it is busy) is lost if it goes before
- * the next: deleted by hand, or dropped early by conntrack at its table's
- * limit. Those that close wait in TIME_WAIT or time out, and casvip folds
- * before it deletes connections itself. Needs casvip_net.lock, which
- * keeps others from removing records.
+ * fold (at most a second's while it is busy, up to its protocol's
+ * interval if it had been idle) is lost if it goes before the next:
+ * deleted by hand, or dropped early by conntrack at its table's limit.
+ * Those that close wait in TIME_WAIT or time out, and casvip folds before
+ * it deletes connections itself. The GC looks only at the records of the
+ * seconds that ended since its last run, as the ring holds them. Needs
+ * casvip_net.lock, which keeps others from removing records.
  */
 static void conns_fold(struct casvip_service *svc, bool all)
 {
 	struct net *net = svc->cn->net;
-	unsigned long most = conns_quiet_most(net);
 	struct casvip_conn *c, *tmp;
+	struct conns_quiet q;
+	LIST_HEAD(todo);
 
 	lockdep_assert_held(&svc->cn->lock);
-	conns_take_new(svc);
-	list_for_each_entry_safe(c, tmp, &svc->conns, list) {
+	conns_quiet_init(net, &q);
+	/* A record made FRESH waits in any slot: all are looked at. */
+	conns_take_due(svc, &todo, xchg(&svc->conns_fresh, 0) || all);
+	list_for_each_entry_safe(c, tmp, &todo, list) {
 		struct nf_conn *ct;
 		bool gone;
 		u64 pkts;
@@ -280,8 +388,8 @@ static void conns_fold(struct casvip_service *svc, bool all)
 			memset(&c->seen, 0, sizeof(c->seen));
 			c->born = jiffies;
 			c->due = c->born;
-			c->quiet = 0;
 		} else if (!all && time_before(jiffies, c->due)) {
+			conn_slot(svc, c);
 			cond_resched();
 			continue;
 		}
@@ -303,14 +411,12 @@ static void conns_fold(struct casvip_service *svc, bool all)
 						       &c->node, conn_params);
 			list_del(&c->list);
 			call_rcu(&c->rcu, conn_free_rcu);
-		} else if (ct) {
-			if (pkts != c->seen.pkts[0] + c->seen.pkts[1])
-				c->quiet = 0;
-			else if (c->quiet < CASVIP_CONN_QUIET_SHIFT)
-				c->quiet++;
-			/* Early by half a second: the GC's runs drift. */
-			c->due = jiffies - HZ / 2 +
-				 min_t(unsigned long, HZ << c->quiet, most);
+		} else {
+			/* No @ct, not confirmed yet: again in a second. */
+			c->due = ct ? conn_due(ct, pkts != c->seen.pkts[0] +
+						       c->seen.pkts[1], &q) :
+				      jiffies;
+			conn_slot(svc, c);
 		}
 		if (ct)
 			nf_ct_put(ct);
@@ -335,11 +441,12 @@ void casvip_conns_fold_due(struct casvip_service *svc)
 void casvip_conns_release(struct casvip_service *svc)
 {
 	struct casvip_conn *c, *tmp;
+	LIST_HEAD(all);
 
 	lockdep_assert_held(&svc->cn->lock);
 	rhashtable_destroy(&svc->conns_hash);
-	conns_take_new(svc);
-	list_for_each_entry_safe(c, tmp, &svc->conns, list) {
+	conns_take_due(svc, &all, true);
+	list_for_each_entry_safe(c, tmp, &all, list) {
 		kmem_cache_free(conn_cache, c);
 		cond_resched();
 	}
@@ -585,15 +692,17 @@ static unsigned int casvip_nat_fn(void *priv, struct sk_buff *skb,
 	if (ctinfo != IP_CT_NEW &&
 	    (ctinfo != IP_CT_RELATED || !casvip_epm_child(ct)))
 		return NF_ACCEPT;
+	/* SNAT is for what was DNATed: the others need no lookup. */
+	if (state->hook == NF_INET_POST_ROUTING &&
+	    !test_bit(IPS_DST_NAT_BIT, &ct->status))
+		return NF_ACCEPT;
 	fv = followed_vnode(cn, ct);
 	v = fv ?: tuple_vnode(cn, ct);
 	if (!v)
 		return NF_ACCEPT;
-	if (state->hook != NF_INET_POST_ROUTING)
-		return dnat(v, ct, !!fv, skb, state);
-	if (test_bit(IPS_DST_NAT_BIT, &ct->status))
+	if (state->hook == NF_INET_POST_ROUTING)
 		return snat(v, ct, skb, state);
-	return NF_ACCEPT;
+	return dnat(v, ct, !!fv, skb, state);
 }
 
 #define NAT_OP(_pf, _hook, _prio) {		\

@@ -304,17 +304,19 @@ check "the servers' counters add up to the service's" jq -e \
 	 ([.stats.pkts_in, .stats.pkts_out, .stats.bytes_in, .stats.bytes_out] ==
 	  ([.servers[].stats | [.pkts_in, .pkts_out, .bytes_in, .bytes_out]] | transpose | map(add)))' <<<"$s"
 # A connection idle long enough that the GC folds it at its longest
-# interval (8 s), which then carries data and closes: counted before
-# conntrack forgets it, 10 s after its last packet (the shortest of its
-# default timeouts).
+# interval (7 s: TCP's shortest timeout, 10 s, less 3), which then
+# carries data and closes: counted before conntrack forgets it, 10 s
+# after its last packet (the shortest of its default timeouts). Idle for
+# 30 s: at UDP's interval (27 s) the GC would look before the data came
+# and next after conntrack forgot it.
 lb sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=10
 c service add calm vip 10.0.0.102 ports 60002 sched rr
 c server add calm 10.0.2.12
-cl bash -c 'exec 3<>/dev/tcp/10.0.0.102/60002 && read -r -u 3 _ && sleep 20 &&
+cl bash -c 'exec 3<>/dev/tcp/10.0.0.102/60002 && read -r -u 3 _ && sleep 30 &&
 	head -c 100000 /dev/zero >&3'
 gone() { ! lb conntrack -L -d 10.0.0.102 -p tcp --dport 60002 2>/dev/null | grep -q .; }
 check "the connection closed, and conntrack forgot it" wait_for 30 gone
-check "bytes in of a connection idle for 20 s, then busy, then gone: all counted" \
+check "bytes in of a connection idle for 30 s, then busy, then gone: all counted" \
 	counted_within "$(c -j -s show calm)" 100000 in
 c service del calm
 lb sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_time_wait=120
@@ -348,6 +350,19 @@ c persist learn >/dev/null
 out=$(datagram)
 check_eq "a copied connection reaches its server" srv2 "${out%% *}"
 check_eq "... and counts once learnt: 2 packets each way, no connection" "40 42 42" \
+	"$(c -j -s show bulku | jq -r '.[0].stats | "\(.conns) \(.pkts_in) \(.pkts_out)"')"
+# A flow deleted by hand, and its tuple's next flow, deleted by hand a
+# few seconds later: the first's record, idle, waits 27 s for its next
+# look; the second is counted in it from its first second all the same.
+flow() {
+	echo hi | cl socat -T 1 - UDP:10.0.0.102:60001,bind=10.0.1.36:5556 >/dev/null
+	sleep 2.5
+	lb conntrack -D -p udp -s 10.0.1.36 --sport 5556 >/dev/null 2>&1
+}
+flow
+flow
+check_eq "a tuple's next flow, deleted by hand after 2 s: counted, a packet each way" \
+	"42 44 44" \
 	"$(c -j -s show bulku | jq -r '.[0].stats | "\(.conns) \(.pkts_in) \(.pkts_out)"')"
 
 # --- unload with live connections ----------------------------------------------
