@@ -190,12 +190,12 @@ static u64 conn_delta(u64 now, u64 seen)
 /*
  * Add what @ct, @c's connection, carried since the last fold to @svc's
  * traffic and its server's. Counters that went back were zeroed
- * (ctnetlink's get-and-zero): count them from zero. False if @ct has no
- * accounting: conntrack drops the extensions of an entry it could not
- * confirm.
+ * (ctnetlink's get-and-zero): count them from zero. @moved: whether they
+ * had. False if @ct has no accounting: conntrack drops the extensions of
+ * an entry it could not confirm.
  */
 static bool conn_fold(struct casvip_service *svc, struct casvip_conn *c,
-		      const struct nf_conn *ct)
+		      const struct nf_conn *ct, bool *moved)
 {
 	const struct nf_conn_acct *acct = nf_conn_acct_find(ct);
 	struct casvip_traffic now;
@@ -209,7 +209,8 @@ static bool conn_fold(struct casvip_service *svc, struct casvip_conn *c,
 		now.bytes[dir] = atomic64_read(&acct->counter[dir].bytes);
 	}
 	/* Idle since the last fold, as most are: nothing to add. */
-	if (!memcmp(&now, &c->seen, sizeof(now)))
+	*moved = memcmp(&now, &c->seen, sizeof(now));
+	if (!*moved)
 		return true;
 	srv = casvip_server_find(svc,
 				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
@@ -380,9 +381,8 @@ static void conns_fold(struct casvip_service *svc, bool all)
 	/* A record made FRESH waits in any slot: all are looked at. */
 	conns_take_due(svc, &todo, xchg(&svc->conns_fresh, 0) || all);
 	list_for_each_entry_safe(c, tmp, &todo, list) {
+		bool gone, moved = false;
 		struct nf_conn *ct;
-		bool gone;
-		u64 pkts;
 
 		if (cmpxchg(&c->state, CONN_FRESH, CONN_LIVE) == CONN_FRESH) {
 			memset(&c->seen, 0, sizeof(c->seen));
@@ -393,11 +393,11 @@ static void conns_fold(struct casvip_service *svc, bool all)
 			cond_resched();
 			continue;
 		}
-		pkts = c->seen.pkts[0] + c->seen.pkts[1];
 		ct = conn_find(net, c);
 
 		if (ct)
-			gone = !conn_fold(svc, c, ct) || nf_ct_is_dying(ct);
+			gone = !conn_fold(svc, c, ct, &moved) ||
+			       nf_ct_is_dying(ct);
 		else
 			gone = time_after(jiffies,
 					  c->born + CASVIP_CONN_PENDING);
@@ -413,9 +413,7 @@ static void conns_fold(struct casvip_service *svc, bool all)
 			call_rcu(&c->rcu, conn_free_rcu);
 		} else {
 			/* No @ct, not confirmed yet: again in a second. */
-			c->due = ct ? conn_due(ct, pkts != c->seen.pkts[0] +
-						       c->seen.pkts[1], &q) :
-				      jiffies;
+			c->due = ct ? conn_due(ct, moved, &q) : jiffies;
 			conn_slot(svc, c);
 		}
 		if (ct)
