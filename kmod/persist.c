@@ -671,13 +671,9 @@ static bool evict_idle(struct casvip_service *svc, struct casvip_persist *e,
 	return true;
 }
 
-static bool evict_new(struct casvip_service *svc, struct casvip_persist *e,
-		      void *arg)
+static void evict_new(struct casvip_service *svc, struct casvip_persist *e,
+		      const struct gc_ctx *gc)
 {
-	const struct gc_ctx *gc = arg;
-
-	if (atomic_read(&svc->npersist) <= gc->target)
-		return false;
 	/*
 	 * Proven since the GC last looked (an entry on persist_new has its
 	 * probe). Under a flood the list turns over about as fast as the
@@ -686,18 +682,48 @@ static bool evict_new(struct casvip_service *svc, struct casvip_persist *e,
 	 */
 	if (probe_check(gc->net, e->probe, IPS_ASSURED_BIT) == PROBE_PROVEN) {
 		persist_proven(svc, e);
-		return true;
+		return;
 	}
 	persist_unlink(svc, e, true);
 	svc->evicted++;
-	return true;
+}
+
+/*
+ * Unproven entries, oldest first, the ones the flood adds meanwhile too:
+ * once below the limit, the table takes new entries as this runs, and an
+ * idle client must not go while a newer unproven entry stays. Each turn
+ * takes the list's first entry off it; at most @max turns. True if none
+ * is left.
+ */
+static bool evict_unproven(struct casvip_service *svc, const struct gc_ctx *gc,
+			   u32 max)
+{
+	struct casvip_persist *e;
+	u32 n;
+
+	for (n = 1; atomic_read(&svc->npersist) > gc->target; n++) {
+		spin_lock_bh(&svc->persist_lock);
+		e = list_first_entry_or_null(&svc->persist_new,
+					     struct casvip_persist, list);
+		spin_unlock_bh(&svc->persist_lock);
+		/* Only the holder of casvip_net.lock takes it off the list. */
+		if (!e)
+			return true;
+		evict_new(svc, e, gc);
+		if (n == max)
+			return false;
+		if (!(n % CASVIP_GC_BATCH))
+			cond_resched();
+	}
+	return false;
 }
 
 /*
  * Evict entries down to max - 1 - max / 8 (at least one goes): unproven
- * ones, oldest first (under a flood of spoofed sources, theirs), then idle
- * ones, oldest first (real clients that may come back). Never a proven
- * client's live entry, and never a walk over them. Needs casvip_net.lock.
+ * ones, oldest first (under a flood of spoofed sources, theirs), then,
+ * when none is left, idle ones, oldest first (real clients that may come
+ * back). Never a proven client's live entry, and never a walk over them.
+ * Needs casvip_net.lock.
  */
 static void persist_evict(struct casvip_service *svc)
 {
@@ -711,8 +737,8 @@ static void persist_evict(struct casvip_service *svc)
 		svc->full_told = jiffies;
 		casvip_notify_service(svc->cn, CASVIP_CMD_PERSIST_FULL, svc);
 	}
-	persist_walk(svc, &svc->persist_new, evict_new, &gc);
-	persist_walk(svc, &svc->persist_idle, evict_idle, &gc);
+	if (evict_unproven(svc, &gc, max))
+		persist_walk(svc, &svc->persist_idle, evict_idle, &gc);
 }
 
 void casvip_evict_work(struct work_struct *work)
