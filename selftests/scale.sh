@@ -3,22 +3,29 @@
 #
 # Scale figures, sourced after lib.sh and topo.sh with the lab up:
 #   apply.s, dump.s      apply, then dump (show -j), NSVC services x 8 servers
-#   newconn.SCHED.2      new connections/s through a service of 2 servers
-#   newconn.SCHED.N      ... of NSRV servers (all of them answer: lab_s1
-#                        holds their addresses), for every scheduler
-#   ratio.newconn.SCHED.N_2
+#   newflow.SCHED.2      new flows/s through a UDP service of 2 servers,
+#   newflow.SCHED.NSRV   and through one of NSRV, for each scheduler: the
+#                        rounds alternate the two; pktgen (pktgen.sh) sends
+#                        each datagram from a new client, whom the
+#                        scheduler places
+#   cost.newflow.SCHED.NSRV_2
+#                        what a new client costs with NSRV servers over what
+#                        it costs with 2: the median of the rounds' ratios
+#                        of their rates, and its spread
 #   newconn.table.1000, newconn.table.NPERSIST: new connections/s through a
 #                        service whose persistence table already holds that
 #                        many clients (lookups must not slow down)
-# usage: scale.sh NSVC NSRV NPERSIST RUNS SECONDS
+# usage: scale.sh NSVC NSRV NPERSIST RUNS SECONDS [SCHED...] (default: all)
 NSVC=$1 NSRV=$2 NPERSIST=$3 RUNS=$4 SECS=$5
+shift 5
+SCHEDS=${*:-rr wrr lc wlc sh mh}
+. /tests/pktgen.sh
 
 elapsed() { # CMD...: seconds it took
 	local t=${EPOCHREALTIME/./}
 	"$@" >/dev/null 2>&1
 	awk -v d=$((${EPOCHREALTIME/./} - t)) 'BEGIN { printf "%.2f", d / 1e6 }'
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 {
 	for ((s = 0; s < NSVC; s++)); do
@@ -39,23 +46,41 @@ c flush
 	done
 } | $ip -n lab_s1 -batch -
 $ip -n lab_lb route add 10.4.0.0/16 via 10.0.2.11
-for sched in rr wrr lc wlc sh mh; do
+# The clients: 10.16.0.0/12 at random, a new one nearly every datagram,
+# routed back to the clients' side. The service of 2 on 10.0.0.100, that
+# of NSRV on 10.0.0.101.
+$ip -n lab_lb route add 10.16.0.0/12 via 10.0.1.1
+cl test -e /proc/net/pktgen/c0 || pg_setup
+pg_flows 10.16.0.0 10.31.255.255 1024 65535
+vip() { echo 10.0.0.$(($1 == 2 ? 100 : 101)); }
+for sched in $SCHEDS; do
 	for n in 2 $NSRV; do
-		{
-			echo "service cas vip 10.0.0.100 ports 135 sched $sched persist 300"
-			for ((k = 1; k <= n; k++)); do
-				echo "	server 10.4.$((k / 250)).$((k % 250 + 1))"
-			done
-		} | c apply - >/dev/null
-		for ((r = 0; r < RUNS; r++)); do
-			cl /tests/vipload conn $SECS 32 10.0.0.100 135 $(clients 1 40) |
-				awk '$1 == "conns_per_s" { print $2 }'
+		echo "service s$n vip $(vip $n) proto udp ports 60002 sched $sched persist 300"
+		for ((k = 1; k <= n; k++)); do
+			echo "	server 10.4.$((k / 250)).$((k % 250 + 1))"
+		done
+	done | c apply - >/dev/null
+	rounds=$(for ((r = 0; r < RUNS; r++)); do
+		for n in 2 $NSRV; do
+			pg_dst "$(vip $n)"
+			echo "$r $n $(pg_rate $SECS)"
 			lb conntrack -F 2>/dev/null
-			c persist del cas
-		done | median | sed "s/^/newconn.$sched.$n /"
-		c flush
+			c persist del s$n
+		done
+	done)
+	for n in 2 $NSRV; do
+		awk -v n=$n '$2 == n { print $3 }' <<<"$rounds" | median |
+			sed "s/^/newflow.$sched.$n /"
 	done
-done | tee /tmp/scale.out
+	c flush
+	costs=$(awk -v n=$NSRV '$2 == 2 { few[$1] = $3 } $2 == n { many[$1] = $3 }
+		END { for (r in few) if (many[r] > 0) printf "%.4f\n", few[r] / many[r] }' \
+		<<<"$rounds")
+	[ -n "$costs" ] || continue
+	median <<<"$costs" | awk -v k="cost.newflow.$sched.${NSRV}_2" '{ printf "%s %.2f\n", k, $1 }'
+	echo "spread.cost.newflow.$sched.${NSRV}_2 $(spread <<<"$costs")"
+done
+$ip -n lab_lb route del 10.16.0.0/12
 for n in 1000 $NPERSIST; do
 	lb /tests/persist_bench $n keep >/dev/null
 	for ((r = 0; r < RUNS; r++)); do
@@ -64,12 +89,7 @@ for n in 1000 $NPERSIST; do
 		lb conntrack -F 2>/dev/null
 	done | median | sed "s/^/newconn.table.$n /"
 	c flush
-done | tee -a /tmp/scale.out
+done | tee /tmp/scale.out
 awk -v n=$NPERSIST '$1 == "newconn.table.1000" { a = $2 }
 	$1 == "newconn.table." n { b = $2 }
 	END { if (a > 0) printf "ratio.newconn.table.%s_1000 %.2f\n", n, b / a }' /tmp/scale.out
-for sched in rr wrr lc wlc sh mh; do
-	awk -v s=$sched -v n=$NSRV '$1 == "newconn." s ".2" { a = $2 }
-		$1 == "newconn." s "." n { b = $2 }
-		END { if (a > 0) printf "ratio.newconn.%s.%s_2 %.2f\n", s, n, b / a }' /tmp/scale.out
-done
