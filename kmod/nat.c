@@ -78,11 +78,12 @@ static const struct rhashtable_params conn_params = {
 
 /*
  * The GC folds a connection every second while it carries packets; one
- * that carried nothing since the last fold, at the longest interval it
- * may, and never later than a second after conntrack would time it out:
- * a table of idle connections (TIME_WAIT, a scan's unanswered flows)
- * costs a fraction of the lookups. What an idle connection carries again
- * is folded before conntrack forgets it by timeout: the interval stays
+ * that carried nothing since the last fold (or never more than its first
+ * packet), at the longest interval it may, and never later than a second
+ * after conntrack would time it out: a table of idle connections
+ * (TIME_WAIT, a scan's unanswered flows) costs a fraction of the
+ * lookups. What an idle connection carries again is folded before
+ * conntrack forgets it by timeout: the interval stays
  * CASVIP_CONN_MARGIN below the shortest timeout a packet of its protocol
  * can leave it with, in its namespace (by default TCP's CLOSE, 10 s,
  * which a reset brings; UDP's unreplied 30 s, as a UDP packet sets one of
@@ -190,12 +191,14 @@ static u64 conn_delta(u64 now, u64 seen)
 /*
  * Add what @ct, @c's connection, carried since the last fold to @svc's
  * traffic and its server's. Counters that went back were zeroed
- * (ctnetlink's get-and-zero): count them from zero. @moved: whether they
- * had. False if @ct has no accounting: conntrack drops the extensions of
+ * (ctnetlink's get-and-zero): count them from zero. @busy: whether they
+ * had moved, by more than a connection's first packet: one that never
+ * carried another (a scan's, a lone datagram's) is folded as an idle one
+ * is. False if @ct has no accounting: conntrack drops the extensions of
  * an entry it could not confirm.
  */
 static bool conn_fold(struct casvip_service *svc, struct casvip_conn *c,
-		      const struct nf_conn *ct, bool *moved)
+		      const struct nf_conn *ct, bool *busy)
 {
 	const struct nf_conn_acct *acct = nf_conn_acct_find(ct);
 	struct casvip_traffic now;
@@ -209,9 +212,10 @@ static bool conn_fold(struct casvip_service *svc, struct casvip_conn *c,
 		now.bytes[dir] = atomic64_read(&acct->counter[dir].bytes);
 	}
 	/* Idle since the last fold, as most are: nothing to add. */
-	*moved = memcmp(&now, &c->seen, sizeof(now));
-	if (!*moved)
+	if (!memcmp(&now, &c->seen, sizeof(now)))
 		return true;
+	*busy = c->seen.pkts[IP_CT_DIR_ORIGINAL] ||
+		now.pkts[IP_CT_DIR_ORIGINAL] > 1 || now.pkts[IP_CT_DIR_REPLY];
 	srv = casvip_server_find(svc,
 				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
 	for (dir = 0; dir < IP_CT_DIR_MAX; dir++) {
@@ -381,7 +385,7 @@ static void conns_fold(struct casvip_service *svc, bool all)
 	/* A record made FRESH waits in any slot: all are looked at. */
 	conns_take_due(svc, &todo, xchg(&svc->conns_fresh, 0) || all);
 	list_for_each_entry_safe(c, tmp, &todo, list) {
-		bool gone, moved = false;
+		bool gone, busy = false;
 		struct nf_conn *ct;
 
 		if (cmpxchg(&c->state, CONN_FRESH, CONN_LIVE) == CONN_FRESH) {
@@ -396,7 +400,7 @@ static void conns_fold(struct casvip_service *svc, bool all)
 		ct = conn_find(net, c);
 
 		if (ct)
-			gone = !conn_fold(svc, c, ct, &moved) ||
+			gone = !conn_fold(svc, c, ct, &busy) ||
 			       nf_ct_is_dying(ct);
 		else
 			gone = time_after(jiffies,
@@ -413,7 +417,7 @@ static void conns_fold(struct casvip_service *svc, bool all)
 			call_rcu(&c->rcu, conn_free_rcu);
 		} else {
 			/* No @ct, not confirmed yet: again in a second. */
-			c->due = ct ? conn_due(ct, moved, &q) : jiffies;
+			c->due = ct ? conn_due(ct, busy, &q) : jiffies;
 			conn_slot(svc, c);
 		}
 		if (ct)
