@@ -112,20 +112,12 @@ echo "spread.reset_ms $(spread <<<"$resets")" >>/tmp/figures
 cat /tmp/figures
 # Each round's figures, for a look at the noise: "round R WHAT.MODE VALUE".
 sed 's/^/round /' <<<"$rounds"
-ratio() { # NAME A B: A / B in each round, their median and spread
-	local r
-	r=$(awk -v a="$2" -v b="$3" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 }
-		END { for (i in x) if (y[i] > 0) printf "%.4f\n", x[i] / y[i] }' <<<"$rounds")
-	[ -n "$r" ] || return
-	median <<<"$r" | awk -v n="$1" '{ printf "%s %.2f\n", n, $1 }'
-	echo "spread.$1 $(spread <<<"$r")"
-}
 for what in $FIGURES; do
 	for other in ipvs jhash static; do
-		ratio "ratio.$what.casvip_$other" "$what.casvip" "$what.$other"
+		ratio "ratio.$what.casvip_$other" "$what.casvip" "$what.$other" <<<"$rounds"
 	done
 done
 for what in stream1 stream4 fwd; do
-	ratio "ratio.$what.offload_casvip" "$what.offload" "$what.casvip"
-	ratio "ratio.$what.offload_ipvs" "$what.offload" "$what.ipvs"
+	ratio "ratio.$what.offload_casvip" "$what.offload" "$what.casvip" <<<"$rounds"
+	ratio "ratio.$what.offload_ipvs" "$what.offload" "$what.ipvs" <<<"$rounds"
 done

@@ -5,7 +5,7 @@
 # topo.sh with the lab up: pktgen in the clients' namespace, sending UDP
 # to VIP:60002 that the servers drop at their interface's ingress, so
 # that what is measured is the balancer's own work; and the median and
-# spread of a figure's rounds.
+# spread of a figure's rounds, and of two figures' ratios round by round.
 
 # Lines "VALUE": their median, and the spread around it in percent.
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -13,6 +13,16 @@ spread() {
 	sort -n | awk '{ v[NR] = $1 } END {
 		m = v[int((NR + 1) / 2)]
 		if (m > 0) printf "%.0f\n", 100 * (v[NR] - v[1]) / m }'
+}
+# Lines "ROUND KEY VALUE": A's value over B's in each round, as "NAME
+# MEDIAN" and "spread.NAME SPREAD"; nothing if no round has both.
+ratio() { # NAME A B
+	local r
+	r=$(awk -v a="$2" -v b="$3" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 }
+		END { for (i in x) if (y[i] > 0) printf "%.4f\n", x[i] / y[i] }')
+	[ -n "$r" ] || return
+	median <<<"$r" | awk -v n="$1" '{ printf "%s %.2f\n", n, $1 }'
+	echo "spread.$1 $(spread <<<"$r")"
 }
 
 # pktgen's flows: to the address pg_dst sets, port 60002, 200-byte frames,

@@ -73,12 +73,7 @@ for sched in $SCHEDS; do
 			sed "s/^/newflow.$sched.$n /"
 	done
 	c flush
-	costs=$(awk -v n=$NSRV '$2 == 2 { few[$1] = $3 } $2 == n { many[$1] = $3 }
-		END { for (r in few) if (many[r] > 0) printf "%.4f\n", few[r] / many[r] }' \
-		<<<"$rounds")
-	[ -n "$costs" ] || continue
-	median <<<"$costs" | awk -v k="cost.newflow.$sched.${NSRV}_2" '{ printf "%s %.2f\n", k, $1 }'
-	echo "spread.cost.newflow.$sched.${NSRV}_2 $(spread <<<"$costs")"
+	ratio "cost.newflow.$sched.${NSRV}_2" 2 "$NSRV" <<<"$rounds"
 done
 $ip -n lab_lb route del 10.16.0.0/12
 for n in 1000 $NPERSIST; do
