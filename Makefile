@@ -132,11 +132,11 @@ bench: deps
 	$(MAKE) all
 	$(MAKE) ksrc
 	$(MAKE) -C selftests KSRC=$(KSRC)
-	selftests/run.sh --no-host bench_persist.sh bench_conncount.sh bench_compare.sh \
+	selftests/run.sh --no-host bench_persist.sh bench_onekey.sh bench_compare.sh \
 		bench_profile.sh
 	{ echo "kernel $$(scripts/kver.sh)"; \
 	  echo "rounds 5, interleaved (newconn/stream/fwd/newflow.MODE, reset_ms; 2 and 1,000 servers), each the median"; \
-	  grep -aE '^(persist|conncount|newconn|stream[14]|fwd|newflow|cost|ratio|spread|apply|dump|profile)\.|^reset_ms ' \
+	  grep -aE '^(persist|onekey|newconn|stream[14]|fwd|newflow|cost|ratio|spread|apply|dump|profile)\.|^reset_ms ' \
 		$(BUILD)/selftests/tests.log; } >$(BUILD)/bench.txt
 	column -t $(BUILD)/bench.txt
 	selftests/bench_table.sh $(BUILD)/bench.txt >$(BUILD)/bench-table.txt

@@ -21,7 +21,6 @@
 #include <linux/u64_stats_sync.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
-#include <net/netfilter/nf_conntrack_count.h>
 #include <net/netfilter/nf_conntrack_tuple.h>
 #include <uapi/linux/casvip.h>
 
@@ -170,13 +169,18 @@ struct casvip_watch {
  * since @idle; expires @timeout seconds later). Only holders of
  * casvip_net.lock move or remove entries; the packet path adds new ones and
  * clears @idle when a connection comes.
+ *
+ * Each live connection of the client holds the entry, from its first
+ * packet until the GC finds it closed or gone (see casvip_conn): @conns
+ * counts them. A removed entry is freed once none holds it.
  */
 struct casvip_persist {
 	struct rhash_head node; /* casvip_service.persist */
 	struct casvip_pkey key;
 	struct casvip_server *srv; /* cmpxchg()ed when rescheduled */
 	struct casvip_probe *probe; /* NULL once proven; cn->lock */
-	struct nf_conncount_list conns; /* the client's live connections */
+	spinlock_t lock; /* @conns and @gone; @idle set by the GC */
+	unsigned int conns; /* connections that hold it */
 	/*
 	 * The lists are changed only under persist_lock and walked only by
 	 * holders of casvip_net.lock: off them, the entry's memory serves
@@ -187,7 +191,7 @@ struct casvip_persist {
 		struct rcu_head rcu;
 	};
 	u32 idle; /* 0 while busy; else ktime_get_seconds() + 1 when idle */
-	bool gone; /* removed: a connection added now is lost with it */
+	bool gone; /* removed: no connection may hold it now */
 };
 
 /* What the schedulers choose from; rebuilt on every change, RCU. */
@@ -524,14 +528,14 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 					   const union nf_inet_addr *client,
 					   struct casvip_server *srv,
 					   const struct nf_conn *ct);
-bool casvip_persist_track(struct casvip_persist *e, struct net *net,
-			  const struct sk_buff *skb, u8 pf);
+bool casvip_persist_hold(struct casvip_persist *e);
+void casvip_persist_put(struct casvip_persist *e);
 int casvip_persist_pin(struct casvip_service *svc,
 		       const union nf_inet_addr *client,
 		       struct casvip_server *srv);
-bool casvip_persist_learn(struct casvip_service *svc,
-			  const union nf_inet_addr *client,
-			  struct casvip_server *srv);
+struct casvip_persist *casvip_persist_learn(struct casvip_service *svc,
+					    const union nf_inet_addr *client,
+					    struct casvip_server *srv);
 void casvip_persist_flush(struct casvip_service *svc,
 			  const union nf_inet_addr *client);
 void casvip_persist_flush_retired(struct casvip_service *svc);
@@ -558,6 +562,7 @@ int casvip_hooks_register(struct casvip_net *cn);
 void casvip_hooks_unregister(struct casvip_net *cn);
 int casvip_conns_init(struct casvip_service *svc);
 void casvip_conns_fold(struct casvip_service *svc);
+void casvip_conns_ended(struct casvip_service *svc, struct casvip_persist *e);
 void casvip_conns_fold_due(struct casvip_service *svc);
 void casvip_conns_release(struct casvip_service *svc);
 int casvip_conn_cache_init(void);

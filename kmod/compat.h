@@ -12,8 +12,6 @@
 #define _CASVIP_COMPAT_H
 
 #include <net/genetlink.h>
-#include <net/netfilter/nf_conntrack.h>
-#include <net/netfilter/nf_conntrack_count.h>
 
 #include "probes/have.h"
 
@@ -25,28 +23,6 @@ casvip_dump_attrs(struct netlink_callback *cb)
 	return (const struct nlattr *const *)genl_info_dump(cb)->attrs;
 #else
 	return (const struct nlattr *const *)genl_dumpit_info(cb)->attrs;
-#endif
-}
-
-/*
- * Add the skb's connection to @list. Before nf_conncount_add_skb() the
- * caller passed the connection's original tuple and zone.
- */
-static inline int casvip_conncount_add(struct net *net,
-				       const struct sk_buff *skb, u16 l3num,
-				       struct nf_conncount_list *list)
-{
-#ifdef HAVE_NF_CONNCOUNT_ADD_SKB
-	return nf_conncount_add_skb(net, skb, l3num, list);
-#else
-	enum ip_conntrack_info ctinfo;
-	const struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
-
-	if (!ct || nf_ct_is_template(ct))
-		return -ENOENT;
-	return nf_conncount_add(net, list,
-				&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
-				nf_ct_zone(ct));
 #endif
 }
 

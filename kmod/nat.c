@@ -36,15 +36,20 @@
 #include "casvip.h"
 
 /*
- * A connection a service NATed, by its original tuple and zone, and its
- * counters as last folded. No reference is held: conntrack frees the
- * connection when it will (its table's limit and early drop see it as
- * they see any), and the fold looks it up again as nf_conncount does. A
- * tuple is one connection at a time: when a new one of the same tuple is
- * bound, the record counts it from zero (FRESH), or, if the fold is just
+ * A connection a service NATed, by its original tuple and zone, its
+ * counters as last folded, and the persistence entry it holds while it is
+ * live. No reference to the connection is held: conntrack frees it when
+ * it will (its table's limit and early drop see it as they see any), and
+ * the fold looks it up again. A tuple is one connection at a time: when a
+ * new one of the same tuple is bound, the record counts it from zero
+ * (FRESH, and the entry the new one holds), or, if the fold is just
  * removing it (GOING), the new connection's record takes its place.
+ *
+ * @state is CONN_LIVE, CONN_GOING, or FRESH: CONN_FRESH, or the entry
+ * the new connection holds. The packet path makes it FRESH, the GC LIVE
+ * or GOING, each with cmpxchg.
  */
-enum conn_state { CONN_LIVE = 0, CONN_FRESH, CONN_GOING };
+enum conn_state { CONN_LIVE = 0, CONN_GOING, CONN_FRESH };
 
 struct casvip_conn_key {
 	struct nf_conntrack_tuple tuple;
@@ -61,7 +66,8 @@ struct casvip_conn {
 	unsigned long born; /* jiffies, when bound */
 	unsigned long due; /* jiffies: the GC folds it from then */
 	bool hashed; /* in conns_hash: not if no room could be made */
-	int state; /* enum conn_state, changed by cmpxchg */
+	unsigned long state; /* enum conn_state, or the FRESH one's entry */
+	struct casvip_persist *held; /* the entry it holds, or NULL */
 	struct casvip_traffic seen; /* the connection's counters, folded */
 	struct rcu_head rcu;
 };
@@ -116,19 +122,50 @@ static void conn_free_rcu(struct rcu_head *head)
 			container_of(head, struct casvip_conn, rcu));
 }
 
+/* @e, held by a connection that is closed or gone, if any. */
+static void conn_put(struct casvip_persist *e)
+{
+	if (e)
+		casvip_persist_put(e);
+}
+
+/*
+ * A new connection of @old's tuple came, holding @e: @old counts it from
+ * the GC's next look. CONN_GOING if the GC is removing @old: then it
+ * changes nothing. RCU.
+ */
+static unsigned long conn_refresh(struct casvip_conn *old,
+				  struct casvip_persist *e)
+{
+	unsigned long cur = READ_ONCE(old->state);
+
+	do {
+		if (cur == CONN_GOING)
+			return cur;
+	} while (!try_cmpxchg(&old->state, &cur,
+			      e ? (unsigned long)e : CONN_FRESH));
+	/* An earlier new connection of the tuple, gone already. */
+	if (cur > CONN_FRESH)
+		conn_put((struct casvip_persist *)cur);
+	return cur;
+}
+
 /*
  * Start counting @ct in @svc, unless it is counted already: a record for
  * its tuple is made, or found. @fresh: @ct is new, and a record found for
- * its tuple was another connection's, now gone. RCU.
+ * its tuple was another connection's, now gone. @e, the persistence entry
+ * @ct holds (or NULL), is the record's to put. RCU.
  */
 static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
-		     bool fresh)
+		     bool fresh, struct casvip_persist *e)
 {
 	struct casvip_conn *c, *old;
 
 	c = kmem_cache_zalloc(conn_cache, GFP_ATOMIC | __GFP_NOWARN);
-	if (!c)
+	if (!c) {
+		conn_put(e);
 		return;
+	}
 	/* The key is hashed whole: copied, padding and all. */
 	memcpy(&c->key.tuple, &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
 	       sizeof(c->key.tuple));
@@ -136,6 +173,7 @@ static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
 	c->born = jiffies;
 	c->due = c->born;
 	c->state = CONN_LIVE;
+	c->held = e;
 	old = rhashtable_lookup_get_insert_fast(&svc->conns_hash, &c->node,
 						conn_params);
 	/* The table could not grow in time: counted all the same, unhashed. */
@@ -144,8 +182,7 @@ static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
 	else if (!old)
 		c->hashed = true;
 	/* The fold is removing it: in its place. */
-	if (old && fresh &&
-	    cmpxchg(&old->state, CONN_LIVE, CONN_FRESH) == CONN_GOING) {
+	if (old && fresh && conn_refresh(old, e) == CONN_GOING) {
 		c->hashed = !rhashtable_replace_fast(&svc->conns_hash,
 						     &old->node, &c->node,
 						     conn_params);
@@ -153,33 +190,40 @@ static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
 	} else if (old && fresh) {
 		/* Counted from its first second, wherever its record waits. */
 		WRITE_ONCE(svc->conns_fresh, 1);
+		e = NULL;
 	}
 	if (!old) {
 		llist_add(&c->next_new, &svc->conns_new);
 		return;
 	}
+	/* Learnt again: its record holds the entry it held. */
+	conn_put(e);
 	kmem_cache_free(conn_cache, c);
 }
 
 /*
  * Count @ct, NATed by @svc as @skb, its first packet, came: with
  * conntrack's accounting on it, which goes on while the connection is
- * unconfirmed. A connection another engine confirmed already (tc's
- * act_ct), or one for which memory is short, goes uncounted. RCU.
+ * unconfirmed. @e is the persistence entry @ct holds, or NULL. A
+ * connection another engine confirmed already (tc's act_ct), or one for
+ * which memory is short, goes uncounted, and holds no entry. RCU.
  */
 static void conn_track(struct casvip_service *svc, struct nf_conn *ct,
-		       const struct sk_buff *skb)
+		       const struct sk_buff *skb, struct casvip_persist *e)
 {
 	if (nf_ct_is_confirmed(ct))
-		return;
+		goto put;
 	/* Accounting off: conntrack saw the first packet without it. */
 	if (!nf_conn_acct_find(ct)) {
 		if (!nf_ct_ext_add(ct, NF_CT_EXT_ACCT,
 				   GFP_ATOMIC | __GFP_NOWARN))
-			return;
+			goto put;
 		nf_ct_acct_update(ct, IP_CT_DIR_ORIGINAL, skb->len);
 	}
-	conn_add(svc, ct, true);
+	conn_add(svc, ct, true, e);
+	return;
+put:
+	conn_put(e);
 }
 
 /* What a counter at @now added since @seen: from zero if it went back. */
@@ -231,6 +275,19 @@ static bool conn_fold(struct casvip_service *svc, struct casvip_conn *c,
 	}
 	c->seen = now;
 	return true;
+}
+
+/* Not closed, nor closing: UDP, or TCP in neither TIME_WAIT nor CLOSE. */
+static bool ct_live(const struct nf_conn *ct)
+{
+	u8 state;
+
+	if (nf_ct_is_dying(ct))
+		return false;
+	if (nf_ct_protonum(ct) != IPPROTO_TCP)
+		return true;
+	state = READ_ONCE(ct->proto.tcp.state);
+	return state != TCP_CONNTRACK_TIME_WAIT && state != TCP_CONNTRACK_CLOSE;
 }
 
 /* @c's connection, with a reference; NULL if it is not in the table. */
@@ -362,6 +419,27 @@ static unsigned long conn_due(const struct nf_conn *ct, bool busy,
 }
 
 /*
+ * A new connection of @c's tuple came since the GC last looked: @c counts
+ * it from zero, and holds the entry it holds instead of the old one's.
+ * Needs casvip_net.lock.
+ */
+static bool conn_fresh(struct casvip_conn *c)
+{
+	unsigned long cur = READ_ONCE(c->state);
+
+	do {
+		if (cur < CONN_FRESH)
+			return false;
+	} while (!try_cmpxchg(&c->state, &cur, CONN_LIVE));
+	conn_put(c->held);
+	c->held = cur > CONN_FRESH ? (struct casvip_persist *)cur : NULL;
+	memset(&c->seen, 0, sizeof(c->seen));
+	c->born = jiffies;
+	c->due = c->born;
+	return true;
+}
+
+/*
  * Fold the counters of @svc's connections into its traffic and its
  * servers', and forget the connections that are gone; @all: every one,
  * or only those due (the GC). What a connection carried since the last
@@ -388,11 +466,7 @@ static void conns_fold(struct casvip_service *svc, bool all)
 		bool gone, busy = false;
 		struct nf_conn *ct;
 
-		if (cmpxchg(&c->state, CONN_FRESH, CONN_LIVE) == CONN_FRESH) {
-			memset(&c->seen, 0, sizeof(c->seen));
-			c->born = jiffies;
-			c->due = c->born;
-		} else if (!all && time_before(jiffies, c->due)) {
+		if (!conn_fresh(c) && !all && time_before(jiffies, c->due)) {
 			conn_slot(svc, c);
 			cond_resched();
 			continue;
@@ -409,6 +483,11 @@ static void conns_fold(struct casvip_service *svc, bool all)
 		if (gone && c->hashed)
 			gone = cmpxchg(&c->state, CONN_LIVE, CONN_GOING) ==
 			       CONN_LIVE;
+		/* Its client may go idle once it closed. */
+		if (gone || (ct && !ct_live(ct))) {
+			conn_put(c->held);
+			c->held = NULL;
+		}
 		if (gone) {
 			if (c->hashed)
 				rhashtable_remove_fast(&svc->conns_hash,
@@ -437,6 +516,30 @@ void casvip_conns_fold_due(struct casvip_service *svc)
 }
 
 /*
+ * @e's first connection is gone from the conntrack table: its record
+ * holds @e no more, although the GC may not look at it for seconds.
+ * Needs casvip_net.lock.
+ */
+void casvip_conns_ended(struct casvip_service *svc, struct casvip_persist *e)
+{
+	struct casvip_conn_key key;
+	struct casvip_conn *c;
+
+	lockdep_assert_held(&svc->cn->lock);
+	/* Hashed whole, as conn_add() copies it. */
+	memset(&key, 0, sizeof(key));
+	memcpy(&key.tuple, &e->probe->tuple, sizeof(key.tuple));
+	memcpy(&key.zone, &e->probe->zone, sizeof(key.zone));
+	rcu_read_lock();
+	c = rhashtable_lookup(&svc->conns_hash, &key, conn_params);
+	if (c && c->held == e) {
+		casvip_persist_put(e);
+		c->held = NULL;
+	}
+	rcu_read_unlock();
+}
+
+/*
  * Count @svc's connections no more: it is gone, and no packet reaches it.
  * Needs casvip_net.lock.
  */
@@ -449,6 +552,8 @@ void casvip_conns_release(struct casvip_service *svc)
 	rhashtable_destroy(&svc->conns_hash);
 	conns_take_due(svc, &all, true);
 	list_for_each_entry_safe(c, tmp, &all, list) {
+		conn_fresh(c);
+		conn_put(c->held);
 		kmem_cache_free(conn_cache, c);
 		cond_resched();
 	}
@@ -553,16 +658,33 @@ static struct casvip_server *adopt(const struct casvip_persist *e,
 }
 
 /*
+ * @e, or else the entry that binds @client to @srv, held by @ct, its new
+ * connection; NULL if there is no room for one. RCU.
+ */
+static struct casvip_persist *hold_bound(struct casvip_service *svc,
+					 struct casvip_persist *e,
+					 const union nf_inet_addr *client,
+					 struct casvip_server *srv,
+					 const struct nf_conn *ct)
+{
+	if (!e)
+		e = casvip_persist_bind(svc, client, srv, ct);
+	if (!e || casvip_persist_hold(e))
+		return e;
+	/* The entry went (expired) as the connection came: make it again. */
+	e = casvip_persist_bind(svc, client, srv, ct);
+	return e && casvip_persist_hold(e) ? e : NULL;
+}
+
+/*
  * The server for @ct, a connection an endpoint mapper's answer opened:
- * the one whose mapper answered, if it can take it (NULL if not). Its
- * client's entry counts it as the client's, unless the client is another
- * server's.
+ * the one whose mapper answered, if it can take it (NULL if not). It holds
+ * its client's entry (*@ep), unless the client is another server's.
  */
 static struct casvip_server *follow_master(struct casvip_service *svc,
 					   struct nf_conn *ct,
 					   const union nf_inet_addr *client,
-					   struct sk_buff *skb,
-					   const struct nf_hook_state *state)
+					   struct casvip_persist **ep)
 {
 	const struct nf_conn *master = ct->master;
 	struct casvip_persist *e = NULL;
@@ -577,19 +699,18 @@ static struct casvip_server *follow_master(struct casvip_service *svc,
 		if (cur && cur != srv)
 			return srv;
 	}
-	if (!e)
-		e = casvip_persist_bind(svc, client, srv, ct);
-	if (e)
-		casvip_persist_track(e, state->net, skb, state->pf);
+	*ep = hold_bound(svc, e, client, srv, ct);
 	return srv;
 }
 
-/* The server for a new connection of @client: its own, or a new one. */
+/*
+ * The server for a new connection of @client: its own, or a new one. The
+ * connection holds the client's entry (*@ep), if there is room for one.
+ */
 static struct casvip_server *choose(struct casvip_service *svc,
 				    struct nf_conn *ct,
 				    const union nf_inet_addr *client,
-				    struct sk_buff *skb,
-				    const struct nf_hook_state *state)
+				    struct casvip_persist **ep)
 {
 	struct casvip_persist *e = NULL;
 	struct casvip_server *srv = NULL;
@@ -603,14 +724,10 @@ static struct casvip_server *choose(struct casvip_service *svc,
 		srv = casvip_schedule(svc, client);
 		if (!srv)
 			return NULL;
-		e = casvip_persist_bind(svc, client, srv, ct);
+		e = NULL;
 	}
-	/* The entry went (expired) as the connection came: make it again. */
-	if (e && !casvip_persist_track(e, state->net, skb, state->pf)) {
-		e = casvip_persist_bind(svc, client, srv, ct);
-		if (e)
-			casvip_persist_track(e, state->net, skb, state->pf);
-	}
+	e = hold_bound(svc, e, client, srv, ct);
+	*ep = e;
 	/* Another CPU may have bound this client first. */
 	return e ? adopt(e, srv) : srv;
 }
@@ -626,26 +743,28 @@ static unsigned int dnat(const struct casvip_vnode *v, struct nf_conn *ct,
 	struct casvip_service *svc = v->svc;
 	u16 port = ntohs(t->dst.u.all);
 	int entry = casvip_port_index(&v->match, port);
+	struct casvip_persist *e = NULL;
 	union nf_inet_addr client;
 	struct casvip_server *srv;
 	unsigned int verdict;
 
 	casvip_persist_mask(svc, &t->src.u3, &client);
-	srv = follow ? follow_master(svc, ct, &client, skb, state) : NULL;
+	srv = follow ? follow_master(svc, ct, &client, &e) : NULL;
 	/* Not followed, or its mapper's server gone: a port of the service's. */
 	if (!srv && (!follow || casvip_match_port(&v->match, port)))
-		srv = choose(svc, ct, &client, skb, state);
+		srv = choose(svc, ct, &client, &e);
 	if (!srv)
 		return reject(v, entry, port, skb, state);
 	range.min_addr = srv->addr;
 	range.max_addr = srv->addr;
 	verdict = nf_nat_setup_info(ct, &range, NF_NAT_MANIP_DST);
 	if (verdict != NF_ACCEPT) {
+		conn_put(e);
 		casvip_stats_drop(svc->stats, true);
 		casvip_stats_drop(srv->stats, true);
 		return verdict;
 	}
-	conn_track(svc, ct, skb);
+	conn_track(svc, ct, skb, e);
 	atomic_inc(&srv->active);
 	casvip_stats_conn(svc->stats);
 	casvip_stats_conn(srv->stats);
@@ -785,14 +904,6 @@ static bool ct_matches(const struct nf_conn *ct, const struct casvip_match *m)
 	return nf_ct_l3num(ct) == m->family && o->dst.protonum == m->proto &&
 	       nf_inet_addr_cmp(&o->dst.u3, &m->vip) &&
 	       casvip_match_port(m, ntohs(o->dst.u.all));
-}
-
-/* Not closed, nor closing: TCP short of TIME_WAIT, or UDP. BH off. */
-static bool ct_live(const struct nf_conn *ct)
-{
-	return !nf_ct_is_dying(ct) &&
-	       (nf_ct_protonum(ct) != IPPROTO_TCP ||
-		READ_ONCE(ct->proto.tcp.state) < TCP_CONNTRACK_TIME_WAIT);
 }
 
 /*
@@ -952,6 +1063,7 @@ static int learn_iter(struct nf_conn *ct, void *data)
 {
 	const struct nf_conntrack_tuple *o =
 		&ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple;
+	struct casvip_persist *e = NULL;
 	struct learn *l = data;
 	union nf_inet_addr client;
 	struct casvip_server *srv;
@@ -963,31 +1075,32 @@ static int learn_iter(struct nf_conn *ct, void *data)
 	if (!v)
 		return 0;
 	/*
-	 * Another box NATed it (conntrackd copied it here): it counts if it
-	 * carries accounting (net.netfilter.nf_conntrack_acct was on as it
-	 * came). If memory is short, the next learn tries again.
+	 * Another box NATed it (conntrackd copied it here): it counts, and
+	 * holds its client's entry, if it carries accounting
+	 * (net.netfilter.nf_conntrack_acct was on as it came); else the
+	 * client's entry lives its timeout from now. If memory is short, the
+	 * next learn tries again. Bottom halves are off, which RCU honours;
+	 * lockdep wants the lock.
 	 */
-	if (nf_conn_acct_find(ct))
-		conn_add(v->svc, ct, false);
-	if (!READ_ONCE(v->svc->timeout))
-		return 0;
+	rcu_read_lock();
 	srv = casvip_server_find(v->svc,
 				 &ct->tuplehash[IP_CT_DIR_REPLY].tuple.src.u3);
-	if (!srv || !casvip_server_usable(srv))
-		return 0;
-	casvip_persist_mask(v->svc, &o->src.u3, &client);
-	/* Bottom halves are off, which RCU honours; lockdep wants the lock. */
-	rcu_read_lock();
-	l->learned += casvip_persist_learn(v->svc, &client, srv);
+	if (READ_ONCE(v->svc->timeout) && srv && casvip_server_usable(srv)) {
+		casvip_persist_mask(v->svc, &o->src.u3, &client);
+		e = casvip_persist_learn(v->svc, &client, srv);
+		l->learned += !!e;
+	}
+	if (nf_conn_acct_find(ct))
+		conn_add(v->svc, ct, false,
+			 e && casvip_persist_hold(e) ? e : NULL);
 	rcu_read_unlock();
 	return 0;
 }
 
 /*
  * Persistence from the conntrack table: connections learnt. learn_iter()
- * runs under a bucket lock and takes the persistence locks: those nest a
- * connection list's lock outside them, never inside (nf_conncount takes a
- * bucket lock under it, to reap an expired connection).
+ * runs under a bucket lock and takes the persistence locks, which nest
+ * none of conntrack's.
  */
 unsigned int casvip_conns_learn(struct casvip_net *cn)
 {

@@ -1286,7 +1286,7 @@ static int persist_fill(struct sk_buff *skb, const struct casvip_service *svc,
 	    addr_put(skb, CASVIP_A_PERSIST_CLIENT, svc->family, &e->key.addr) ||
 	    addr_put(skb, CASVIP_A_PERSIST_SERVER, svc->family, &srv->addr) ||
 	    nla_put_u32(skb, CASVIP_A_PERSIST_CONNS,
-			READ_ONCE(e->conns.count)) ||
+			READ_ONCE(e->conns)) ||
 	    (idle && nla_put_u32(skb, CASVIP_A_PERSIST_EXPIRES,
 				 (u32)max_t(s64, (s64)idle - 1 +
 						 READ_ONCE(svc->timeout) - now,

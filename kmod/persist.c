@@ -3,8 +3,9 @@
  * casvip: source-address persistence, one table per service.
  *
  * An entry maps a client (its address under the service's netmask) to a
- * real server and lists the client's live connections with nf_conncount,
- * which checks them lazily against the conntrack table. The packet path
+ * real server, and counts the client's live connections: each holds it
+ * from its first packet until the GC, which folds its counters (nat.c),
+ * finds it closed or gone from the conntrack table. The packet path
  * looks entries up and adds new ones under RCU; they are moved and removed
  * only with casvip_net.lock held: by the GC once a client has had no
  * connection for the persistence timeout, or when a server or the service
@@ -35,13 +36,6 @@
 #define CASVIP_KEPT_REAP_RUNS 60
 /* Entries walked between two chances to reschedule. */
 #define CASVIP_GC_BATCH 64
-/*
- * The most connections of one key that an entry tracks. Adding one makes
- * nf_conncount look each of them up (with bottom halves off) once a jiffy:
- * this bounds that work for a client behind a big NAT, or a /24 netmask.
- * Such a key counts as this many live connections, for lc and wlc.
- */
-#define CASVIP_PERSIST_CONNS_MAX 256
 
 static struct kmem_cache *persist_cache __read_mostly;
 static struct kmem_cache *probe_cache __read_mostly;
@@ -106,7 +100,6 @@ static void persist_free_rcu(struct rcu_head *head)
 	struct casvip_persist *e = container_of(head, struct casvip_persist,
 						rcu);
 
-	nf_conncount_cache_free(&e->conns);
 	kmem_cache_free(persist_cache, e);
 }
 
@@ -158,6 +151,8 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 	e->srv = srv;
 	e->idle = 0;
 	e->gone = false;
+	e->conns = 0;
+	spin_lock_init(&e->lock);
 	e->probe = NULL;
 	if (ct && key.srv) {
 		/* Without persistence it only counts: nothing to prove. */
@@ -172,7 +167,6 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 			e->probe->born = (u32)jiffies;
 		}
 	}
-	nf_conncount_list_init(&e->conns);
 	/*
 	 * In the table and on its list at once: whoever finds it can move
 	 * it. The GC walks the list without the lock: publish it whole.
@@ -196,28 +190,41 @@ struct casvip_persist *casvip_persist_bind(struct casvip_service *svc,
 }
 
 /*
- * Count the new connection of @skb in @e. False if the entry was removed
- * meanwhile: the caller binds the client again. RCU.
+ * A new connection holds @e, until casvip_persist_put(). False if the
+ * entry was removed meanwhile. An entry goes by itself only when none
+ * holds it, and by force (its client, server or service removed, the
+ * service's netmask changed, evicted unproven) with its holders: they
+ * put it, their connections counted no more, and the last frees it. RCU.
  */
-bool casvip_persist_track(struct casvip_persist *e, struct net *net,
-			  const struct sk_buff *skb, u8 pf)
+bool casvip_persist_hold(struct casvip_persist *e)
 {
-	int ret = -ENOSPC;
+	bool held;
 
-	if (READ_ONCE(e->conns.count) < CASVIP_PERSIST_CONNS_MAX)
-		ret = casvip_conncount_add(net, skb, pf, &e->conns);
-	/*
-	 * A remover marks the entry gone under the list's lock, after it saw
-	 * no connection: having taken that lock since, we see the mark. An
-	 * entry at the cap has connections, and goes only by force (its
-	 * server or client removed, or evicted unproven): a connection then
-	 * goes untracked with it.
-	 */
-	if (READ_ONCE(e->gone))
-		return false;
-	if (!ret && READ_ONCE(e->idle))
+	spin_lock_bh(&e->lock);
+	held = !e->gone;
+	if (held) {
+		WRITE_ONCE(e->conns, e->conns + 1);
 		WRITE_ONCE(e->idle, 0);
-	return true;
+	}
+	spin_unlock_bh(&e->lock);
+	return held;
+}
+
+/* A connection that held @e is closed or gone. RCU, or casvip_net.lock. */
+void casvip_persist_put(struct casvip_persist *e)
+{
+	bool last;
+
+	spin_lock_bh(&e->lock);
+	if (WARN_ON_ONCE(!e->conns)) {
+		spin_unlock_bh(&e->lock);
+		return;
+	}
+	WRITE_ONCE(e->conns, e->conns - 1);
+	last = e->gone && !e->conns;
+	spin_unlock_bh(&e->lock);
+	if (last)
+		call_rcu(&e->rcu, persist_free_rcu);
 }
 
 static void persist_move(struct casvip_service *svc, struct casvip_persist *e,
@@ -265,10 +272,13 @@ int casvip_persist_pin(struct casvip_service *svc,
 static bool persist_unlink(struct casvip_service *svc, struct casvip_persist *e,
 			   bool force)
 {
-	/* The list's lock first: see casvip_conns_learn(). */
-	spin_lock_bh(&e->conns.list_lock);
-	if (!force && e->conns.count) {
-		spin_unlock_bh(&e->conns.list_lock);
+	struct casvip_probe *probe;
+	bool held;
+
+	spin_lock_bh(&e->lock);
+	held = e->conns;
+	if (!force && held) {
+		spin_unlock_bh(&e->lock);
 		return false;
 	}
 	spin_lock(&svc->persist_lock);
@@ -277,38 +287,43 @@ static bool persist_unlink(struct casvip_service *svc, struct casvip_persist *e,
 	 * binds its client again, and must not find the entry.
 	 */
 	rhashtable_remove_fast(&svc->persist, &e->node, persist_params);
-	WRITE_ONCE(e->gone, true);
+	e->gone = true;
 	list_del(&e->list);
 	spin_unlock(&svc->persist_lock);
-	spin_unlock_bh(&e->conns.list_lock);
+	probe = e->probe;
+	e->probe = NULL;
+	spin_unlock_bh(&e->lock);
+	/* Held, it is its last holder's to free: from now, at any time. */
 	atomic_dec(&svc->npersist);
-	if (e->probe)
-		probe_free(e->probe);
-	call_rcu(&e->rcu, persist_free_rcu);
+	if (probe)
+		probe_free(probe);
+	if (!held)
+		call_rcu(&e->rcu, persist_free_rcu);
 	return true;
 }
 
 /*
  * Bind @client to @srv as a new connection to it would, proven: its
  * connection is in the conntrack table (another box of a pair made it).
- * An idle entry starts its timeout again. Needs casvip_net.lock; RCU.
+ * An idle entry starts its timeout again. The entry, or NULL if memory
+ * is short or the table full. Needs casvip_net.lock; RCU.
  */
-bool casvip_persist_learn(struct casvip_service *svc,
-			  const union nf_inet_addr *client,
-			  struct casvip_server *srv)
+struct casvip_persist *casvip_persist_learn(struct casvip_service *svc,
+					    const union nf_inet_addr *client,
+					    struct casvip_server *srv)
 {
 	struct casvip_persist *e = casvip_persist_bind(svc, client, srv, NULL);
 	u32 idle;
 
 	if (!e)
-		return false;
+		return NULL;
 	if (e->probe)
 		persist_proven(svc, e);
 	/* A connection that comes meanwhile clears it: then leave it. */
 	idle = READ_ONCE(e->idle);
 	if (idle && cmpxchg(&e->idle, idle, (u32)ktime_get_seconds() + 1) == idle)
 		persist_move(svc, e, &svc->persist_idle);
-	return true;
+	return e;
 }
 
 /* Onto the idle list, if no connection came meanwhile. */
@@ -317,15 +332,15 @@ static bool persist_go_idle(struct casvip_service *svc,
 {
 	bool idle;
 
-	spin_lock_bh(&e->conns.list_lock);
-	idle = !e->conns.count;
+	spin_lock_bh(&e->lock);
+	idle = !e->conns;
 	if (idle) {
 		WRITE_ONCE(e->idle, now + 1);
 		spin_lock(&svc->persist_lock);
 		list_move_tail(&e->list, &svc->persist_idle);
 		spin_unlock(&svc->persist_lock);
 	}
-	spin_unlock_bh(&e->conns.list_lock);
+	spin_unlock_bh(&e->lock);
 	return idle;
 }
 
@@ -452,10 +467,9 @@ static enum probe_state probe_check(struct net *net,
 	if (p == CASVIP_PROBE_LOST)
 		return PROBE_DEAD;
 	/*
-	 * Not found: gone, or not confirmed yet. nf_conncount gives an
-	 * unconfirmed connection two jiffies, but the sender can be
+	 * Not found: gone, or not confirmed yet. The sender can be
 	 * preempted (or its vCPU stalled) between the NAT hook and the
-	 * confirmation for longer: give it a second, one GC period.
+	 * confirmation: give it a second, one GC period.
 	 */
 	h = nf_conntrack_find_get(net, &p->zone, &p->tuple);
 	if (!h)
@@ -533,16 +547,6 @@ struct gc_ctx {
 	u32 target; /* eviction: down to this many entries */
 };
 
-/* The live connections of @e, once the closed ones are dropped. */
-static unsigned int gc_conns(struct gc_ctx *gc, struct casvip_persist *e)
-{
-	/* As nf_conncount's own GC: the list's lock is taken in softirqs. */
-	local_bh_disable();
-	nf_conncount_gc_list(gc->net, &e->conns);
-	local_bh_enable();
-	return READ_ONCE(e->conns.count);
-}
-
 static void gc_count(struct casvip_persist *e, unsigned int count)
 {
 	READ_ONCE(e->srv)->gc_active += count;
@@ -576,7 +580,7 @@ static bool gc_live(struct casvip_service *svc, struct casvip_persist *e,
 		    void *arg)
 {
 	struct gc_ctx *gc = arg;
-	unsigned int count = gc_conns(gc, e);
+	unsigned int count = READ_ONCE(e->conns);
 
 	if (!count && !gc->timeout) {
 		persist_unlink(svc, e, false);
@@ -595,37 +599,33 @@ static bool gc_new(struct casvip_service *svc, struct casvip_persist *e,
 		   void *arg)
 {
 	struct gc_ctx *gc = arg;
-	unsigned int count = gc_conns(gc, e);
+	enum probe_state state;
+	unsigned int count;
 
-	switch (probe_check(gc->net, e->probe, IPS_ASSURED_BIT)) {
-	case PROBE_PROVEN:
+	state = probe_check(gc->net, e->probe, IPS_ASSURED_BIT);
+	if (state == PROBE_PROVEN) {
 		persist_proven(svc, e);
 		return gc_live(svc, e, arg);
-	case PROBE_DEAD:
-		if (e->probe != CASVIP_PROBE_LOST) {
-			probe_free(e->probe);
-			e->probe = CASVIP_PROBE_LOST;
-		}
-		break;
-	case PROBE_PENDING:
-		/*
-		 * Its first connection is in the table, or about to be: live,
-		 * although nf_conncount may have dropped it, unconfirmed.
-		 */
-		count = max(count, 1U);
-		break;
 	}
+	/* Its first connection is gone: it holds the entry no more. */
+	if (state == PROBE_DEAD && e->probe != CASVIP_PROBE_LOST) {
+		casvip_conns_ended(svc, e);
+		probe_free(e->probe);
+		e->probe = CASVIP_PROBE_LOST;
+	}
+	count = READ_ONCE(e->conns);
 	if (count) {
 		gc_count(e, count);
 		gc_client(e);
-	} else {
+	} else if (state != PROBE_PENDING) {
+		/* Pending: its first connection may not hold it yet. */
 		persist_unlink(svc, e, false);
 	}
 	return true;
 }
 
 /*
- * Drop closed connections from every entry, prove or drop new entries,
+ * Prove or drop new entries, idle the ones no connection holds,
  * expire the entries idle for longer than the timeout, and recount each
  * server's live connections. The GC runs it every second.
  */

@@ -43,16 +43,16 @@ lines=$(for mode in casvip ipvs; do
 			END { printf "profile.%s.busy_pct %.2f\n", m, 100 - idle
 				printf "profile.%s.modules_pct %.2f\n", m,
 					share["[casvip]"] + share["[ip_vs]"] + share["[nf_conntrack]"] +
-					share["[nf_nat]"] + share["[nf_conncount]"]
+					share["[nf_nat]"]
 				for (d in share)
-				if (d ~ /^\[(casvip|ip_vs|nf_conntrack|nf_nat|nf_conncount|kernel)\]$/) {
+				if (d ~ /^\[(casvip|ip_vs|nf_conntrack|nf_nat|kernel)\]$/) {
 					gsub(/[][]/, "", d)
 					printf "profile.%s.dso.%s %.2f\n", m, d, share["[" d "]"] } }' \
 			/proc/kallsyms -
 done)
 # CPU time a new connection costs: all of it (clients, balancer, servers:
 # what is not idle), and in the balancer's modules (casvip or IPVS, and
-# conntrack, NAT and nf_conncount), over the connections made.
+# conntrack and NAT), over the connections made.
 cpus=$(nproc)
 lines+=$(echo; for mode in casvip ipvs; do
 	awk -v m=$mode -v n=$cpus '$1 == "profile." m ".conns_per_s" { c = $2 }

@@ -95,8 +95,6 @@ host_tests() {
 	count < <(selftests/host_metrics.sh 2>&1)
 	echo "# host: make install into a staging root"
 	count < <(selftests/host_install.sh "$top/build/stage" "${roots[@]}" 2>&1)
-	echo "# host: the old nf_conncount API, in a copy of the headers"
-	count < <(selftests/host_compat.sh "$top/build/stage/usr/src/casvip-0.1" 2>&1)
 }
 
 # Boot KERNEL (release KVER) with MODROOT's modules (empty: this
@@ -194,7 +192,7 @@ if [ -n "$debug" ]; then
 	secs=3600
 	# test_faults.sh fails allocations in these caches.
 	kargs+=(panic_on_warn=1 casvipfuzz=100000 casvipslow=1
-		slub_debug=A,casvip_persist,casvip_probe,casvip_conn,nf_conncount_tuple,nf_conntrack)
+		slub_debug=A,casvip_persist,casvip_probe,casvip_conn,nf_conntrack)
 fi
 if [ -n "$fuzz" ]; then
 	# About 0.1 ms a message under TCG, two runs of N (more on a debug kernel).

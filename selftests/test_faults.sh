@@ -5,7 +5,7 @@
 # check-debug's), failnth drives every netlink command with its first,
 # second, ... allocation failed until it gets through: each failure says
 # so and changes nothing. Then slab allocations of the packet path fail at
-# random (one in ten, in the caches of casvip, conntrack and nf_conncount)
+# random (one in ten, in the caches of casvip and conntrack)
 # while clients connect and spoofed SYNs pour in: connections are dropped
 # or refused, nothing crashes, and a flush gives every object back. The
 # runner checks the kernel log, and on the debug kernel kmemleak.
@@ -52,7 +52,7 @@ c service add cas vip 10.0.0.100 ports 135,60001-60002 sched rr persist 60
 for i in 1 2 3; do c server add cas 10.0.2.1$i; done
 # The caches that may fail are marked at boot (slub_debug=A,...: run.sh
 # --debug); the flag cannot be set at run time.
-caches="casvip_persist casvip_probe casvip_conn nf_conncount_tuple nf_conntrack"
+caches="casvip_persist casvip_probe casvip_conn nf_conntrack"
 marked() {
 	local s
 	for s in $caches; do

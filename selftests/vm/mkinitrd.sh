@@ -92,7 +92,7 @@ cp /etc/protocols "$root/etc/protocols"
 
 # Kernel modules: what the tests load, with their dependencies.
 mods="veth bridge dummy nf_conntrack nf_nat nf_conntrack_netlink nf_tables nft_chain_nat
-nft_nat nft_ct nft_hash nft_numgen nft_reject_inet nft_masq nf_conncount
+nft_nat nft_ct nft_hash nft_numgen nft_reject_inet nft_masq
 ip_vs ip_vs_rr ip_vs_wrr ip_vs_lc ip_vs_wlc ip_vs_sh ip_vs_mh nft_hash nft_meta_bridge
 nf_reject_ipv4 nf_reject_ipv6"
 # Those a test does without, skipping what needs them: not in every kernel

@@ -246,16 +246,15 @@
  *                                has not completed its handshake yet
  *
  *    An entry lives while its client has a live connection through the
- *    service (the conntrack table is asked, lazily, by a GC that runs every
- *    second), and the persistence timeout after the last one closed. A new
+ *    service (until the GC, which looks each connection up in the conntrack
+ *    table at an interval of its own, finds it closed or gone), and the
+ *    persistence timeout after the last one closed. A new
  *    client is unproven until its first connection is ASSURED in conntrack
  *    (a TCP handshake completed; for UDP, traffic both ways for more than
  *    two seconds): until then its entry lives only as long as its
- *    connections, so that spoofed sources leave nothing behind. An entry
- *    counts at most 256 of its client's connections (more than enough for
- *    an Outlook; a key of many clients, behind a NAT or a netmask, counts
- *    as 256 for lc and wlc). A service without persistence keeps one entry
- *    per client and server, to count the live connections.
+ *    connections, so that spoofed sources leave nothing behind. A service
+ *    without persistence keeps one entry per client and server, to count
+ *    the live connections.
  *
  * CASVIP_CMD_PERSIST_NEW
  *    CASVIP_A_SERVICE { CASVIP_A_SERVICE_NAME }
