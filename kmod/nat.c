@@ -122,6 +122,16 @@ static void conn_free_rcu(struct rcu_head *head)
 			container_of(head, struct casvip_conn, rcu));
 }
 
+/* The key of @t in @z: it is hashed whole, padding and all. */
+static void conn_key(struct casvip_conn_key *key,
+		     const struct nf_conntrack_tuple *t,
+		     const struct nf_conntrack_zone *z)
+{
+	memset(key, 0, sizeof(*key));
+	memcpy(&key->tuple, t, sizeof(key->tuple));
+	memcpy(&key->zone, z, sizeof(key->zone));
+}
+
 /* @e, held by a connection that is closed or gone, if any. */
 static void conn_put(struct casvip_persist *e)
 {
@@ -166,10 +176,8 @@ static void conn_add(struct casvip_service *svc, struct nf_conn *ct,
 		conn_put(e);
 		return;
 	}
-	/* The key is hashed whole: copied, padding and all. */
-	memcpy(&c->key.tuple, &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
-	       sizeof(c->key.tuple));
-	memcpy(&c->key.zone, nf_ct_zone(ct), sizeof(c->key.zone));
+	conn_key(&c->key, &ct->tuplehash[IP_CT_DIR_ORIGINAL].tuple,
+		 nf_ct_zone(ct));
 	c->born = jiffies;
 	c->due = c->born;
 	c->state = CONN_LIVE;
@@ -526,10 +534,7 @@ void casvip_conns_ended(struct casvip_service *svc, struct casvip_persist *e)
 	struct casvip_conn *c;
 
 	lockdep_assert_held(&svc->cn->lock);
-	/* Hashed whole, as conn_add() copies it. */
-	memset(&key, 0, sizeof(key));
-	memcpy(&key.tuple, &e->probe->tuple, sizeof(key.tuple));
-	memcpy(&key.zone, &e->probe->zone, sizeof(key.zone));
+	conn_key(&key, &e->probe->tuple, &e->probe->zone);
 	rcu_read_lock();
 	c = rhashtable_lookup(&svc->conns_hash, &key, conn_params);
 	if (c && c->held == e) {
